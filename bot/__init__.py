@@ -1,0 +1,1 @@
+"""The Aalborg newcomer assistant: content, NLU components, channels, web app and runner."""
