@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
@@ -21,7 +21,7 @@ class ContentValidationError(Exception):
         super().__init__(f"{len(self.errors)} problem(s) in the content files:\n{lines}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class KnowledgeBase:
     """All content entries, indexed by id.
 
@@ -32,7 +32,6 @@ class KnowledgeBase:
 
     entries: Dict[str, Entry]
     languages: Tuple[str, ...]
-    _children: Dict[str, Tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries.values())

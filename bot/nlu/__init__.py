@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components (GraphComponents) of the project."""

@@ -1,0 +1,106 @@
+"""Shared base for the content actions: the knowledge base, the language, the topic asked about."""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Text, Tuple
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.answers import Reply, entry_buttons
+from bot.content import Entry, KnowledgeBase, get_knowledge_base
+from bot.content.hours import now
+from bot.settings import get_settings
+
+#: The clock the actions use; tests replace it to answer "is it open now" on fixed dates.
+clock: Callable[[], dt.datetime] = now
+
+TOPIC_SLOT = "topic"
+LANGUAGE_SLOT = "language"
+AREA_IDS = ("area_newcomers", "area_business", "area_cooperation")
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Which entry a message is about.
+
+    Attributes:
+        entry: The single entry meant, if any.
+        candidates: Several entries named at once (the user must choose).
+    """
+
+    entry: Optional[Entry]
+    candidates: Tuple[Entry, ...] = ()
+
+
+def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
+    """Send a reply through the dispatcher."""
+    dispatcher.utter_message(text=reply.text, buttons=[button.as_dict() for button in reply.buttons])
+
+
+class ContentAction(Action, ABC):
+    """Base of the actions that answer from the knowledge base."""
+
+    #: Entry used when the user names nothing and nothing was asked before (None: ask which).
+    default_entry_id: Optional[str] = None
+
+    @abstractmethod
+    def name(self) -> Text:
+        """The action's name in the domain (abstract, so rasa-sdk does not register this base)."""
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The knowledge base, loaded once per process."""
+        return get_knowledge_base()
+
+    @staticmethod
+    def language(tracker: Tracker) -> str:
+        """The conversation's language (the default language until one is set)."""
+        settings = get_settings()
+        value = tracker.get_slot(LANGUAGE_SLOT)
+        return value if value in settings.languages else settings.default_language
+
+    @staticmethod
+    def entity_values(tracker: Tracker, entity: str) -> List[str]:
+        """Distinct values of an entity in the latest message, in order of appearance."""
+        values: List[str] = []
+        for item in tracker.latest_message.get("entities", []) or []:
+            value = item.get("value")
+            if item.get("entity") == entity and isinstance(value, str) and value not in values:
+                values.append(value)
+        return values
+
+    def resolve(self, tracker: Tracker) -> Resolution:
+        """Find the entry the latest message is about.
+
+        The topics named in the message win; otherwise the topic of the conversation so far
+        (a follow-up such as "and the phone number?"); otherwise the action's default entry.
+        """
+        named = [entry for value in self.entity_values(tracker, TOPIC_SLOT) if (entry := self.kb.get(value))]
+        if len(named) > 1:
+            return Resolution(None, tuple(named))
+        if named:
+            return Resolution(named[0])
+        previous = self.kb.get(tracker.get_slot(TOPIC_SLOT))
+        if previous is not None:
+            return Resolution(previous)
+        return Resolution(self.kb.get(self.default_entry_id))
+
+    def ask_which(self, dispatcher: CollectingDispatcher, resolution: Resolution, language: str) -> None:
+        """Ask the user to choose between candidates, or among the main areas."""
+        from bot.i18n import translate
+
+        if resolution.candidates:
+            buttons = entry_buttons(self.kb, [entry.id for entry in resolution.candidates], language)
+            send(dispatcher, Reply(translate("ambiguous", language), buttons))
+        else:
+            send(dispatcher, Reply(translate("which_topic", language), entry_buttons(self.kb, AREA_IDS, language)))
+
+    @staticmethod
+    def remember(entry: Entry) -> List[Dict[Text, Any]]:
+        """Events that make the entry the topic of follow-up questions."""
+        return [SlotSet(TOPIC_SLOT, entry.id)]

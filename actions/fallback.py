@@ -1,0 +1,48 @@
+"""The fallback that still helps: search the content and offer a person to ask."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.base as base
+from actions.base import AREA_IDS, ContentAction, send
+from bot.answers import Reply, entry_buttons, human_contact
+from bot.content import KnowledgeBase, get_knowledge_base
+from bot.content.search import ContentIndex
+from bot.i18n import translate
+
+
+@lru_cache(maxsize=16)
+def content_index(kb: KnowledgeBase, language: str) -> ContentIndex:
+    """The search index of a knowledge base in one language, built once."""
+    return ContentIndex(kb, language)
+
+
+class ActionSearchContent(ContentAction):
+    """When NLU is not confident: offer the best-matching entries as buttons, plus IHND's contact."""
+
+    def name(self) -> Text:
+        """The action's name in the domain."""
+        return "action_search_content"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        """Search the content for the latest message; never invent an answer."""
+        language = self.language(tracker)
+        text = tracker.latest_message.get("text") or ""
+        kb = get_knowledge_base()
+        hits = content_index(kb, language).search(text, limit=3, exclude=AREA_IDS)
+        if hits:
+            buttons = entry_buttons(kb, [hit.entry_id for hit in hits], language)
+            send(dispatcher, Reply(translate("fallback_intro", language), buttons))
+        else:
+            send(dispatcher, Reply(translate("fallback_nothing", language), entry_buttons(kb, AREA_IDS, language)))
+        contact = human_contact(kb, language, base.clock())
+        if contact is not None:
+            send(dispatcher, contact)
+        return []

@@ -1,0 +1,162 @@
+"""Checks every channel applies before a message reaches the NLU pipeline, and after it.
+
+* Before: the text must be a string of at most ``MAX_MESSAGE_CHARS`` characters. Stock Rasa 3.6
+  has no limit: a single 100 kB message made a ``rasa init`` assistant allocate 24 GB.
+* After: when the assistant produced no reply at all and the action server does not answer its
+  health check, the user is told politely that the assistant cannot answer right now, instead
+  of getting silence.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+import aiohttp
+from rasa.core.channels.channel import OutputChannel, UserMessage
+
+from bot.i18n import translate
+from bot.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+_HEALTH_CACHE_SECONDS = 5.0
+_health_cache: Dict[str, Any] = {"checked_at": 0.0, "ok": True}
+
+
+class InvalidMessage(ValueError):
+    """A message was refused; ``field`` names the offending field, ``status`` the HTTP status."""
+
+    def __init__(self, code: str, message: str, field: Optional[str] = None, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+        self.status = status
+
+    def as_dict(self) -> Dict[str, Any]:
+        """The error as a JSON-ready mapping."""
+        error: Dict[str, Any] = {"code": self.code, "message": str(self)}
+        if self.field:
+            error["field"] = self.field
+        return {"error": error}
+
+
+def check_text(text: Any, field: str = "message") -> str:
+    """Return the message text if acceptable.
+
+    Args:
+        text: The value received.
+        field: The field's name, for the error.
+
+    Returns:
+        The text.
+
+    Raises:
+        InvalidMessage: If it is not a non-empty string or is too long (413).
+    """
+    limit = get_settings().max_message_chars
+    if not isinstance(text, str):
+        raise InvalidMessage("invalid_field", f"'{field}' must be a string", field)
+    if not text.strip():
+        raise InvalidMessage("invalid_field", f"'{field}' must not be empty", field)
+    if len(text) > limit:
+        raise InvalidMessage(
+            "message_too_long", f"'{field}' is {len(text)} characters long; the limit is {limit}", field, 413
+        )
+    return text
+
+
+def check_sender(sender: Any, field: str = "sender") -> str:
+    """Return the sender id if acceptable (a non-empty string of at most 128 characters)."""
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > 128:
+        raise InvalidMessage("invalid_field", f"'{field}' must be a non-empty string of at most 128 characters", field)
+    return sender
+
+
+def check_metadata(metadata: Any, field: str = "metadata") -> Dict[str, Any]:
+    """Return the metadata if it is absent or a JSON object."""
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict):
+        raise InvalidMessage("invalid_field", f"'{field}' must be a JSON object", field)
+    return metadata
+
+
+def action_health_url() -> str:
+    """The action server's health URL, derived from the action endpoint."""
+    endpoint = os.environ.get("ACTION_ENDPOINT_URL") or get_settings().action_endpoint_url
+    return endpoint.rsplit("/webhook", 1)[0] + "/health"
+
+
+async def action_server_up() -> bool:
+    """Whether the action server answers its health check (cached for a few seconds)."""
+    now = time.monotonic()
+    if now - _health_cache["checked_at"] < _HEALTH_CACHE_SECONDS:
+        return bool(_health_cache["ok"])
+    timeout = aiohttp.ClientTimeout(total=get_settings().action_timeout_seconds)
+    try:
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            async with session.get(action_health_url()) as response:
+                ok = response.status == 200
+    except (aiohttp.ClientError, OSError, TimeoutError):
+        ok = False
+    _health_cache.update(checked_at=now, ok=ok)
+    return ok
+
+
+class CountingOutputChannel(OutputChannel):
+    """Passes every response to the real output channel and counts them."""
+
+    def __init__(self, inner: OutputChannel) -> None:
+        self.inner = inner
+        self.sent = 0
+
+    def name(self) -> Text:  # type: ignore[override]
+        """The wrapped channel's name."""
+        return self.inner.name()
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        """Count and forward a response."""
+        self.sent += 1
+        await self.inner.send_response(recipient_id, message)
+
+
+def message_language(message: UserMessage) -> str:
+    """The language the channel asked for in the message's metadata, else the default."""
+    settings = get_settings()
+    language = (message.metadata or {}).get("language") if isinstance(message.metadata, dict) else None
+    return language if language in settings.languages else settings.default_language
+
+
+def guard(on_new_message: OnNewMessage) -> OnNewMessage:
+    """Wrap Rasa's message handler with the length check and the unavailable-service reply.
+
+    Args:
+        on_new_message: The handler Rasa gives to every channel's blueprint.
+
+    Returns:
+        A handler with the same signature.
+    """
+
+    async def handler(message: UserMessage) -> Any:
+        try:
+            check_text(message.text)
+        except InvalidMessage as error:
+            logger.warning("channel %s refused a message from %s: %s", message.input_channel, message.sender_id, error)
+            await message.output_channel.send_text_message(message.sender_id, str(error))
+            return None
+        counting = CountingOutputChannel(message.output_channel)
+        message.output_channel = counting
+        result = await on_new_message(message)
+        if counting.sent == 0 and not await action_server_up():
+            logger.error("no reply for %s: the action server at %s is unreachable", message.sender_id,
+                         action_health_url())
+            await counting.inner.send_text_message(
+                message.sender_id, translate("service_unavailable", message_language(message))
+            )
+        return result
+
+    return handler

@@ -1,0 +1,173 @@
+"""Dictionary matching of content synonyms and lexicon words in user messages.
+
+The gazetteer is built from the knowledge base (entry synonyms and names, every language) and
+``data/i18n/lexicon.yml`` (days, kinds of opening hours). Matching is case- and
+diacritic-insensitive, prefers the longest phrase, and forgives one typo in words of six or more
+letters, so "skatekort" still finds the tax card.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+import yaml
+
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+_FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "ß": "ss", "ł": "l", "đ": "d"})
+MAX_PHRASE_TOKENS = 6
+FUZZY_MIN_LENGTH = 6
+
+
+def normalise(word: str) -> str:
+    """Lower-case a word and remove its diacritics ("Sundhedskørt" -> "sundhedskort")."""
+    folded = word.lower().translate(_FOLD)
+    decomposed = unicodedata.normalize("NFKD", folded)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def tokens(text: str) -> List[Tuple[str, int, int]]:
+    """Split text into normalised words with their character offsets in the original text."""
+    return [(normalise(match.group()), match.start(), match.end()) for match in _WORD_RE.finditer(text)]
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by at most one insertion, deletion, substitution or swap."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    for index in range(len(long_)):
+        if long_[:index] + long_[index + 1 :] == short:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Match:
+    """One phrase found in a message.
+
+    Attributes:
+        entity: The entity type (``topic``, ``day``, ``hours_kind``).
+        value: The normalised value (an entry id, ``fri``, ``phone``...).
+        start: Character offset of the match in the message.
+        end: End offset.
+        text: The matched text as the user wrote it.
+    """
+
+    entity: str
+    value: str
+    start: int
+    end: int
+    text: str
+
+
+class Gazetteer:
+    """Finds known phrases in text."""
+
+    def __init__(self, phrases: Mapping[Tuple[str, ...], Tuple[str, str]]) -> None:
+        """Create a gazetteer.
+
+        Args:
+            phrases: Normalised token tuples mapped to ``(entity, value)``.
+        """
+        self.phrases = dict(phrases)
+        self._fuzzy: Dict[int, List[Tuple[str, Tuple[str, str]]]] = {}
+        for phrase, target in self.phrases.items():
+            if len(phrase) == 1 and len(phrase[0]) >= FUZZY_MIN_LENGTH:
+                self._fuzzy.setdefault(len(phrase[0]), []).append((phrase[0], target))
+
+    def to_dict(self) -> Dict[str, Any]:
+        """Serialise for persistence."""
+        return {"phrases": [[list(k), list(v)] for k, v in self.phrases.items()]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Gazetteer":
+        """Restore a gazetteer saved with :meth:`to_dict`."""
+        return cls({tuple(k): (v[0], v[1]) for k, v in data["phrases"]})
+
+    def _fuzzy_lookup(self, word: str) -> Optional[Tuple[str, str]]:
+        if len(word) < FUZZY_MIN_LENGTH:
+            return None
+        found = {
+            target
+            for length in (len(word) - 1, len(word), len(word) + 1)
+            for candidate, target in self._fuzzy.get(length, [])
+            if _within_one_edit(word, candidate)
+        }
+        return found.pop() if len(found) == 1 else None
+
+    def find(self, text: str) -> List[Match]:
+        """Return the non-overlapping matches in ``text``, longest phrase first, left to right."""
+        words = tokens(text)
+        matches: List[Match] = []
+        index = 0
+        while index < len(words):
+            found = None
+            for size in range(min(MAX_PHRASE_TOKENS, len(words) - index), 0, -1):
+                key = tuple(word for word, _, _ in words[index : index + size])
+                target = self.phrases.get(key)
+                if target is None and size == 1:
+                    target = self._fuzzy_lookup(key[0])
+                if target is not None:
+                    start, end = words[index][1], words[index + size - 1][2]
+                    found = (size, Match(target[0], target[1], start, end, text[start:end]))
+                    break
+            if found is None:
+                index += 1
+                continue
+            matches.append(found[1])
+            index += found[0]
+        return matches
+
+
+def _phrase(text: str) -> Tuple[str, ...]:
+    return tuple(word for word, _, _ in tokens(text))
+
+
+def build_gazetteer(
+    entries: Iterable[Any], lexicon: Mapping[str, Mapping[str, Mapping[str, Sequence[str]]]]
+) -> Gazetteer:
+    """Build a gazetteer from content entries and the lexicon.
+
+    Args:
+        entries: Knowledge-base entries (with ``id``, ``names`` and ``synonyms``).
+        lexicon: Entity type -> value -> language -> phrases (``data/i18n/lexicon.yml``).
+
+    Returns:
+        The gazetteer. Entry synonyms win over names; the lexicon never overrides a topic.
+    """
+    phrases: Dict[Tuple[str, ...], Tuple[str, str]] = {}
+    for entity, values in lexicon.items():
+        for value, by_language in values.items():
+            for words in by_language.values():
+                for word in words:
+                    if _phrase(word):
+                        phrases[_phrase(word)] = (entity, value)
+    for entry in entries:
+        for name in entry.names.values():
+            if _phrase(name):
+                phrases[_phrase(name)] = ("topic", entry.id)
+    for entry in entries:
+        for words in entry.synonyms.values():
+            for word in words:
+                if _phrase(word):
+                    phrases[_phrase(word)] = ("topic", entry.id)
+    return Gazetteer(phrases)
+
+
+def read_lexicon(path: Path) -> Dict[str, Any]:
+    """Read ``data/i18n/lexicon.yml``."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping of entity types")
+    return data

@@ -1,0 +1,392 @@
+"""``make run``: check, train when needed, and run the action server, Rasa and the web app.
+
+    python -m bot.run            # check, train if data/config changed, serve all three
+    python -m bot.run train      # only train (cached)
+    python -m bot.run check      # only the start-up checks
+    python -m bot.run serve --no-train   # serve the existing model, fail clearly if missing
+
+Each process's log lines are prefixed with its name; a ``READY`` line lists the URLs; Ctrl-C
+(SIGINT) or SIGTERM stops all of them. A problem found before start-up (broken YAML, invalid
+content, unreachable database, missing model, failed training) is reported as one line
+``error: ...`` and the exit code is 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+from bot.settings import Settings, get_settings
+
+#: Files and folders whose content decides whether the model must be retrained.
+TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "bot/nlu")
+CONFIG_FILES = ("config.yml", "domain.yml", "endpoints.yml", "credentials.yml")
+READY_TIMEOUT_SECONDS = 300
+STOP_TIMEOUT_SECONDS = 15
+
+
+class StartupError(Exception):
+    """A problem that stops the start-up; its message is one line."""
+
+
+def log(prefix: str, line: str) -> None:
+    """Print one prefixed log line."""
+    sys.stdout.write(f"{prefix:<8}| {line}\n")
+    sys.stdout.flush()
+
+
+# ---------------------------------------------------------------- checks
+
+
+def check_yaml_files(settings: Settings) -> None:
+    """Parse the Rasa project's YAML files; report the first syntax error in one line."""
+    import yaml
+
+    for name in CONFIG_FILES:
+        path = settings.project_dir / name
+        if not path.exists():
+            raise StartupError(f"{name}: file not found in {settings.project_dir}")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+            problem = getattr(error, "problem", None) or "invalid YAML"
+            raise StartupError(f"{name}: {where}: {problem}") from None
+        if name == "domain.yml" and not isinstance(data, dict):
+            raise StartupError(f"{name}: must be a mapping with intents, responses and actions")
+
+
+def check_domain(settings: Settings) -> None:
+    """Load the domain with Rasa's own validation; report its error in one line."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.exceptions import RasaException
+
+    try:
+        Domain.load(str(settings.project_dir / "domain.yml"))
+    except (RasaException, ValueError, KeyError, TypeError) as error:
+        message = " ".join(str(error).split())
+        raise StartupError(f"domain.yml: {message}") from None
+
+
+def check_content(settings: Settings) -> int:
+    """Validate the content; on problems, print each and stop. Returns the number of entries."""
+    from bot.content.loader import read_entries
+
+    entries, errors = read_entries(settings.content_dir, settings.languages, settings.project_dir)
+    if errors:
+        for error in errors:
+            log("check", str(error))
+        raise StartupError(f"{len(errors)} problem(s) in the content files (listed above); not starting")
+    return len(entries)
+
+
+def check_database(settings: Settings) -> None:
+    """Check that the tracker store's database answers."""
+    from bot.stores.tracker_store import TrackerStoreUnavailable
+    from bot.stores.tracker_store import check_database as check
+
+    try:
+        check(settings.tracker_db_url, timeout=5.0)
+    except TrackerStoreUnavailable as error:
+        raise StartupError(str(error)) from None
+
+
+def preflight(settings: Settings) -> None:
+    """Run every start-up check."""
+    check_yaml_files(settings)
+    check_domain(settings)
+    count = check_content(settings)
+    check_database(settings)
+    log("check", f"configuration, domain, {count} content entries and the tracker database are fine")
+
+
+# ---------------------------------------------------------------- training
+
+
+def fingerprint(settings: Settings) -> str:
+    """A hash of everything training depends on (files, Rasa version, pinned packages)."""
+    import rasa
+
+    digest = hashlib.sha256(f"rasa {rasa.__version__}".encode())
+    for relative in TRAINING_INPUTS:
+        root = settings.project_dir / relative
+        paths = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for path in paths:
+            if path.suffix in (".pyc",) or "__pycache__" in path.parts:
+                continue
+            digest.update(str(path.relative_to(settings.project_dir)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def model_path(settings: Settings) -> Path:
+    """Where the model for the current training inputs is (or will be)."""
+    return settings.models_dir / f"model-{fingerprint(settings)}.tar.gz"
+
+
+def child_env(settings: Settings, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """The environment of the child processes."""
+    env = dict(os.environ)
+    env.setdefault("ACTION_ENDPOINT_URL", settings.action_endpoint_url)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    env.setdefault("TQDM_DISABLE", "1")
+    # Bounds every HTTP body Rasa accepts (its HTTP API included), not only the channels'.
+    env.setdefault("SANIC_REQUEST_MAX_SIZE", str(1024 * 1024))
+    env["PROJECT_DIR"] = str(settings.project_dir)
+    env.update(extra or {})
+    return env
+
+
+def train(settings: Settings) -> Path:
+    """Train a model unless one for the current inputs exists; return its path."""
+    target = model_path(settings)
+    if target.exists():
+        log("train", f"model is up to date: {target.relative_to(settings.project_dir)}")
+        return target
+    settings.models_dir.mkdir(parents=True, exist_ok=True)
+    log("train", f"training data or configuration changed; training {target.name}")
+    command = [
+        sys.executable, "-m", "rasa", "train",
+        "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
+        "--out", str(settings.models_dir), "--fixed-model-name", target.name[: -len(".tar.gz")],
+    ]
+    process = subprocess.Popen(
+        command, cwd=settings.project_dir, env=child_env(settings), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, bufsize=1,
+    )
+    tail: List[str] = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        line = line.rstrip()
+        log("train", line)
+        if line.strip():
+            tail = (tail + [line])[-20:]
+    if process.wait() != 0 or not target.exists():
+        reason = next((line for line in reversed(tail) if "Error" in line or "error" in line), tail[-1] if tail else "")
+        raise StartupError(f"training failed: {reason.strip()}")
+    log("train", f"trained {target.relative_to(settings.project_dir)}")
+    return target
+
+
+# ---------------------------------------------------------------- serving
+
+
+@dataclass
+class Child:
+    """A supervised server process."""
+
+    name: str
+    command: List[str]
+    health_url: str
+    process: Optional[subprocess.Popen] = None
+    ready: bool = False
+    tail: List[str] = field(default_factory=list)
+
+    def start(self, settings: Settings, env: Dict[str, str]) -> None:
+        """Start the process in its own session, streaming its output with a prefix."""
+        self.process = subprocess.Popen(
+            self.command, cwd=settings.project_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, bufsize=1, start_new_session=True,
+        )
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        for line in self.process.stdout:
+            line = line.rstrip()
+            self.tail = (self.tail + [line])[-30:]
+            log(self.name, line)
+
+    def alive(self) -> bool:
+        """Whether the process is still running."""
+        return self.process is not None and self.process.poll() is None
+
+    def healthy(self) -> bool:
+        """Whether the health URL answers 200."""
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=2) as response:
+                return bool(response.status == 200)
+        except (urllib.error.URLError, OSError, ValueError):
+            return False
+
+    def stop(self) -> None:
+        """Ask the process to stop (SIGTERM to its process group)."""
+        if self.alive():
+            assert self.process is not None
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    def kill(self) -> None:
+        """Kill the process group."""
+        if self.alive():
+            assert self.process is not None
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def api_token(settings: Settings) -> str:
+    """The HTTP API token: from RASA_API_TOKEN, or generated once into ``var/rasa-api-token``."""
+    if settings.rasa_api_token:
+        return settings.rasa_api_token
+    path = settings.var_dir / "rasa-api-token"
+    if path.exists() and path.read_text().strip():
+        return path.read_text().strip()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    return token
+
+
+def build_children(settings: Settings, model: Path, token: str) -> List[Child]:
+    """The three servers of the main job."""
+    base = f"http://{settings.host}"
+    return [
+        Child(
+            "actions",
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+            f"{base}:{settings.action_port}/health",
+        ),
+        Child(
+            "rasa",
+            [
+                sys.executable, "-m", "rasa", "run", "--model", str(model), "--enable-api", "--auth-token", token,
+                "--interface", settings.host, "--port", str(settings.rasa_port), "--credentials", "credentials.yml",
+                "--endpoints", "endpoints.yml", "--cors", "*",
+            ],
+            # /status answers 200 only once the model is loaded (409 before).
+            f"{base}:{settings.rasa_port}/status?token={token}",
+        ),
+        Child("web", [sys.executable, "-m", "bot.web"], f"{base}:{settings.web_port}/health"),
+    ]
+
+
+class Supervisor:
+    """Runs the children until a signal arrives or one of them dies."""
+
+    def __init__(self, settings: Settings, children: Sequence[Child]) -> None:
+        self.settings = settings
+        self.children = list(children)
+        self.stopping = threading.Event()
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        log("run", f"received {signal.Signals(signum).name}; stopping all servers")
+        self.stopping.set()
+
+    def stop_all(self) -> None:
+        """Stop every child, killing those that do not stop in time."""
+        for child in self.children:
+            child.stop()
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+        while time.monotonic() < deadline and any(child.alive() for child in self.children):
+            time.sleep(0.2)
+        for child in self.children:
+            if child.alive():
+                log("run", f"{child.name} did not stop in {STOP_TIMEOUT_SECONDS}s; killing it")
+                child.kill()
+
+    def run(self, env: Dict[str, str]) -> int:
+        """Start everything, print READY, and wait. Returns the exit code."""
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+        for child in self.children:
+            child.start(self.settings, env)
+        started = time.monotonic()
+        try:
+            while not self.stopping.is_set():
+                for child in self.children:
+                    if not child.alive():
+                        code = child.process.returncode if child.process else "?"
+                        last = next((line for line in reversed(child.tail) if line.strip()), "no output")
+                        log("run", f"error: {child.name} exited (code {code}): {last.strip()}")
+                        return 1
+                    if not child.ready and child.healthy():
+                        child.ready = True
+                        log("run", f"{child.name} is up")
+                if all(child.ready for child in self.children) and not getattr(self, "_announced", False):
+                    self._announced = True
+                    self.announce()
+                if time.monotonic() - started > READY_TIMEOUT_SECONDS and not all(c.ready for c in self.children):
+                    waiting = ", ".join(c.name for c in self.children if not c.ready)
+                    log("run", f"error: {waiting} not ready after {READY_TIMEOUT_SECONDS}s")
+                    return 1
+                self.stopping.wait(0.5)
+            return 0
+        finally:
+            self.stop_all()
+            log("run", "all servers stopped")
+
+    def announce(self) -> None:
+        """Print the READY line with every URL."""
+        s = self.settings
+        host = "localhost" if s.host in ("127.0.0.1", "0.0.0.0") else s.host
+        log(
+            "run",
+            f"READY  chat: http://{host}:{s.web_port}/  rest: http://{host}:{s.rasa_port}/webhooks/rest/webhook  "
+            f"socket.io: http://{host}:{s.rasa_port}/socket.io  actions: http://{host}:{s.action_port}/webhook  "
+            f"(HTTP API token: {'RASA_API_TOKEN' if s.rasa_api_token else s.var_dir / 'rasa-api-token'}; "
+            "Ctrl-C stops all)",
+        )
+
+
+def serve(settings: Settings, no_train: bool = False) -> int:
+    """Check, train if needed and allowed, then run all servers."""
+    preflight(settings)
+    if no_train:
+        model = model_path(settings)
+        if not model.exists():
+            raise StartupError(
+                f"no trained model for the current data at {model.relative_to(settings.project_dir)}; "
+                "run 'make train' (or 'make run', which trains)"
+            )
+    else:
+        model = train(settings)
+    token = api_token(settings)
+    env = child_env(settings, {"RASA_API_TOKEN": token})
+    return Supervisor(settings, build_children(settings, model, token)).run(env)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of ``python -m bot.run``."""
+    parser = argparse.ArgumentParser(prog="python -m bot.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", nargs="?", default="serve", choices=("serve", "train", "check"))
+    parser.add_argument("--no-train", action="store_true", help="serve the existing model; never train")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    os.environ.setdefault("ACTION_ENDPOINT_URL", settings.action_endpoint_url)
+    try:
+        if args.command == "check":
+            preflight(settings)
+            return 0
+        if args.command == "train":
+            check_yaml_files(settings)
+            check_content(settings)
+            train(settings)
+            return 0
+        return serve(settings, no_train=args.no_train)
+    except StartupError as error:
+        log("run", f"error: {error}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

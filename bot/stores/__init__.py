@@ -1,0 +1,1 @@
+"""Storage adapters plugged into Rasa through ``endpoints.yml``."""

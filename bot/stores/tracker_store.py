@@ -1,0 +1,85 @@
+"""The tracker store Rasa uses, configured from ``TRACKER_DB_URL``.
+
+SQLite under ``var/`` by default (conversations survive a restart with no external service);
+PostgreSQL in production (``TRACKER_DB_URL=postgresql://user@host:5432/db``). Unlike Rasa's own
+SQLTrackerStore, which retries a missing database forever, this one gives up after
+``TRACKER_DB_CONNECT_TIMEOUT`` seconds with a one-line error naming the database.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from sqlalchemy.engine.url import URL, make_url
+
+from bot.settings import get_settings
+
+
+class TrackerStoreUnavailable(RuntimeError):
+    """The tracker database cannot be reached."""
+
+
+def describe(url: URL) -> str:
+    """The URL without its password, for messages."""
+    return url.render_as_string(hide_password=True) if hasattr(url, "render_as_string") else repr(url)
+
+
+def check_database(database_url: str, timeout: float = 10.0) -> None:
+    """Connect to the database once, retrying until ``timeout``; raise a clear error otherwise.
+
+    Args:
+        database_url: SQLAlchemy URL.
+        timeout: Seconds to keep trying.
+
+    Raises:
+        TrackerStoreUnavailable: If no connection could be made.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                with engine.connect():
+                    return
+            except sa.exc.OperationalError as error:
+                if time.monotonic() >= deadline:
+                    reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+                    raise TrackerStoreUnavailable(
+                        f"tracker store: cannot connect to {describe(url)}: {reason}"
+                    ) from error
+                time.sleep(0.5)
+    finally:
+        engine.dispose()
+
+
+class ConfiguredTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store, with its database taken from the project settings."""
+
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        event_broker: Optional[EventBroker] = None,
+        host: Optional[str] = None,
+        **kwargs: Any,
+    ) -> None:
+        """Connect to the configured database (``TRACKER_DB_URL``).
+
+        Args:
+            domain: The assistant's domain.
+            event_broker: Broker that receives every stored event, if configured.
+            host: Ignored (Rasa passes the endpoint's ``url``); the URL comes from the settings.
+            **kwargs: Further tracker-store options from ``endpoints.yml``.
+        """
+        settings = get_settings()
+        check_database(settings.tracker_db_url, timeout=float(kwargs.pop("connect_timeout", 10.0)))
+        # A host containing "://" is taken by SQLTrackerStore as the complete database URL.
+        super().__init__(domain=domain, host=settings.tracker_db_url, event_broker=event_broker, **kwargs)

@@ -1,0 +1,17 @@
+"""Run the web app: ``python -m bot.web`` (``make run`` starts it for you)."""
+
+from __future__ import annotations
+
+from bot.settings import get_settings
+from bot.web.app import create_app
+
+
+def main() -> None:
+    """Serve the web app on the configured host and port."""
+    settings = get_settings()
+    app = create_app(settings)
+    app.run(host=settings.host, port=settings.web_port, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()
