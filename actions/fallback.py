@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.base as base
 from actions.base import AREA_IDS, ContentAction, send
 from bot.answers import Reply, entry_buttons, human_contact
-from bot.content import KnowledgeBase, get_knowledge_base
+from bot.content import KnowledgeBase
 from bot.content.search import ContentIndex
 from bot.i18n import translate
 
@@ -35,7 +35,7 @@ class ActionSearchContent(ContentAction):
         """Search the content for the latest message; never invent an answer."""
         language = self.language(tracker)
         text = tracker.latest_message.get("text") or ""
-        kb = get_knowledge_base()
+        kb = self.kb
         hits = content_index(kb, language).search(text, limit=3, exclude=AREA_IDS)
         if hits:
             buttons = entry_buttons(kb, [hit.entry_id for hit in hits], language)

@@ -18,7 +18,7 @@ from bot.content.loader import KnowledgeBase
 from bot.content.schema import CITIZEN_GROUPS, WEEKDAYS, Address, Entry, TimeRange
 from bot.i18n import translate as t
 
-MAX_BUTTONS = 8
+MAX_BUTTONS = 10
 HUMAN_CONTACT_ID = "ihnd"
 
 
@@ -91,11 +91,12 @@ def topic_answer(kb: KnowledgeBase, entry: Entry, language: str) -> Reply:
     if details:
         lines.append(details)
     if entry.steps:
-        lines.append(t("steps_heading", language))
+        steps = [t("steps_heading", language)]
         for group in CITIZEN_GROUPS:
             if group in entry.steps:
                 text = entry.steps[group].get(language) or entry.steps[group]["en"]
-                lines.append(f"- {t('steps_' + group, language)}: {text}")
+                steps.append(f"- {t('steps_' + group, language)}: {text}")
+        lines.append("\n".join(steps))
     uncertain = _uncertain_line(entry, language)
     if uncertain:
         lines.append(uncertain)

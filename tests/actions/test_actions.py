@@ -1,0 +1,283 @@
+"""Every custom action: exact events and messages for found, not found, ambiguous and follow-up cases.
+
+The actions read the small fixture knowledge base (tests/fixtures/content), so the expected
+texts do not change when the real content does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.base
+from actions.contacts import ActionAnswerAddress, ActionAnswerContact
+from actions.fallback import ActionSearchContent
+from actions.hours import ActionAnswerHours
+from actions.topics import ActionAnswerTopic
+from tests.conftest import cph
+
+AREA_BUTTONS = [
+    {"title": "Newcomers", "payload": '/ask_topic{"topic":"area_newcomers"}'},
+    {"title": "Business", "payload": '/ask_topic{"topic":"area_business"}'},
+    {"title": "Cooperation", "payload": '/ask_topic{"topic":"area_cooperation"}'},
+]
+
+
+@pytest.fixture(autouse=True)
+def fixture_content(monkeypatch, fixture_kb):
+    monkeypatch.setattr(actions.base, "get_knowledge_base", lambda: fixture_kb)
+    monkeypatch.setattr(actions.base, "clock", lambda: cph(2026, 11, 30, 10, 0))  # Monday 10:00
+
+
+def tracker(
+    text: str,
+    intent: str,
+    entities: Optional[List[Dict[str, Any]]] = None,
+    slots: Optional[Dict[str, Any]] = None,
+) -> Tracker:
+    return Tracker(
+        sender_id="test",
+        slots={"language": "en", "topic": None, **(slots or {})},
+        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or []},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def topic(value: str) -> Dict[str, Any]:
+    return {"entity": "topic", "value": value, "start": 0, "end": 1}
+
+
+def run(action, track: Tracker):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, track, {}))
+    return events, [{"text": m["text"], "buttons": m["buttons"]} for m in dispatcher.messages]
+
+
+# ------------------------------------------------------------------ topics
+
+
+def test_topic_found_with_steps_and_related_buttons():
+    events, messages = run(ActionAnswerTopic(), tracker("how do i get a cpr", "ask_topic", [topic("cpr")]))
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "cpr"}]
+    assert messages == [
+        {
+            "text": "**CPR number**\n\nRegister to get a CPR number.\n\nBring your passport.\n\n"
+            "What you need to do depends on your citizenship:\n"
+            "- Nordic citizens: No permit needed.\n"
+            "- EU/EEA and Swiss citizens: Get an EU residence document first.\n"
+            "- Citizens of other countries: Get a residence permit first.\n\n"
+            "More information: https://cpr.example.org\n\nRelated topics:",
+            "buttons": [
+                {"title": "Test House", "payload": '/ask_topic{"topic":"house"}'},
+                {"title": "Tax card", "payload": '/ask_topic{"topic":"tax_card"}'},
+            ],
+        }
+    ]
+
+
+def test_topic_with_uncertain_fact_points_to_the_official_page():
+    events, messages = run(ActionAnswerTopic(), tracker("tax card?", "ask_topic", [topic("tax_card")]))
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "tax_card"}]
+    assert messages[0]["text"] == (
+        "**Tax card**\n\nWithout a tax card 55% is withheld.\n\n"
+        "Please note: The form number may have changed. Check the current information on https://tax.example.org"
+        "\n\nMore information: https://tax.example.org"
+    )
+    assert messages[0]["buttons"] == []
+
+
+def test_list_entry_offers_its_items_as_buttons():
+    _, messages = run(ActionAnswerTopic(), tracker("programmes", "ask_topic", [topic("programmes")]))
+    assert messages[0]["text"].endswith("Choose a topic to read more:")
+    assert messages[0]["buttons"] == [
+        {"title": "CPR number", "payload": '/ask_topic{"topic":"cpr"}'},
+        {"title": "Tax card", "payload": '/ask_topic{"topic":"tax_card"}'},
+    ]
+
+
+def test_topic_not_found_asks_which_area_and_sets_nothing():
+    events, messages = run(ActionAnswerTopic(), tracker("tell me about it", "ask_topic"))
+    assert events == []
+    assert messages == [
+        {"text": "Which office or topic do you mean? Here are the main areas I can help with:",
+         "buttons": AREA_BUTTONS}
+    ]
+
+
+def test_unknown_topic_value_is_treated_as_not_found():
+    events, messages = run(ActionAnswerTopic(), tracker("x", "ask_topic", [topic("no_such_entry")]))
+    assert events == []
+    assert messages[0]["buttons"] == AREA_BUTTONS
+
+
+def test_two_topics_are_ambiguous():
+    events, messages = run(
+        ActionAnswerTopic(), tracker("cpr or tax card", "ask_topic", [topic("cpr"), topic("tax_card")])
+    )
+    assert events == []
+    assert messages == [
+        {
+            "text": "I found more than one match. Which one do you mean?",
+            "buttons": [
+                {"title": "CPR number", "payload": '/ask_topic{"topic":"cpr"}'},
+                {"title": "Tax card", "payload": '/ask_topic{"topic":"tax_card"}'},
+            ],
+        }
+    ]
+
+
+def test_follow_up_uses_the_topic_slot():
+    events, messages = run(ActionAnswerTopic(), tracker("tell me more", "ask_topic", slots={"topic": "tax_card"}))
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "tax_card"}]
+    assert messages[0]["text"].startswith("**Tax card**")
+
+
+# ------------------------------------------------------------------ contact and address
+
+
+def test_contact_card():
+    events, messages = run(ActionAnswerContact(), tracker("phone of the house", "ask_contact", [topic("house")]))
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "house"}]
+    assert messages == [
+        {
+            "text": "Contact details for Test House:\nPhone: +45 11 22 33 44\nE-mail: info@house.example.org\n"
+            "Address: Testgade 1, 2nd floor, 9000 Aalborg\nWeb: https://house.example.org",
+            "buttons": [],
+        }
+    ]
+
+
+def test_contact_follow_up_after_a_topic_without_contact_details():
+    events, messages = run(ActionAnswerContact(), tracker("and the phone number?", "ask_contact",
+                                                         slots={"topic": "office"}))
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "office"}]
+    assert messages[0]["text"] == (
+        "I don't have phone or e-mail details for Faraway Office. You can find more on https://office.example.org"
+    )
+
+
+def test_contact_without_any_topic_defaults_to_the_house_of_the_real_content(monkeypatch, fixture_kb):
+    # ActionAnswerContact falls back to IHND; the fixture has no "ihnd", so it asks which.
+    events, messages = run(ActionAnswerContact(), tracker("who can i call", "ask_contact"))
+    assert events == []
+    assert messages[0]["buttons"] == AREA_BUTTONS
+
+
+def test_address_with_map_link():
+    events, messages = run(ActionAnswerAddress(), tracker("where is the house", "ask_address", [topic("house")]))
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "house"}]
+    assert messages[0]["text"] == (
+        "Test House is at Testgade 1, 2nd floor, 9000 Aalborg.\n"
+        "Map: https://www.openstreetmap.org/search?query=Testgade+1%2C+9000+Aalborg\n"
+        "More information: https://house.example.org"
+    )
+
+
+def test_address_missing():
+    _, messages = run(ActionAnswerAddress(), tracker("where is it", "ask_address", [topic("office")]))
+    assert messages[0]["text"] == (
+        "I don't have a street address for Faraway Office. You can find more on https://office.example.org"
+    )
+
+
+def test_address_ambiguous():
+    events, messages = run(ActionAnswerAddress(), tracker("where", "ask_address", [topic("house"), topic("office")]))
+    assert events == []
+    assert messages[0]["text"] == "I found more than one match. Which one do you mean?"
+
+
+# ------------------------------------------------------------------ hours
+
+
+def test_hours_now_and_week():
+    events, messages = run(ActionAnswerHours(), tracker("when is the house open", "ask_hours", [topic("house")]))
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "house"}]
+    assert messages[0]["text"] == (
+        "Test House is open now, until 15:00.\n\n"
+        "Opening hours of Test House (desk):\n"
+        "- Monday: 08:30–15:00\n- Tuesday: closed (?)\n- Wednesday: 08:30–15:00\n- Thursday: 08:30–16:00\n"
+        "- Friday: 08:30–13:00\n- Saturday: closed\n- Sunday: closed\n\n"
+        "Phone hours of Test House:\n"
+        "- Monday: 09:00–12:00\n- Tuesday: 09:00–12:00 (?)\n- Wednesday: 09:00–12:00\n- Thursday: 09:00–12:00\n"
+        "- Friday: 09:00–12:00\n- Saturday: not stated\n- Sunday: not stated"
+    )
+
+
+def test_hours_is_it_open_now_after_hours(monkeypatch):
+    monkeypatch.setattr(actions.base, "clock", lambda: cph(2026, 12, 4, 14, 0))  # Friday after 13:00
+    day = {"entity": "day", "value": "now"}
+    _, messages = run(ActionAnswerHours(), tracker("is it open now", "ask_hours", [day], slots={"topic": "house"}))
+    assert messages[0]["text"] == "Test House is closed right now.\nIt opens again on Monday 7 December at 08:30."
+
+
+def test_hours_on_a_given_weekday():
+    day = {"entity": "day", "value": "fri"}
+    _, messages = run(ActionAnswerHours(), tracker("open on friday?", "ask_hours", [topic("house"), day]))
+    assert messages[0]["text"] == (
+        "On Friday 4 December, Test House is open 08:30–13:00.\nPhone hours on Friday 4 December: 09:00–12:00."
+    )
+
+
+def test_hours_phone_only():
+    extra = [{"entity": "day", "value": "thu"}, {"entity": "hours_kind", "value": "phone"}]
+    _, messages = run(ActionAnswerHours(), tracker("when can i call on thursday", "ask_hours", [topic("house"), *extra]))
+    assert messages[0]["text"] == "Phone hours on Thursday 3 December: 09:00–12:00."
+
+
+def test_hours_on_the_uncertain_day_says_so():
+    day = {"entity": "day", "value": "tue"}
+    _, messages = run(ActionAnswerHours(), tracker("tuesday?", "ask_hours", [topic("house"), day]))
+    assert messages[0]["text"] == (
+        "On Tuesday 1 December, Test House is closed.\nPhone hours on Tuesday 1 December: 09:00–12:00.\n"
+        "The official page is unclear about Tuesday: please check the current hours on https://house.example.org"
+    )
+
+
+def test_hours_on_a_public_holiday(monkeypatch):
+    monkeypatch.setattr(actions.base, "clock", lambda: cph(2026, 12, 24, 9, 0))  # Thursday 24 Dec
+    day = {"entity": "day", "value": "tomorrow"}
+    _, messages = run(ActionAnswerHours(), tracker("open tomorrow?", "ask_hours", [topic("house"), day]))
+    assert messages[0]["text"] == (
+        "Friday 25 December is a public holiday in Denmark (Christmas Day).\n"
+        "On Friday 25 December, Test House is closed.\nThe phone line is closed on Friday 25 December."
+    )
+
+
+def test_hours_missing_for_entry_without_hours():
+    _, messages = run(ActionAnswerHours(), tracker("when is cpr open", "ask_hours", [topic("cpr")]))
+    assert messages[0]["text"] == "I don't have opening hours for CPR number. You can find more on https://cpr.example.org"
+
+
+# ------------------------------------------------------------------ fallback
+
+
+def test_fallback_offers_matches_and_a_person(monkeypatch, fixture_kb):
+    # The fixture has no "ihnd" entry, so point the human contact at the fixture's house.
+    monkeypatch.setattr("bot.answers.HUMAN_CONTACT_ID", "house")
+    events, messages = run(ActionSearchContent(), tracker("personal number passport", "nlu_fallback"))
+    assert events == []
+    assert messages == [
+        {"text": "I'm not sure I understood. Did you mean one of these?",
+         "buttons": [{"title": "CPR number", "payload": '/ask_topic{"topic":"cpr"}'}]},
+        {"text": "You can also ask the staff at Test House: phone +45 11 22 33 44, e-mail info@house.example.org. "
+                 "Their desk is open now, until 15:00.",
+         "buttons": []},
+    ]
+
+
+def test_fallback_with_no_match_offers_the_areas(monkeypatch):
+    monkeypatch.setattr("bot.answers.HUMAN_CONTACT_ID", "house")
+    monkeypatch.setattr(actions.base, "clock", lambda: cph(2026, 12, 5, 10, 0))  # Saturday
+    events, messages = run(ActionSearchContent(), tracker("qwzx plorf", "nlu_fallback"))
+    assert events == []
+    assert messages[0] == {"text": "I'm not sure I understood, and I couldn't find a matching topic.",
+                           "buttons": AREA_BUTTONS}
+    assert messages[1]["text"].endswith("Their desk is closed right now.")

@@ -1,0 +1,29 @@
+"""Shared fixtures: the project root, the fixture knowledge base, fixed Copenhagen times."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.content.hours import TIMEZONE
+from bot.content.loader import KnowledgeBase, load_knowledge_base
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_CONTENT = ROOT / "tests" / "fixtures" / "content"
+
+
+def cph(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> dt.datetime:
+    """A Copenhagen-time moment."""
+    return dt.datetime(year, month, day, hour, minute, tzinfo=TIMEZONE)
+
+
+@pytest.fixture(scope="session")
+def fixture_kb() -> KnowledgeBase:
+    return load_knowledge_base(FIXTURE_CONTENT, ("en",))
+
+
+@pytest.fixture(scope="session")
+def real_kb() -> KnowledgeBase:
+    return load_knowledge_base(ROOT / "data" / "content", ("en",))
