@@ -24,14 +24,16 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 from bot.settings import Settings, get_settings
 
-#: Files and folders whose content decides whether the model must be retrained.
-TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "bot/nlu")
+#: Project files and folders whose content decides whether the model must be retrained; the
+#: source of our custom NLU components (bot/nlu) is added from the installed package.
+TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
 CONFIG_FILES = ("config.yml", "domain.yml", "endpoints.yml", "credentials.yml")
 READY_TIMEOUT_SECONDS = 300
 STOP_TIMEOUT_SECONDS = 15
@@ -75,7 +77,9 @@ def check_domain(settings: Settings) -> None:
     from rasa.shared.exceptions import RasaException
 
     try:
-        Domain.load(str(settings.project_dir / "domain.yml"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Rasa warns about slot auto-fill on every load
+            Domain.load(str(settings.project_dir / "domain.yml"))
     except (RasaException, ValueError, KeyError, TypeError) as error:
         message = " ".join(str(error).split())
         raise StartupError(f"domain.yml: {message}") from None
@@ -116,19 +120,29 @@ def preflight(settings: Settings) -> None:
 # ---------------------------------------------------------------- training
 
 
+def _input_files(settings: Settings) -> List[tuple]:
+    import bot.nlu
+
+    roots = [(settings.project_dir, settings.project_dir / name) for name in TRAINING_INPUTS]
+    package_dir = Path(bot.nlu.__file__).resolve().parent
+    roots.append((package_dir.parent.parent, package_dir))
+    files = []
+    for base, root in roots:
+        paths = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for path in paths:
+            if path.exists() and path.suffix != ".pyc" and "__pycache__" not in path.parts:
+                files.append((str(path.relative_to(base)), path))
+    return files
+
+
 def fingerprint(settings: Settings) -> str:
-    """A hash of everything training depends on (files, Rasa version, pinned packages)."""
+    """A hash of everything training depends on: data, config, domain, NLU code, Rasa's version."""
     import rasa
 
     digest = hashlib.sha256(f"rasa {rasa.__version__}".encode())
-    for relative in TRAINING_INPUTS:
-        root = settings.project_dir / relative
-        paths = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
-        for path in paths:
-            if path.suffix in (".pyc",) or "__pycache__" in path.parts:
-                continue
-            digest.update(str(path.relative_to(settings.project_dir)).encode())
-            digest.update(path.read_bytes())
+    for name, path in _input_files(settings):
+        digest.update(name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -12,6 +12,15 @@ import yaml
 from bot.content.schema import ContentError, Entry, _Collector, check_references, parse_entry
 
 
+class _ContentYamlLoader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as text, so the schema reports a bad date with its path."""
+
+
+_ContentYamlLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+
+
 class ContentValidationError(Exception):
     """The content files have problems; ``errors`` lists every one."""
 
@@ -77,7 +86,7 @@ def read_entries(
         shown = _display_path(path, root)
         col = _Collector(shown, languages)
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_ContentYamlLoader)  # noqa: S506
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             where = f"line {mark.line + 1}" if mark is not None else "-"

@@ -23,7 +23,7 @@ _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _PHONE_RE = re.compile(r"^\+\d{1,3}( \d{1,4}){2,6}$")
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?(/[^\s]*)?$")
-_RANGE_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+_RANGE_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-(?:([01]\d|2[0-3]):([0-5]\d)|(24):(00))$")
 
 Translated = Mapping[str, str]
 TimeRange = Tuple[dt.time, dt.time]
@@ -216,7 +216,8 @@ def _parse_ranges(col: _Collector, raw: Any, path: str) -> Tuple[TimeRange, ...]
         if not match:
             col.error(f"{path}[{index}]", f"time range must look like '08:30-15:00': {value!r}")
             continue
-        start_h, start_m, end_h, end_m = (int(group) for group in match.groups())
+        start_h, start_m = int(match.group(1)), int(match.group(2))
+        end_h, end_m = (24, 0) if match.group(5) else (int(match.group(3)), int(match.group(4)))
         start = dt.time(start_h, start_m)
         end = dt.time(23, 59, 59) if end_h == 24 else dt.time(end_h, end_m)
         if start >= end:

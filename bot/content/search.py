@@ -2,8 +2,9 @@
 
 BM25 over each entry's names and synonyms (weighted three times) and its summary and details,
 per language. Words are normalised (case, diacritics) and reduced to a crude stem by stripping
-common suffixes, so that "registering" finds "registration". The index is built once per
-knowledge base and language.
+a common suffix; query stems also match index stems with a long common start (:func:`similar`),
+so that "registering" finds "registration". The index is built once per knowledge base and
+language.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ STOP_WORDS: Dict[str, frozenset[str]] = {
     ),
 }
 NAME_WEIGHT = 3
+MIN_COMMON_PREFIX = 6
+SIMILAR_SHARE = 0.8
 K1 = 1.2
 B = 0.75
 
@@ -37,6 +40,21 @@ def stem(word: str, language: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)]
     return word
+
+
+def similar(a: str, b: str) -> bool:
+    """Whether two stems are close enough to match: equal, or sharing a long common start.
+
+    "registr" (registration) and "register" (registering) share six letters, most of the
+    shorter one; "skattekort" and "skattestyrelsen" share six of ten and do not match.
+    """
+    if a == b:
+        return True
+    shorter = min(len(a), len(b))
+    common = 0
+    while common < shorter and a[common] == b[common]:
+        common += 1
+    return common >= MIN_COMMON_PREFIX and common >= SIMILAR_SHARE * shorter
 
 
 def terms(text: str, language: str) -> List[str]:
@@ -67,7 +85,8 @@ class ContentIndex:
         self.documents: Dict[str, Counter[str]] = {}
         for entry in kb:
             names = [entry.names.get(language) or entry.names.get("en", "")]
-            names += list(entry.synonyms.get(language, ())) + list(entry.synonyms.get("en", ()))
+            for synonym_language in dict.fromkeys((language, "en")):
+                names += list(entry.synonyms.get(synonym_language, ()))
             body = [entry.summary.get(language) or entry.summary.get("en", "")]
             body.append(entry.details.get(language) or entry.details.get("en", ""))
             counts: Counter[str] = Counter()
@@ -84,6 +103,13 @@ class ContentIndex:
             frequency.update(counts.keys())
         total = len(self.documents)
         self.idf = {term: math.log(1 + (total - n + 0.5) / (n + 0.5)) for term, n in frequency.items()}
+        self._expansions: Dict[str, List[str]] = {}
+
+    def _expand(self, term: str) -> List[str]:
+        """The indexed stems a query stem matches (itself included when indexed)."""
+        if term not in self._expansions:
+            self._expansions[term] = [known for known in self.idf if similar(term, known)]
+        return self._expansions[term]
 
     def search(self, query: str, limit: int = 3, exclude: Sequence[str] = ()) -> List[Hit]:
         """Return the best-matching entries for ``query``, best first.
@@ -96,7 +122,7 @@ class ContentIndex:
         Returns:
             Hits with a positive score.
         """
-        query_terms = set(terms(query, self.language))
+        query_terms = {match for term in set(terms(query, self.language)) for match in self._expand(term)}
         hits = []
         for doc_id, counts in self.documents.items():
             if doc_id in exclude:
