@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -49,7 +49,7 @@ class ContentAction(Action, ABC):
     default_entry_id: Optional[str] = None
 
     @abstractmethod
-    def name(self) -> Text:
+    def name(self) -> str:
         """The action's name in the domain (abstract, so rasa-sdk does not register this base)."""
 
     @property
@@ -101,6 +101,6 @@ class ContentAction(Action, ABC):
             send(dispatcher, Reply(translate("which_topic", language), entry_buttons(self.kb, AREA_IDS, language)))
 
     @staticmethod
-    def remember(entry: Entry) -> List[Dict[Text, Any]]:
+    def remember(entry: Entry) -> List[Dict[str, Any]]:
         """Events that make the entry the topic of follow-up questions."""
         return [SlotSet(TOPIC_SLOT, entry.id)]

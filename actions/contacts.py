@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -16,13 +16,13 @@ class ActionAnswerContact(ContentAction):
 
     default_entry_id: Optional[str] = "ihnd"
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """The action's name in the domain."""
         return "action_answer_contact"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         """Send the contact card of the entry asked about."""
         language = self.language(tracker)
         resolution = self.resolve(tracker)
@@ -38,13 +38,13 @@ class ActionAnswerAddress(ContentAction):
 
     default_entry_id: Optional[str] = "ihnd"
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """The action's name in the domain."""
         return "action_answer_address"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         """Send the address of the entry asked about."""
         language = self.language(tracker)
         resolution = self.resolve(tracker)

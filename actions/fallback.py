@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -25,13 +25,13 @@ def content_index(kb: KnowledgeBase, language: str) -> ContentIndex:
 class ActionSearchContent(ContentAction):
     """When NLU is not confident: offer the best-matching entries as buttons, plus IHND's contact."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """The action's name in the domain."""
         return "action_search_content"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         """Search the content for the latest message; never invent an answer."""
         language = self.language(tracker)
         text = tracker.latest_message.get("text") or ""

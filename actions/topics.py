@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -14,13 +14,13 @@ from bot.answers import topic_answer
 class ActionAnswerTopic(ContentAction):
     """Answer "tell me about X" / "how do I get X" from the entry's summary and details."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """The action's name in the domain."""
         return "action_answer_topic"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         """Answer about the topic named (or the one asked about before)."""
         language = self.language(tracker)
         resolution = self.resolve(tracker)

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 from urllib.parse import quote_plus
 
-from bot.content.hours import DaySchedule, open_status, resolve_day
+from bot.content.hours import DaySchedule, day_schedule, open_status, resolve_day
 from bot.content.loader import KnowledgeBase
-from bot.content.schema import CITIZEN_GROUPS, WEEKDAYS, Address, Entry, TimeRange
+from bot.content.schema import CITIZEN_GROUPS, HOURS_KINDS, WEEKDAYS, Address, Entry, TimeRange
 from bot.i18n import translate as t
 
 MAX_BUTTONS = 10
@@ -228,13 +228,13 @@ def hours_answer(
     hours = entry.hours
     if hours is None:
         return Reply(t("hours_missing", language, name=name, url=entry.official_url))
-    kinds = [kind] if kind in hours.schedules else [k for k in ("desk", "phone") if k in hours.schedules]
+    kinds: List[str] = (
+        [kind] if kind is not None and kind in hours.schedules else [k for k in HOURS_KINDS if k in hours.schedules]
+    )
     lines: List[str] = []
     target = resolve_day(day, moment)
     if day in ("today", "tomorrow") or (day in WEEKDAYS and target is not None):
         assert target is not None
-        from bot.content.hours import day_schedule
-
         first = day_schedule(hours, kinds[0], target)
         if first.holiday:
             lines.append(t("hours_holiday", language, date=format_date(target, language), holiday=first.holiday))
@@ -247,7 +247,12 @@ def hours_answer(
         status = open_status(hours, kinds[0], moment)
         if status.today.holiday:
             lines.append(
-                t("hours_holiday", language, date=format_date(status.today.date, language), holiday=status.today.holiday)
+                t(
+                    "hours_holiday",
+                    language,
+                    date=format_date(status.today.date, language),
+                    holiday=status.today.holiday,
+                )
             )
         if status.is_open:
             assert status.closes_at is not None

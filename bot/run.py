@@ -14,6 +14,7 @@ content, unreachable database, missing model, failed training) is reported as on
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import secrets
@@ -189,7 +190,7 @@ def train(settings: Settings) -> Path:
         line = line.rstrip()
         log("train", line)
         if line.strip():
-            tail = (tail + [line])[-20:]
+            tail = [*tail, line][-20:]
     if process.wait() != 0 or not target.exists():
         reason = next((line for line in reversed(tail) if "Error" in line or "error" in line), tail[-1] if tail else "")
         raise StartupError(f"training failed: {reason.strip()}")
@@ -223,7 +224,7 @@ class Child:
         assert self.process is not None and self.process.stdout is not None
         for line in self.process.stdout:
             line = line.rstrip()
-            self.tail = (self.tail + [line])[-30:]
+            self.tail = [*self.tail, line][-30:]
             log(self.name, line)
 
     def alive(self) -> bool:
@@ -242,19 +243,15 @@ class Child:
         """Ask the process to stop (SIGTERM to its process group)."""
         if self.alive():
             assert self.process is not None
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
 
     def kill(self) -> None:
         """Kill the process group."""
         if self.alive():
             assert self.process is not None
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def api_token(settings: Settings) -> str:

@@ -101,7 +101,7 @@ class Settings:
         return self.project_dir / "models"
 
     @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> Settings:
         """Build settings from environment variables.
 
         Args:

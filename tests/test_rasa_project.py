@@ -37,6 +37,7 @@ def test_conversation_stories_have_no_prediction_errors(tmp_path):
         "test", "core", "--stories", "tests/stories", "--model", str(model), "--fail-on-prediction-errors",
         "--out", str(tmp_path),
     )
-    failed = (tmp_path / "failed_test_stories.yml").read_text() if (tmp_path / "failed_test_stories.yml").exists() else ""
+    report = tmp_path / "failed_test_stories.yml"
+    failed = report.read_text() if report.exists() else ""
     assert result.returncode == 0, failed or result.stdout[-4000:] + result.stderr[-4000:]
     assert "None of the test stories failed" in failed

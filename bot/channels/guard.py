@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 import aiohttp
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -98,9 +98,8 @@ async def action_server_up() -> bool:
         return bool(_health_cache["ok"])
     timeout = aiohttp.ClientTimeout(total=get_settings().action_timeout_seconds)
     try:
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            async with session.get(action_health_url()) as response:
-                ok = response.status == 200
+        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(action_health_url()) as response:
+            ok = response.status == 200
     except (aiohttp.ClientError, OSError, TimeoutError):
         ok = False
     _health_cache.update(checked_at=now, ok=ok)
@@ -108,20 +107,41 @@ async def action_server_up() -> bool:
 
 
 class CountingOutputChannel(OutputChannel):
-    """Passes every response to the real output channel and counts them."""
+    """Passes every response to the real output channel and counts them.
+
+    ``send_response`` (used by Rasa's processor) and every ``send_*`` method are forwarded, so the
+    wrapped channel's own formatting (e.g. socket.io's quick replies) is kept.
+    """
 
     def __init__(self, inner: OutputChannel) -> None:
         self.inner = inner
         self.sent = 0
 
-    def name(self) -> Text:  # type: ignore[override]
+    def name(self) -> str:  # type: ignore[override]
         """The wrapped channel's name."""
         return self.inner.name()
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
         """Count and forward a response."""
         self.sent += 1
         await self.inner.send_response(recipient_id, message)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """Count and forward a text."""
+        self.sent += 1
+        await self.inner.send_text_message(recipient_id, text, **kwargs)
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
+        """Count and forward a text with buttons."""
+        self.sent += 1
+        await self.inner.send_text_with_buttons(recipient_id, text, buttons, **kwargs)
+
+    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
+        """Count and forward a custom payload."""
+        self.sent += 1
+        await self.inner.send_custom_json(recipient_id, json_message, **kwargs)
 
 
 def message_language(message: UserMessage) -> str:

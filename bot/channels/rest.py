@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, Text
+from typing import Any, Awaitable, Callable, Dict
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -39,7 +39,9 @@ def parse_body(request: Request) -> Dict[str, Any]:
     body = request.body or b""
     limit = get_settings().max_body_bytes
     if len(body) > limit:
-        raise InvalidMessage("body_too_large", f"the request body is {len(body)} bytes; the limit is {limit}", None, 413)
+        raise InvalidMessage(
+            "body_too_large", f"the request body is {len(body)} bytes; the limit is {limit}", None, 413
+        )
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -86,6 +88,6 @@ class GuardedRestInput(RestInput):
         return webhook
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         """Keep Rasa's URL: ``/webhooks/rest/webhook``."""
         return "rest"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, Text
+from typing import Any, Awaitable, Callable, Dict
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput
@@ -33,7 +33,7 @@ class GuardedSocketIOInput(SocketIOInput):
         namespace = self.namespace or "/"
         original = sio.handlers[namespace][self.user_message_evt]
 
-        async def checked(sid: Text, data: Any) -> None:
+        async def checked(sid: str, data: Any) -> None:
             try:
                 if not isinstance(data, dict):
                     raise InvalidMessage("invalid_body", "the message must be an object with a 'message' field")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from bot.content.links import check_links, format_link_table
 from bot.content.loader import read_entries
@@ -51,7 +51,7 @@ def _check_links(args: argparse.Namespace) -> int:
         for error in errors:
             print(error)
         return 1
-    urls = {}
+    urls: Dict[str, List[str]] = {}
     for entry in entries.values():
         for url in [link.url for link in entry.links] + list(entry.sources):
             urls.setdefault(url, []).append(entry.id)
@@ -60,7 +60,8 @@ def _check_links(args: argparse.Namespace) -> int:
     results = check_links(sorted(urls), timeout=args.timeout, concurrency=args.concurrency)
     print(format_link_table(results, urls))
     broken = [r for r in results if not r.ok]
-    print(f"{len(results)} links checked, {len(broken)} broken, {sum(1 for r in results if r.redirected_to)} redirected")
+    redirected = sum(1 for r in results if r.redirected_to)
+    print(f"{len(results)} links checked, {len(broken)} broken, {redirected} redirected")
     return 1 if broken else 0
 
 

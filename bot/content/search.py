@@ -23,8 +23,10 @@ SUFFIXES: Dict[str, Tuple[str, ...]] = {
 }
 STOP_WORDS: Dict[str, frozenset[str]] = {
     "en": frozenset(
-        "a an and are as at be can do does for from get got have how i if in is it its me my of on or so "
-        "the there this to what when where which who why will with you your please hi hello about".split()
+        (
+            "a an and are as at be can do does for from get got have how i if in is it its me my of on or so "
+            "the there this to what when where which who why will with you your please hi hello about"
+        ).split()
     ),
 }
 NAME_WEIGHT = 3

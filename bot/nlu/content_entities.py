@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -41,7 +41,7 @@ class ContentEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Extracts ``topic``, ``day`` and ``hours_kind`` entities by dictionary matching."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         """Return the default configuration.
 
         Keys:
@@ -52,7 +52,7 @@ class ContentEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         gazetteer: Optional[Gazetteer] = None,
@@ -66,11 +66,11 @@ class ContentEntityExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "ContentEntityExtractor":
+    ) -> ContentEntityExtractor:
         """Create an untrained component."""
         return cls(config, model_storage, resource)
 
@@ -98,12 +98,12 @@ class ContentEntityExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "ContentEntityExtractor":
+    ) -> ContentEntityExtractor:
         """Load the trained gazetteer from the model."""
         with model_storage.read_from(resource) as directory:
             data = json.loads((directory / GAZETTEER_FILE).read_text(encoding="utf-8"))

@@ -44,12 +44,10 @@ def _within_one_edit(a: str, b: str) -> bool:
         diffs = [i for i in range(len(a)) if a[i] != b[i]]
         if len(diffs) == 1:
             return True
-        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+        first, second = diffs[0], diffs[-1]
+        return len(diffs) == 2 and second == first + 1 and a[first] == b[second] and a[second] == b[first]
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    for index in range(len(long_)):
-        if long_[:index] + long_[index + 1 :] == short:
-            return True
-    return False
+    return any(long_[:index] + long_[index + 1 :] == short for index in range(len(long_)))
 
 
 @dataclass(frozen=True)
@@ -91,7 +89,7 @@ class Gazetteer:
         return {"phrases": [[list(k), list(v)] for k, v in self.phrases.items()]}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Gazetteer":
+    def from_dict(cls, data: Mapping[str, Any]) -> Gazetteer:
         """Restore a gazetteer saved with :meth:`to_dict`."""
         return cls({tuple(k): (v[0], v[1]) for k, v in data["phrases"]})
 

@@ -228,7 +228,8 @@ def test_hours_on_a_given_weekday():
 
 def test_hours_phone_only():
     extra = [{"entity": "day", "value": "thu"}, {"entity": "hours_kind", "value": "phone"}]
-    _, messages = run(ActionAnswerHours(), tracker("when can i call on thursday", "ask_hours", [topic("house"), *extra]))
+    question = tracker("when can i call on thursday", "ask_hours", [topic("house"), *extra])
+    _, messages = run(ActionAnswerHours(), question)
     assert messages[0]["text"] == "Phone hours on Thursday 3 December: 09:00–12:00."
 
 

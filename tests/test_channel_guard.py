@@ -1,0 +1,86 @@
+"""The checks every channel applies before a message reaches the assistant."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+import pytest
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+import bot.channels.guard as guard_module
+from bot.channels.guard import InvalidMessage, check_metadata, check_sender, check_text, guard
+from bot.channels.rest import parse_body
+
+
+def request(body: bytes):
+    return SimpleNamespace(body=body)
+
+
+def test_parse_body_accepts_a_valid_message():
+    assert parse_body(request(b'{"sender": "a", "message": "hi", "metadata": {"language": "en"}}')) == {
+        "sender": "a", "message": "hi", "metadata": {"language": "en"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "field", "status"),
+    [
+        (b"nope", "invalid_json", None, 400),
+        (b"[]", "invalid_body", None, 400),
+        (b'{"sender": "a", "message": 5}', "invalid_field", "message", 400),
+        (b'{"sender": "a", "message": "' + b"x" * 1001 + b'"}', "message_too_long", "message", 413),
+        (b'{"sender": "' + b"s" * 129 + b'", "message": "hi"}', "invalid_field", "sender", 400),
+        (b"x" * (16 * 1024 + 1), "body_too_large", None, 413),
+    ],
+)
+def test_parse_body_refuses(body, code, field, status):
+    with pytest.raises(InvalidMessage) as error:
+        parse_body(request(body))
+    assert (error.value.code, error.value.field, error.value.status) == (code, field, status)
+
+
+def test_small_checks():
+    assert check_text("ok") == "ok"
+    assert check_sender("me") == "me"
+    assert check_metadata(None) == {}
+    with pytest.raises(InvalidMessage):
+        check_metadata([1])
+
+
+def test_guard_refuses_long_text_without_calling_the_assistant():
+    calls = []
+
+    async def on_new_message(message):
+        calls.append(message)
+
+    output = CollectingOutputChannel()
+    asyncio.run(guard(on_new_message)(UserMessage("x" * 5000, output, "s")))
+    assert calls == []
+    assert output.messages == [{"recipient_id": "s", "text": "'message' is 5000 characters long; the limit is 1000"}]
+
+
+def test_guard_says_sorry_when_nothing_was_answered_and_actions_are_down(monkeypatch):
+    async def on_new_message(message):
+        return None  # the custom action failed: no reply
+
+    async def down():
+        return False
+
+    monkeypatch.setattr(guard_module, "action_server_up", down)
+    output = CollectingOutputChannel()
+    asyncio.run(guard(on_new_message)(UserMessage("tax card?", output, "s")))
+    assert output.messages[0]["text"].startswith("Sorry, I can't look that up right now")
+
+
+def test_guard_stays_quiet_when_the_assistant_answered(monkeypatch):
+    async def on_new_message(message):
+        await message.output_channel.send_text_message(message.sender_id, "an answer")
+
+    async def down():
+        raise AssertionError("the health check must not run when there was a reply")
+
+    monkeypatch.setattr(guard_module, "action_server_up", down)
+    output = CollectingOutputChannel()
+    asyncio.run(guard(on_new_message)(UserMessage("hi", output, "s")))
+    assert [m["text"] for m in output.messages] == ["an answer"]

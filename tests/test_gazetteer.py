@@ -1,0 +1,52 @@
+"""Dictionary matching of topics, days and kinds of hours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.nlu.gazetteer import Gazetteer, build_gazetteer, normalise, read_lexicon
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def gazetteer(real_kb):
+    return build_gazetteer(real_kb, read_lexicon(ROOT / "data" / "i18n" / "lexicon.yml"))
+
+
+def found(gazetteer, text):
+    return [(m.entity, m.value, m.text) for m in gazetteer.find(text)]
+
+
+def test_normalise_folds_case_and_diacritics():
+    assert normalise("Sundhedskørt") == "sundhedskort"
+    assert normalise("ÆBLE") == "aeble"
+    assert normalise("Gøteborg") == "goteborg"
+
+
+def test_topic_day_and_kind_are_found_with_offsets(gazetteer):
+    text = "When can I call International House on Friday?"
+    matches = gazetteer.find(text)
+    assert [(m.entity, m.value) for m in matches] == [("hours_kind", "phone"), ("topic", "ihnd"), ("day", "fri")]
+    assert [text[m.start:m.end] for m in matches] == ["call", "International House", "Friday"]
+
+
+def test_longest_phrase_wins(gazetteer):
+    assert found(gazetteer, "what is the eu residence document")[0][:2] == ("topic", "eu_residence")
+
+
+def test_danish_words_and_one_typo(gazetteer):
+    assert found(gazetteer, "skattekort?") == [("topic", "tax_card", "skattekort")]
+    assert found(gazetteer, "skatekort?") == [("topic", "tax_card", "skatekort")]
+    assert found(gazetteer, "SUNDHEDSKORT") == [("topic", "cpr", "SUNDHEDSKORT")]
+
+
+def test_short_words_are_not_fuzzy(gazetteer):
+    assert found(gazetteer, "hello there") == []
+
+
+def test_round_trip_through_dict(gazetteer):
+    again = Gazetteer.from_dict(gazetteer.to_dict())
+    assert again.find("mitid help") == gazetteer.find("mitid help")
