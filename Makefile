@@ -8,6 +8,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Rasa and TensorFlow talk a lot at import; keep logs readable.
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Rasa reports usage and crashes to its own servers unless told not to.
+export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: setup run train test lint typecheck unit validate content-validate bench lock browser-deps clean
 

@@ -160,6 +160,8 @@ def child_env(settings: Settings, extra: Optional[Dict[str, str]] = None) -> Dic
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("PYTHONUNBUFFERED", "1")
     env.setdefault("TQDM_DISABLE", "1")
+    # Rasa reports usage and crashes to its servers unless told not to; conversations are private.
+    env["RASA_TELEMETRY_ENABLED"] = "false"
     # Bounds every HTTP body Rasa accepts (its HTTP API included), not only the channels'.
     env.setdefault("SANIC_REQUEST_MAX_SIZE", str(1024 * 1024))
     env["PROJECT_DIR"] = str(settings.project_dir)

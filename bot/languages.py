@@ -1,0 +1,101 @@
+"""The supported languages and the rule that decides a conversation's language.
+
+Order of authority (issue #4): an explicit request ("can you answer in Danish?", a language
+button) over the website widget's chosen language (message metadata) over automatic detection of
+the message. Short or unclear messages change nothing; a conversation with no signal stays in the
+default language (the first in ``data/i18n/languages.yml``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+
+import yaml
+
+from bot.settings import get_settings
+
+SWITCH_INTENT = "switch_language"
+
+
+@dataclass(frozen=True)
+class Language:
+    """A supported language: its code, its name in itself, and its writing direction."""
+
+    code: str
+    name: str
+    direction: str = "ltr"
+
+
+@lru_cache(maxsize=4)
+def load_languages(path: Optional[Path] = None) -> Tuple[Language, ...]:
+    """Read ``data/i18n/languages.yml``."""
+    path = path or get_settings().project_dir / "data" / "i18n" / "languages.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return tuple(
+        Language(str(item["code"]), str(item.get("name") or item["code"]), str(item.get("direction") or "ltr"))
+        for item in raw.get("languages", [])
+    )
+
+
+@dataclass(frozen=True)
+class LanguageDecision:
+    """The conversation's language after a message.
+
+    Attributes:
+        language: The language to answer in.
+        changed: Whether it differs from the language before the message.
+        reason: ``request``, ``widget``, ``detected``, ``unsupported`` or ``kept``.
+        unsupported: The code of an unsupported language the message was written in, if any.
+    """
+
+    language: str
+    changed: bool
+    reason: str
+    unsupported: Optional[str] = None
+
+
+def _first(entities: Iterable[Mapping[str, Any]], entity: str, **extra: Any) -> Optional[Mapping[str, Any]]:
+    for item in entities:
+        if item.get("entity") == entity and all(item.get(k) == v for k, v in extra.items()):
+            return item
+    return None
+
+
+def decide_language(
+    current: Optional[str],
+    intent: Optional[str],
+    entities: List[Dict[str, Any]],
+    supported: Tuple[str, ...],
+) -> LanguageDecision:
+    """Decide the conversation's language after a message.
+
+    Args:
+        current: The language so far (None at the start).
+        intent: The message's intent.
+        entities: The message's entities (``language``, ``detected_language``, ``unsupported_language``).
+        supported: The supported language codes; the first is the default.
+
+    Returns:
+        The decision.
+    """
+    before = current if current in supported else supported[0]
+
+    def result(language: str, reason: str, unsupported: Optional[str] = None) -> LanguageDecision:
+        return LanguageDecision(language, language != before, reason, unsupported)
+
+    requested = _first(entities, "language")
+    if intent == SWITCH_INTENT and requested is not None and requested.get("value") in supported:
+        return result(str(requested["value"]), "request")
+    widget = _first(entities, "detected_language", source="metadata")
+    if widget is not None and widget.get("value") in supported:
+        return result(str(widget["value"]), "widget")
+    detected = _first(entities, "detected_language")
+    if detected is not None and detected.get("value") in supported:
+        return result(str(detected["value"]), "detected")
+    unsupported = _first(entities, "unsupported_language")
+    if unsupported is not None:
+        return result(supported[0], "unsupported", str(unsupported.get("value")))
+    return result(before, "kept")

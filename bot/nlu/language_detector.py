@@ -1,0 +1,236 @@
+"""LanguageDetector: which language a message is written in, when that can be told reliably.
+
+The component adds at most one of two entities to a message:
+
+* ``detected_language`` (value: a supported code) from, in this order, the widget's chosen
+  language in the message metadata (``metadata.language``), or lingua's detection of the text;
+* ``unsupported_language`` (value: an ISO 639-1 code) when the text is clearly in a language the
+  assistant does not speak.
+
+Short or unclear messages ("ok", "tak", "CPR?") get neither, so the conversation keeps its
+language. Content names found by the ContentEntityExtractor ("International House") are removed
+before detection, because they are the same in every language. Norwegian and Swedish, which
+lingua often confuses with Danish and which Danish readers understand, count as Danish.
+The ``language`` slot is decided from these entities by ``action_validate_slot_mappings``
+(``actions/language.py``), where the conversation's current language is known.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_END, ENTITY_ATTRIBUTE_START, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+SETTINGS_FILE = "language_detector.json"
+_WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def _iso(language: Any) -> str:
+    return str(language.iso_code_639_1.name).lower()
+
+
+class Detector:
+    """lingua restricted to the supported and the recognised-unsupported languages."""
+
+    def __init__(
+        self,
+        supported: Sequence[str],
+        unsupported: Sequence[str],
+        aliases: Dict[str, str],
+        min_words: int,
+        min_confidence: float,
+        min_margin: float,
+    ) -> None:
+        """Build the detector (loads lingua's models for these languages).
+
+        Args:
+            supported: Codes of the languages the assistant speaks.
+            unsupported: Codes of languages to recognise as not spoken.
+            aliases: Languages answered as another (e.g. ``{"nb": "da"}``).
+            min_words: Fewer words than this: no detection.
+            min_confidence: The top language's confidence must reach this...
+            min_margin: ...and lead the runner-up by this much.
+        """
+        from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+        self.supported = tuple(supported)
+        self.aliases = dict(aliases)
+        self.min_words = min_words
+        self.min_confidence = min_confidence
+        self.min_margin = min_margin
+        codes = dict.fromkeys([*supported, *unsupported, *aliases])
+        languages = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in codes]
+        self._detector = LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
+
+    def detect(self, text: str) -> Optional[Tuple[str, float]]:
+        """Return ``(code, confidence)`` when the text is long and clear enough, else None.
+
+        The code is a supported language, an alias target, or an unsupported language's code.
+        """
+        if len(_WORD_RE.findall(text)) < self.min_words:
+            return None
+        values = self._detector.compute_language_confidence_values(text)
+        if not values:
+            return None
+        merged: Dict[str, float] = {}
+        for value in values:
+            code = _iso(value.language)
+            code = self.aliases.get(code, code)
+            merged[code] = merged.get(code, 0.0) + float(value.value)
+        ranked = sorted(merged.items(), key=lambda item: -item[1])
+        top, confidence = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if confidence < self.min_confidence or confidence - runner_up < self.min_margin:
+            return None
+        return top, confidence
+
+
+# Registered as a featurizer too, so that Rasa runs it on the training data before the tokenizer
+# (only tokenizers and featurizers get a training-data processing step in Rasa's default recipe).
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER],
+    is_trainable=True,
+)
+class LanguageDetector(GraphComponent, EntityExtractorMixin):
+    """Adds ``detected_language`` or ``unsupported_language`` entities (see the module docstring)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Return the default configuration.
+
+        Keys:
+            languages_file: The supported languages (``data/i18n/languages.yml``), read at training.
+            unsupported: Languages recognised as not spoken (ISO 639-1 codes).
+            aliases: Languages answered as another supported language.
+            min_words: Messages with fewer words keep the conversation's language.
+            min_confidence: Minimum confidence of the top language (0-1).
+            min_margin: Minimum lead of the top language over the next one.
+        """
+        return {
+            "languages_file": "data/i18n/languages.yml",
+            "unsupported": ["fr", "it", "pt", "nl", "ru", "tr", "fi", "hu", "cs", "lt", "lv", "et", "fa", "hi",
+                            "zh", "vi", "so", "sq", "bg", "hr", "el"],
+            "aliases": {"nb": "da", "nn": "da", "sv": "da"},
+            "min_words": 3,
+            "min_confidence": 0.5,
+            "min_margin": 0.2,
+        }
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        supported: Optional[Sequence[str]] = None,
+    ) -> None:
+        """Create the component (use :meth:`create` or :meth:`load`)."""
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.supported: Tuple[str, ...] = tuple(supported or ())
+        self._detector: Optional[Detector] = None
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LanguageDetector":
+        """Create an untrained component."""
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Record the supported languages in the model."""
+        import yaml
+
+        raw = yaml.safe_load(Path(self._config["languages_file"]).read_text(encoding="utf-8"))
+        self.supported = tuple(str(item["code"]) for item in raw["languages"])
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / SETTINGS_FILE).write_text(json.dumps({"supported": list(self.supported)}), encoding="utf-8")
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "LanguageDetector":
+        """Load the supported languages from the model."""
+        with model_storage.read_from(resource) as directory:
+            data = json.loads((directory / SETTINGS_FILE).read_text(encoding="utf-8"))
+        component = cls(config, model_storage, resource, data["supported"])
+        component.detector  # build lingua's models at load time, not on the first message  # noqa: B018
+        return component
+
+    @property
+    def detector(self) -> Detector:
+        """The lingua detector, built once."""
+        if self._detector is None:
+            self._detector = Detector(
+                self.supported,
+                [code for code in self._config["unsupported"] if code not in self.supported],
+                {k: v for k, v in self._config["aliases"].items() if v in self.supported},
+                int(self._config["min_words"]),
+                float(self._config["min_confidence"]),
+                float(self._config["min_margin"]),
+            )
+        return self._detector
+
+    @staticmethod
+    def _without_entities(message: Message) -> str:
+        """The text with the spans of already-found entities (content names) blanked out."""
+        text = str(message.get(TEXT) or "")
+        spans = sorted(
+            (e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END])
+            for e in message.get(ENTITIES, [])
+            if e.get("entity") == "topic" and ENTITY_ATTRIBUTE_START in e
+        )
+        for start, end in reversed(spans):
+            text = text[:start] + " " + text[end:]
+        return text
+
+    def detect(self, message: Message) -> Optional[Dict[Text, Any]]:
+        """The language entity for one message, or None."""
+        text = message.get(TEXT)
+        if not text:
+            return None
+        metadata = message.get("metadata") or {}
+        chosen = metadata.get("language") if isinstance(metadata, dict) else None
+        if chosen in self.supported:
+            return {"entity": "detected_language", "value": chosen, "confidence": 1.0, "source": "metadata"}
+        found = self.detector.detect(self._without_entities(message))
+        if found is None:
+            return None
+        code, confidence = found
+        entity = "detected_language" if code in self.supported else "unsupported_language"
+        return {"entity": entity, "value": code, "confidence": round(confidence, 3), "source": "text"}
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Detect the language of each training example, for the tokenizer that follows."""
+        self.process([example for example in training_data.training_examples if example.get(TEXT)])
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Add the language entity to each message that has a clear language."""
+        for message in messages:
+            entity = self.detect(message)
+            if entity is not None:
+                entity.update({ENTITY_ATTRIBUTE_START: 0, ENTITY_ATTRIBUTE_END: 0})
+                message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name([entity]),
+                            add_to_output=True)
+        return messages
