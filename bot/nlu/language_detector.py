@@ -147,7 +147,7 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "LanguageDetector":
+    ) -> LanguageDetector:
         """Create an untrained component."""
         return cls(config, model_storage, resource)
 
@@ -169,7 +169,7 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "LanguageDetector":
+    ) -> LanguageDetector:
         """Load the supported languages from the model."""
         with model_storage.read_from(resource) as directory:
             data = json.loads((directory / SETTINGS_FILE).read_text(encoding="utf-8"))

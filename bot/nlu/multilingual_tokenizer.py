@@ -92,7 +92,7 @@ class MultilingualTokenizer(Tokenizer):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "MultilingualTokenizer":
+    ) -> MultilingualTokenizer:
         """Create an untrained tokenizer."""
         return cls(config, model_storage, resource)
 
@@ -104,7 +104,7 @@ class MultilingualTokenizer(Tokenizer):
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "MultilingualTokenizer":
+    ) -> MultilingualTokenizer:
         """Load the pruned lemma tables from the model."""
         try:
             with model_storage.read_from(resource) as directory:
