@@ -165,10 +165,17 @@ def format_date(day: dt.date, language: str) -> str:
     )
 
 
+def format_time(moment: dt.time, language: str) -> str:
+    """Format a time for the language, e.g. ``08:30`` (English) or ``08.30`` (Danish)."""
+    if moment == dt.time(23, 59, 59):
+        return t("time_format", language, hour="24", minute="00")
+    return t("time_format", language, hour=f"{moment:%H}", minute=f"{moment:%M}")
+
+
 def format_ranges(ranges: Sequence[TimeRange], language: str) -> str:
-    """Format time ranges, e.g. ``08:30-15:00``."""
+    """Format time ranges with an en dash, e.g. ``08:30–15:00``."""
     return t("hours_range_join", language).join(
-        f"{start:%H:%M}–{'24:00' if end == dt.time(23, 59, 59) else f'{end:%H:%M}'}" for start, end in ranges
+        f"{format_time(start, language)}–{format_time(end, language)}" for start, end in ranges
     )
 
 
@@ -257,7 +264,7 @@ def hours_answer(
         if status.is_open:
             assert status.closes_at is not None
             key = "hours_phone_open_now" if kinds[0] == "phone" else "hours_open_now"
-            lines.append(t(key, language, name=name, time=f"{status.closes_at:%H:%M}"))
+            lines.append(t(key, language, name=name, time=format_time(status.closes_at, language)))
         elif status.is_open is None:
             lines.append(
                 t("hours_unknown_now", language, name=name, day=t("weekday_" + WEEKDAYS[moment.weekday()], language))
@@ -267,8 +274,10 @@ def hours_answer(
             lines.append(t(key, language, name=name))
             if status.next_open is not None:
                 next_day, (start, _) = status.next_open
-                lines.append(t("hours_opens_next", language, day=format_date(next_day.date, language),
-                               time=f"{start:%H:%M}"))
+                lines.append(
+                    t("hours_opens_next", language, day=format_date(next_day.date, language),
+                      time=format_time(start, language))
+                )
         if status.today.uncertain:
             lines.append(t("hours_uncertain_day", language, day=t("weekday_" + WEEKDAYS[moment.weekday()], language),
                            url=entry.official_url))
@@ -295,7 +304,7 @@ def human_contact(kb: KnowledgeBase, language: str, moment: dt.datetime) -> Opti
     if entry.hours is not None and "desk" in entry.hours.schedules:
         status = open_status(entry.hours, "desk", moment)
         if status.is_open and status.closes_at is not None:
-            lines.append(t("human_open_now", language, time=f"{status.closes_at:%H:%M}"))
+            lines.append(t("human_open_now", language, time=format_time(status.closes_at, language)))
         elif status.is_open is False:
             lines.append(t("human_closed_now", language))
     return Reply(" ".join(lines))

@@ -18,7 +18,9 @@ The ``language`` slot is decided from these entities by ``action_validate_slot_m
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
@@ -39,8 +41,37 @@ def _iso(language: Any) -> str:
     return str(language.iso_code_639_1.name).lower()
 
 
+class VocabularyModel:
+    """Word frequencies per language from the project's own training data (naive Bayes).
+
+    lingua knows general language; this knows how newcomers write to this assistant ("r u a
+    robot", "skattekort pls"). Only words seen in the training data of some language count.
+    """
+
+    def __init__(self, counts: Dict[str, Dict[str, int]]) -> None:
+        """Create the model from ``language -> word -> count``."""
+        self.counts = counts
+        self.totals = {language: sum(words.values()) for language, words in counts.items()}
+        self.vocabulary = {word for words in counts.values() for word in words}
+
+    def log_likelihoods(self, text: str) -> Dict[str, float]:
+        """Sum of log P(word | language) over the known words of the text (add-one smoothing)."""
+        words = [word for word in _WORD_RE.findall(text.lower()) if word in self.vocabulary]
+        size = len(self.vocabulary) or 1
+        return {
+            language: sum(
+                math.log((self.counts[language].get(word, 0) + 1) / (self.totals[language] + size)) for word in words
+            )
+            for language in self.counts
+        }
+
+
 class Detector:
-    """lingua restricted to the supported and the recognised-unsupported languages."""
+    """lingua over the supported languages, combined with the vocabulary model.
+
+    A second lingua pass over the supported and the recognised-unsupported languages tells when a
+    message is clearly in a language the assistant does not speak.
+    """
 
     def __init__(
         self,
@@ -49,7 +80,8 @@ class Detector:
         aliases: Dict[str, str],
         min_words: int,
         min_confidence: float,
-        min_margin: float,
+        vocabulary: Optional[VocabularyModel] = None,
+        unsupported_confidence: float = 0.8,
     ) -> None:
         """Build the detector (loads lingua's models for these languages).
 
@@ -58,41 +90,65 @@ class Detector:
             unsupported: Codes of languages to recognise as not spoken.
             aliases: Languages answered as another (e.g. ``{"nb": "da"}``).
             min_words: Fewer words than this: no detection.
-            min_confidence: The top language's confidence must reach this...
-            min_margin: ...and lead the runner-up by this much.
+            min_confidence: The combined probability the top supported language must reach.
+            vocabulary: The project's own word model, if trained.
+            unsupported_confidence: lingua's confidence needed to call a message unsupported.
         """
         from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+        def build(codes: Sequence[str]) -> Any:
+            languages = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in codes]
+            return LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
 
         self.supported = tuple(supported)
         self.aliases = dict(aliases)
         self.min_words = min_words
         self.min_confidence = min_confidence
-        self.min_margin = min_margin
-        codes = dict.fromkeys([*supported, *unsupported, *aliases])
-        languages = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in codes]
-        self._detector = LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
+        self.unsupported_confidence = unsupported_confidence
+        self.vocabulary = vocabulary
+        self._supported_detector = build(self.supported)
+        others = [code for code in dict.fromkeys([*unsupported, *aliases]) if code not in self.supported]
+        self._all_detector = build([*self.supported, *others]) if others else None
+
+    def _combined(self, text: str) -> Dict[str, float]:
+        scores = {code: math.log(1e-4) for code in self.supported}
+        for value in self._supported_detector.compute_language_confidence_values(text):
+            scores[_iso(value.language)] = math.log(max(float(value.value), 1e-4))
+        if self.vocabulary is not None:
+            for code, log_likelihood in self.vocabulary.log_likelihoods(text).items():
+                if code in scores:
+                    scores[code] += log_likelihood
+        top = max(scores.values())
+        exp = {code: math.exp(score - top) for code, score in scores.items()}
+        total = sum(exp.values())
+        return {code: value / total for code, value in exp.items()}
+
+    def _unsupported(self, text: str) -> Optional[Tuple[str, float]]:
+        if self._all_detector is None:
+            return None
+        values = self._all_detector.compute_language_confidence_values(text)
+        if not values:
+            return None
+        code, confidence = _iso(values[0].language), float(values[0].value)
+        if code in self.supported or confidence < self.unsupported_confidence:
+            return None
+        return self.aliases.get(code, code), confidence
 
     def detect(self, text: str) -> Optional[Tuple[str, float]]:
         """Return ``(code, confidence)`` when the text is long and clear enough, else None.
 
-        The code is a supported language, an alias target, or an unsupported language's code.
+        The code is a supported language (aliases included) or an unsupported language's code.
         """
         if len(_WORD_RE.findall(text)) < self.min_words:
             return None
-        values = self._detector.compute_language_confidence_values(text)
-        if not values:
+        unsupported = self._unsupported(text)
+        if unsupported is not None:
+            return unsupported
+        probabilities = self._combined(text)
+        code, confidence = max(probabilities.items(), key=lambda item: item[1])
+        if confidence < self.min_confidence:
             return None
-        merged: Dict[str, float] = {}
-        for value in values:
-            code = _iso(value.language)
-            code = self.aliases.get(code, code)
-            merged[code] = merged.get(code, 0.0) + float(value.value)
-        ranked = sorted(merged.items(), key=lambda item: -item[1])
-        top, confidence = ranked[0]
-        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        if confidence < self.min_confidence or confidence - runner_up < self.min_margin:
-            return None
-        return top, confidence
+        return code, confidence
 
 
 # Registered as a featurizer too, so that Rasa runs it on the training data before the tokenizer
@@ -112,18 +168,21 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
             languages_file: The supported languages (``data/i18n/languages.yml``), read at training.
             unsupported: Languages recognised as not spoken (ISO 639-1 codes).
             aliases: Languages answered as another supported language.
+            nlu_dir: Training data, one folder per language (``data/nlu/<code>/``), for the
+                vocabulary model.
             min_words: Messages with fewer words keep the conversation's language.
-            min_confidence: Minimum confidence of the top language (0-1).
-            min_margin: Minimum lead of the top language over the next one.
+            min_confidence: Minimum combined probability of the top supported language (0-1).
+            unsupported_confidence: lingua's confidence needed to call a message unsupported.
         """
         return {
             "languages_file": "data/i18n/languages.yml",
             "unsupported": ["fr", "it", "pt", "nl", "ru", "tr", "fi", "hu", "cs", "lt", "lv", "et", "fa", "hi",
                             "zh", "vi", "so", "sq", "bg", "hr", "el"],
             "aliases": {"nb": "da", "nn": "da", "sv": "da"},
+            "nlu_dir": "data/nlu",
             "min_words": 3,
-            "min_confidence": 0.5,
-            "min_margin": 0.2,
+            "min_confidence": 0.6,
+            "unsupported_confidence": 0.8,
         }
 
     def __init__(
@@ -132,12 +191,14 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         supported: Optional[Sequence[str]] = None,
+        counts: Optional[Dict[str, Dict[str, int]]] = None,
     ) -> None:
         """Create the component (use :meth:`create` or :meth:`load`)."""
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
         self.supported: Tuple[str, ...] = tuple(supported or ())
+        self.counts: Dict[str, Dict[str, int]] = counts or {}
         self._detector: Optional[Detector] = None
 
     @classmethod
@@ -152,13 +213,25 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Record the supported languages in the model."""
+        """Record the supported languages and the word counts of each language's training data."""
         import yaml
 
         raw = yaml.safe_load(Path(self._config["languages_file"]).read_text(encoding="utf-8"))
         self.supported = tuple(str(item["code"]) for item in raw["languages"])
+        self.counts = {}
+        for code in self.supported:
+            counts: Counter[str] = Counter()
+            for path in sorted((Path(self._config["nlu_dir"]) / code).glob("*.yml")):
+                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                for block in data.get("nlu", []):
+                    for line in str(block.get("examples", "")).splitlines():
+                        counts.update(_WORD_RE.findall(line.lower()))
+            self.counts[code] = dict(counts)
+        self._detector = None
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / SETTINGS_FILE).write_text(json.dumps({"supported": list(self.supported)}), encoding="utf-8")
+            (directory / SETTINGS_FILE).write_text(
+                json.dumps({"supported": list(self.supported), "counts": self.counts}), encoding="utf-8"
+            )
         return self._resource
 
     @classmethod
@@ -173,7 +246,7 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         """Load the supported languages from the model."""
         with model_storage.read_from(resource) as directory:
             data = json.loads((directory / SETTINGS_FILE).read_text(encoding="utf-8"))
-        component = cls(config, model_storage, resource, data["supported"])
+        component = cls(config, model_storage, resource, data["supported"], data.get("counts"))
         component.detector  # build lingua's models at load time, not on the first message  # noqa: B018
         return component
 
@@ -187,7 +260,8 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
                 {k: v for k, v in self._config["aliases"].items() if v in self.supported},
                 int(self._config["min_words"]),
                 float(self._config["min_confidence"]),
-                float(self._config["min_margin"]),
+                VocabularyModel(self.counts) if self.counts else None,
+                float(self._config["unsupported_confidence"]),
             )
         return self._detector
 

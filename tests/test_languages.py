@@ -1,0 +1,89 @@
+"""The rule that decides a conversation's language, and the action that applies it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.language import ActionValidateSlotMappings
+from bot.languages import decide_language, load_languages
+
+SUPPORTED = ("en", "da", "de", "pl", "uk", "ro", "es", "ar")
+
+
+def entity(name, value, **extra):
+    return {"entity": name, "value": value, **extra}
+
+
+def test_explicit_request_wins_over_widget_and_detection():
+    decision = decide_language(
+        "pl", "switch_language",
+        [entity("language", "da"), entity("detected_language", "de", source="metadata"),
+         entity("detected_language", "en", source="text")],
+        SUPPORTED,
+    )
+    assert (decision.language, decision.changed, decision.reason) == ("da", True, "request")
+
+
+def test_a_language_name_outside_a_request_does_not_switch():
+    decision = decide_language("en", "ask_topic", [entity("language", "da")], SUPPORTED)
+    assert (decision.language, decision.changed, decision.reason) == ("en", False, "kept")
+
+
+def test_widget_language_wins_over_detection():
+    decision = decide_language(
+        "en", "ask_topic",
+        [entity("detected_language", "en", source="text"), entity("detected_language", "da", source="metadata")],
+        SUPPORTED,
+    )
+    assert (decision.language, decision.reason) == ("da", "widget")
+
+
+def test_detection_switches_and_short_messages_keep_the_language():
+    assert decide_language("pl", "ask_topic", [entity("detected_language", "de", source="text")],
+                           SUPPORTED).language == "de"
+    kept = decide_language("pl", "affirm", [], SUPPORTED)
+    assert (kept.language, kept.changed, kept.reason) == ("pl", False, "kept")
+
+
+def test_first_message_without_signal_is_english():
+    decision = decide_language(None, "greet", [], SUPPORTED)
+    assert (decision.language, decision.reason) == ("en", "kept")
+
+
+def test_unsupported_language_answers_in_english():
+    decision = decide_language("pl", "ask_topic", [entity("unsupported_language", "fr")], SUPPORTED)
+    assert (decision.language, decision.changed, decision.unsupported) == ("en", True, "fr")
+
+
+def tracker(slots, intent, entities):
+    return Tracker("t", slots, {"text": "x", "intent": {"name": intent}, "entities": entities}, [], False, None, {},
+                   "action_listen")
+
+
+def run(track):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionValidateSlotMappings().run(dispatcher, track, {}))
+    return events, [m["text"] for m in dispatcher.messages]
+
+
+@pytest.mark.skipif(len(load_languages()) < 2, reason="needs more than one supported language")
+def test_action_sets_the_slot_on_a_request():
+    events, texts = run(tracker({"language": "en"}, "switch_language", [entity("language", "da")]))
+    assert events == [{"event": "slot", "timestamp": None, "name": "language", "value": "da"}]
+    assert texts == []
+
+
+def test_action_keeps_the_slot_when_nothing_changes():
+    events, texts = run(tracker({"language": "en"}, "affirm", []))
+    assert events == [] and texts == []
+
+
+def test_action_announces_an_unsupported_language_in_english():
+    names = ", ".join(language.name for language in load_languages())
+    events, texts = run(tracker({"language": "en"}, "ask_topic", [entity("unsupported_language", "fr")]))
+    assert texts == [f"Sorry, I can't write in that language yet. I speak {names}. Here is my answer in English:"]
+    assert events == []  # already English
