@@ -1,10 +1,21 @@
-"""The project's web app (port 8080): the widget demo page, later the staff console.
+"""The project's web app (port 8080): the widget demo page and the widget's files, later the staff console.
 
 Built by a factory so that tests create it with their own settings.
+
+Routes:
+    ``GET /``            the demo page (``templates/demo.html``) with the widget embedded.
+    ``GET /widget/...``  the chat widget (``static/widget/``): ``widget.js``, ``widget.css``.
+    ``GET /vendor/...``  vendored third-party files (``static/vendor/``): the socket.io client.
+    ``GET /health``      ``{"status": "ok"}``.
+
+Other sites embed the widget with one script tag pointing at ``/widget/widget.js``, so the
+widget and vendor files are served with ``Access-Control-Allow-Origin: *``.
 """
 
 from __future__ import annotations
 
+import html
+from pathlib import Path
 from typing import Optional
 
 from sanic import Sanic, response
@@ -13,30 +24,25 @@ from sanic.response import HTTPResponse
 
 from bot.settings import Settings, get_settings
 
-_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Aalborg newcomer assistant</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5;
-       color: #1b1b1b; }}
-code {{ background: #f2f2f2; padding: 0.1rem 0.3rem; }}
-</style>
-</head>
-<body>
-<main>
-<h1>Aalborg newcomer assistant</h1>
-<p>The assistant is running. The chat widget and the staff console will live here.</p>
-<p>Talk to it over REST:</p>
-<pre><code>curl -s localhost:{rasa_port}/webhooks/rest/webhook \\
-  -H 'Content-Type: application/json' \\
-  -d '{{"sender":"me","message":"Where is International House North Denmark?"}}'</code></pre>
-</main>
-</body>
-</html>
-"""
+WEB_DIR = Path(__file__).resolve().parent
+STATIC_DIR = WEB_DIR / "static"
+TEMPLATE_DIR = WEB_DIR / "templates"
+
+#: URL prefixes served from ``static/`` that other sites may load (CORS open).
+PUBLIC_PREFIXES = ("/widget/", "/vendor/")
+
+_RASA_URL_PLACEHOLDER = "{{ rasa_url }}"
+
+
+def rasa_public_url(settings: Settings) -> str:
+    """The Rasa server's URL as the browser on the demo page reaches it."""
+    return f"http://localhost:{settings.rasa_port}"
+
+
+def render_demo_page(settings: Settings, template_dir: Path = TEMPLATE_DIR) -> str:
+    """The demo page with the widget's ``data-server`` set to the Rasa server (HTML-escaped)."""
+    template = (template_dir / "demo.html").read_text(encoding="utf-8")
+    return template.replace(_RASA_URL_PLACEHOLDER, html.escape(rasa_public_url(settings), quote=True))
 
 
 def create_app(settings: Optional[Settings] = None, name: str = "aalborg_web") -> Sanic:
@@ -53,13 +59,46 @@ def create_app(settings: Optional[Settings] = None, name: str = "aalborg_web") -
     app = Sanic(name)
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.ctx.settings = settings
+    page = render_demo_page(settings)
+    rasa_url = rasa_public_url(settings)
+    ws_url = "ws" + rasa_url[len("http") :]
+    # The demo page runs the widget under a strict policy: no inline script or style at all.
+    page_csp = "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            f"connect-src 'self' {rasa_url} {ws_url}",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'self'",
+        ]
+    )
+
+    app.static("/widget", str(STATIC_DIR / "widget"), name="widget")
+    app.static("/vendor", str(STATIC_DIR / "vendor"), name="vendor")
+    app.static("/demo", str(STATIC_DIR / "demo"), name="demo")
 
     @app.get("/")
     async def index(_: Request) -> HTTPResponse:
-        return response.html(_PAGE.format(rasa_port=settings.rasa_port))
+        return response.html(page, headers={"Content-Security-Policy": page_csp, "Cache-Control": "no-cache"})
 
     @app.get("/health")
     async def health(_: Request) -> HTTPResponse:
         return response.json({"status": "ok"})
+
+    @app.on_response
+    async def public_files(request: Request, resp: HTTPResponse) -> None:
+        path = request.path
+        if path.startswith(PUBLIC_PREFIXES):
+            resp.headers["Access-Control-Allow-Origin"] = "*"
+            resp.headers["X-Content-Type-Options"] = "nosniff"
+            if resp.status in (200, 304):
+                # The vendored client's file name carries its version, so it can be cached for
+                # good; the widget changes with each release, so browsers revalidate it.
+                resp.headers["Cache-Control"] = (
+                    "public, max-age=31536000, immutable" if path.startswith("/vendor/") else "no-cache"
+                )
 
     return app

@@ -19,7 +19,9 @@ KB = load_knowledge_base(ROOT / "data" / "content", LANGUAGES)
 PHONE = re.compile(r"\+\d{2}(?: \d{1,4}){2,6}")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(r"https?://[^\s)<>\"']+[^\s)<>\"'.,;:]")
-YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d\d(?![\d.,])")
+# Numbers of 1,000 or more (years, amounts, counts), whatever the language's digit grouping:
+# "4,500" (en), "4.500" (da, de), "4 500" (pl), "4500" (es) are all 4500.
+BIG_NUMBER = re.compile(r"(?<![\d.,])\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+(?![\d])|(?<![\d.,])\d{4,}(?![\d])")
 PERCENT = re.compile(r"(\d+)\s?%")
 
 
@@ -35,7 +37,7 @@ def facts(entry: Entry, language: str) -> Dict[str, Set[str]]:
         "phones": set(PHONE.findall(joined)),
         "e-mails": set(EMAIL.findall(joined)),
         "urls": {url.rstrip("/") for url in URL.findall(joined)},
-        "years": set(YEAR.findall(joined)),
+        "numbers": {n for n in (re.sub(r"\D", "", m) for m in BIG_NUMBER.findall(joined)) if int(n) >= 1000},
         "percentages": set(PERCENT.findall(joined)),
     }
 
