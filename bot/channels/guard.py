@@ -18,6 +18,7 @@ import aiohttp
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot.i18n import translate
+from bot.privacy import protect_metadata
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -77,12 +78,12 @@ def check_sender(sender: Any, field: str = "sender") -> str:
 
 
 def check_metadata(metadata: Any, field: str = "metadata") -> Dict[str, Any]:
-    """Return the metadata if it is absent or a JSON object."""
+    """Return the metadata if it is absent or a JSON object, with any session secret hashed."""
     if metadata is None:
         return {}
     if not isinstance(metadata, dict):
         raise InvalidMessage("invalid_field", f"'{field}' must be a JSON object", field)
-    return metadata
+    return protect_metadata(metadata)
 
 
 def action_health_url() -> str:

@@ -78,7 +78,7 @@ def evaluate(model: Path, holdout: Path) -> Dict[str, LanguageScore]:
     pairs: Dict[str, List[Tuple[str, str]]] = defaultdict(list)
     lid: Dict[str, List[bool]] = defaultdict(list)
     scores: Dict[str, LanguageScore] = {}
-    for (language, text, gold), result in zip(flat, parsed):
+    for (language, text, gold), result in zip(flat, parsed, strict=True):
         predicted = (result.get("intent") or {}).get("name") or ""
         pairs[language].append((gold, predicted))
         if gold != predicted:

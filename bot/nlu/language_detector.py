@@ -34,6 +34,11 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 SETTINGS_FILE = "language_detector.json"
+#: lingua's confidence is floored at this before combining, so that the vocabulary model can
+#: still win for a language lingua rules out (Ukrainian typed in Latin letters).
+LINGUA_FLOOR = 1e-2
+#: Messages whose words are mostly known from our training data are never "unsupported".
+KNOWN_SHARE_SUPPORTED = 0.5
 _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -49,10 +54,25 @@ class VocabularyModel:
     """
 
     def __init__(self, counts: Dict[str, Dict[str, int]]) -> None:
-        """Create the model from ``language -> word -> count``."""
-        self.counts = counts
-        self.totals = {language: sum(words.values()) for language, words in counts.items()}
-        self.vocabulary = {word for words in counts.values() for word in words}
+        """Create the model from ``language -> word -> count``.
+
+        Words used in the training data of more than a quarter of the languages ("aalborg",
+        "cpr", "mitid", "ihnd") tell nothing about the language and are left out of the scores.
+        """
+        languages_of: Counter[str] = Counter(word for words in counts.values() for word in words)
+        shared = {word for word, n in languages_of.items() if n > max(1, len(counts) // 4)}
+        self.counts = {
+            language: {word: n for word, n in words.items() if word not in shared} for language, words in counts.items()
+        }
+        self.totals = {language: sum(words.values()) for language, words in self.counts.items()}
+        self.vocabulary = {word for words in self.counts.values() for word in words}
+        self.shared = shared
+
+    def known_share(self, text: str) -> float:
+        """The share of the text's words that occur in some language's training data."""
+        words = _WORD_RE.findall(text.lower())
+        known = sum(1 for word in words if word in self.vocabulary or word in self.shared)
+        return known / len(words) if words else 0.0
 
     def log_likelihoods(self, text: str) -> Dict[str, float]:
         """Sum of log P(word | language) over the known words of the text (add-one smoothing)."""
@@ -111,9 +131,9 @@ class Detector:
         self._all_detector = build([*self.supported, *others]) if others else None
 
     def _combined(self, text: str) -> Dict[str, float]:
-        scores = {code: math.log(1e-4) for code in self.supported}
+        scores = {code: math.log(LINGUA_FLOOR) for code in self.supported}
         for value in self._supported_detector.compute_language_confidence_values(text):
-            scores[_iso(value.language)] = math.log(max(float(value.value), 1e-4))
+            scores[_iso(value.language)] = math.log(max(float(value.value), LINGUA_FLOOR))
         if self.vocabulary is not None:
             for code, log_likelihood in self.vocabulary.log_likelihoods(text).items():
                 if code in scores:
@@ -126,6 +146,10 @@ class Detector:
     def _unsupported(self, text: str) -> Optional[Tuple[str, float]]:
         if self._all_detector is None:
             return None
+        # Words our own users write (e.g. Ukrainian typed in Latin letters, which lingua reads as
+        # Czech or Polish) are never "unsupported".
+        if self.vocabulary is not None and self.vocabulary.known_share(text) >= KNOWN_SHARE_SUPPORTED:
+            return None
         values = self._all_detector.compute_language_confidence_values(text)
         if not values:
             return None
@@ -134,12 +158,19 @@ class Detector:
             return None
         return self.aliases.get(code, code), confidence
 
-    def detect(self, text: str) -> Optional[Tuple[str, float]]:
+    def detect(self, text: str, words: Optional[int] = None) -> Optional[Tuple[str, float]]:
         """Return ``(code, confidence)`` when the text is long and clear enough, else None.
 
-        The code is a supported language (aliases included) or an unsupported language's code.
+        Args:
+            text: The text to detect (content names already removed).
+            words: The word count of the original message, when names were removed.
+
+        Returns:
+            A supported language (aliases included) or an unsupported language's code, with the
+            confidence; None for short or unclear text.
         """
-        if len(_WORD_RE.findall(text)) < self.min_words:
+        count = words if words is not None else len(_WORD_RE.findall(text))
+        if count < self.min_words or not _WORD_RE.search(text):
             return None
         unsupported = self._unsupported(text)
         if unsupported is not None:
@@ -287,7 +318,10 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         chosen = metadata.get("language") if isinstance(metadata, dict) else None
         if chosen in self.supported:
             return {"entity": "detected_language", "value": chosen, "confidence": 1.0, "source": "metadata"}
-        found = self.detector.detect(self._without_entities(message))
+        words = len(_WORD_RE.findall(text))
+        # Content names ("International House") are the same in every language, so detection
+        # first ignores them; when what is left is inconclusive, the whole text decides.
+        found = self.detector.detect(self._without_entities(message), words) or self.detector.detect(text, words)
         if found is None:
             return None
         code, confidence = found

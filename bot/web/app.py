@@ -23,6 +23,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.settings import Settings, get_settings
+from bot.web.api import api
+from bot.web.conversations import ConversationStore
 
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
@@ -76,6 +78,16 @@ def create_app(settings: Optional[Settings] = None, name: str = "aalborg_web") -
         ]
     )
 
+    app.blueprint(api)
+
+    @app.before_server_start
+    async def open_store(app: Sanic, _: object) -> None:
+        app.ctx.conversations = ConversationStore(settings.tracker_db_url)
+
+    @app.after_server_stop
+    async def close_store(app: Sanic, _: object) -> None:
+        app.ctx.conversations.close()
+
     app.static("/widget", str(STATIC_DIR / "widget"), name="widget")
     app.static("/vendor", str(STATIC_DIR / "vendor"), name="vendor")
     app.static("/demo", str(STATIC_DIR / "demo"), name="demo")
@@ -91,6 +103,11 @@ def create_app(settings: Optional[Settings] = None, name: str = "aalborg_web") -
     @app.on_response
     async def public_files(request: Request, resp: HTTPResponse) -> None:
         path = request.path
+        if path.startswith("/api/"):
+            resp.headers["Access-Control-Allow-Origin"] = "*"
+            resp.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+            resp.headers["Access-Control-Allow-Headers"] = "Content-Type, X-Session-Secret"
+            resp.headers["Cache-Control"] = "no-store"
         if path.startswith(PUBLIC_PREFIXES):
             resp.headers["Access-Control-Allow-Origin"] = "*"
             resp.headers["X-Content-Type-Options"] = "nosniff"

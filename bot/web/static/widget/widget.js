@@ -433,7 +433,12 @@
       }
     }
     var server = (dataset.server || '').trim();
-    if (!/^https?:\/\//i.test(server)) {
+    try {
+      server = /^https?:\/\//i.test(server) ? new URL(server).href : '';
+    } catch (e) {
+      server = '';
+    }
+    if (!server) {
       server = scriptUrl.protocol + '//' + scriptUrl.hostname + ':5005';
     }
     var color = (dataset.primaryColor || '').trim();
@@ -1275,8 +1280,11 @@
         return;
       }
       connectError = false;
-      socket = io(config.server, {
-        path: '/socket.io',
+      // io() would take a path in the URL for a socket.io namespace; a server behind a proxy
+      // path (https://host/rasa) has its endpoint at that path + /socket.io instead.
+      var server = new URL(config.server);
+      socket = io(server.origin, {
+        path: server.pathname.replace(/\/+$/, '') + '/socket.io',
         transports: ['websocket'], // Rasa's socket.io server sends no CORS headers for polling
         reconnection: true,
         reconnectionAttempts: Infinity,
@@ -1323,7 +1331,13 @@
     if (!isReady() || typeof text !== 'string' || !text.trim()) {
       return false;
     }
-    socket.emit('user_uttered', { message: text, session_id: session, metadata: { language: lang } });
+    // The secret proves later that a delete request comes from this browser; the server keeps
+    // only its hash (bot/privacy.py).
+    socket.emit('user_uttered', {
+      message: text,
+      session_id: session,
+      metadata: { language: lang, session_secret: secret }
+    });
     transcript.turn += 1;
     transcript.turns[transcript.turn] = displayText === null ? 'system' : 'user';
     awaitingUntil = Date.now() + REPLY_WAIT_MS;
@@ -1451,7 +1465,7 @@
         method: 'POST',
         mode: 'cors',
         credentials: 'omit',
-        headers: { 'Content-Type': 'application/json' },
+        headers: { 'Content-Type': 'application/json', 'X-Session-Secret': secret },
         body: JSON.stringify({ session_id: session, rating: rating, text: text })
       }).catch(function () { /* the endpoint may not exist yet: ignore */ });
     } catch (e) {

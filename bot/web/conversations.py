@@ -1,0 +1,80 @@
+"""The web app's access to stored conversations: owner check, deletion, feedback.
+
+Conversations live in the Rasa tracker store's ``events`` table (SQLite by default, PostgreSQL in
+production, ``TRACKER_DB_URL``); feedback lives in the web app's own ``feedback`` table in the
+same database. Calls are synchronous (SQLAlchemy 1.4); the API runs them in a thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Optional
+
+import sqlalchemy as sa
+
+from bot.privacy import SECRET_HASH_FIELD
+
+metadata = sa.MetaData()
+
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("rating", sa.String(8), nullable=False),
+    sa.Column("message_text", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+
+class ConversationStore:
+    """Reads and deletes conversations in the tracker store's database."""
+
+    def __init__(self, database_url: str) -> None:
+        """Connect (lazily) to the database and create the feedback table if needed."""
+        self.engine = sa.create_engine(database_url, future=True)
+        metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.engine.dispose()
+
+    def owner_hash(self, sender_id: str) -> Optional[str]:
+        """The session-secret hash recorded with the conversation's messages, if any."""
+        query = sa.text("SELECT data FROM events WHERE sender_id = :sender AND type_name = 'user' ORDER BY id")
+        with self.engine.connect() as connection:
+            try:
+                rows = connection.execute(query, {"sender": sender_id}).fetchall()
+            except sa.exc.OperationalError:
+                return None  # no events table yet: no conversation at all
+        for (data,) in rows:
+            try:
+                stored = (json.loads(data).get("metadata") or {}).get(SECRET_HASH_FIELD)
+            except (ValueError, AttributeError):
+                continue
+            if isinstance(stored, str):
+                return stored
+        return None
+
+    def delete(self, sender_id: str) -> int:
+        """Delete every stored event and feedback row of a conversation; returns the events deleted."""
+        with self.engine.begin() as connection:
+            deleted = connection.execute(sa.text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender_id})
+            connection.execute(feedback.delete().where(feedback.c.sender_id == sender_id))
+        return int(deleted.rowcount or 0)
+
+    def add_feedback(self, sender_id: str, rating: str, text: Optional[str]) -> None:
+        """Store a thumbs up/down on an answer."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                feedback.insert().values(
+                    sender_id=sender_id, rating=rating, message_text=text, created_at=dt.datetime.utcnow()
+                )
+            )
+
+    def count_feedback(self, sender_id: str) -> int:
+        """How many ratings a conversation has."""
+        with self.engine.connect() as connection:
+            query = sa.select(sa.func.count()).select_from(feedback).where(feedback.c.sender_id == sender_id)
+            return int(connection.execute(query).scalar_one())
