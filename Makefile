@@ -11,7 +11,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Rasa reports usage and crashes to its own servers unless told not to.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup run train test lint typecheck unit validate content-validate bench lock browser-deps clean
+.PHONY: setup run train test lint typecheck unit content-validate nlu-eval nlu-variants lock browser-deps clean
 
 ## setup: create .venv with Python 3.10 and install everything (idempotent)
 setup: $(STAMP)
@@ -53,6 +53,18 @@ test: lint typecheck content-validate train
 
 unit: setup
 	$(PY) -m pytest -ra -m "not e2e and not slow"
+
+## browser-deps: Debian's Chromium and ChromeDriver for the browser tests (needs root)
+browser-deps:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+
+## nlu-eval: intent accuracy, macro-F1 and language identification on tests/nlu_holdout
+nlu-eval: train
+	$(PY) -m bot.nlu.evaluate
+
+## nlu-variants: measure the NLU design choices (docs/nlu.md); takes about 15 minutes
+nlu-variants: setup
+	$(PY) bench/nlu_variants.py
 
 ## lock: regenerate the pinned versions from the current .venv
 lock:

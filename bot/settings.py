@@ -69,6 +69,7 @@ class Settings:
         max_body_bytes: Largest request body accepted by the REST channel.
         rasa_api_token: Token protecting Rasa's HTTP API (None: ``bot.run`` generates one).
         action_timeout_seconds: How long the health probe waits for the action server.
+        retention_days: Conversations older than this are deleted (``bot.retention``).
     """
 
     project_dir: Path = PROJECT_DIR
@@ -84,6 +85,7 @@ class Settings:
     max_body_bytes: int = 16 * 1024
     rasa_api_token: Optional[str] = None
     action_timeout_seconds: float = 2.0
+    retention_days: int = 30
 
     @property
     def default_language(self) -> str:
@@ -132,6 +134,7 @@ class Settings:
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 16 * 1024),
             rasa_api_token=env.get("RASA_API_TOKEN") or None,
             action_timeout_seconds=float(env.get("ACTION_HEALTH_TIMEOUT") or 2.0),
+            retention_days=_int(env, "RETENTION_DAYS", 30),
         )
 
 

@@ -85,7 +85,8 @@ async def delete_conversation(request: Request, session_id: str) -> HTTPResponse
     return response.json({"deleted_events": deleted})
 
 
-@api.route("/<path:path>", methods=["OPTIONS"])
-async def preflight(_: Request, path: str) -> HTTPResponse:
+@api.route("/feedback", methods=["OPTIONS"], name="feedback_preflight")
+@api.route("/conversations/<session_id>/delete", methods=["OPTIONS"], name="delete_preflight")
+async def preflight(_: Request, session_id: Optional[str] = None) -> HTTPResponse:
     """CORS preflight: the widget calls the API from the sites that embed it."""
     return response.empty(status=204)

@@ -14,7 +14,9 @@ widget and vendor files are served with ``Access-Control-Allow-Origin: *``.
 
 from __future__ import annotations
 
+import asyncio
 import html
+import logging
 from pathlib import Path
 from typing import Optional
 
@@ -22,6 +24,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.retention import expire
 from bot.settings import Settings, get_settings
 from bot.web.api import api
 from bot.web.conversations import ConversationStore
@@ -34,6 +37,8 @@ TEMPLATE_DIR = WEB_DIR / "templates"
 PUBLIC_PREFIXES = ("/widget/", "/vendor/")
 
 _RASA_URL_PLACEHOLDER = "{{ rasa_url }}"
+RETENTION_INTERVAL_SECONDS = 24 * 3600
+logger = logging.getLogger(__name__)
 
 
 def rasa_public_url(settings: Settings) -> str:
@@ -45,6 +50,18 @@ def render_demo_page(settings: Settings, template_dir: Path = TEMPLATE_DIR) -> s
     """The demo page with the widget's ``data-server`` set to the Rasa server (HTML-escaped)."""
     template = (template_dir / "demo.html").read_text(encoding="utf-8")
     return template.replace(_RASA_URL_PLACEHOLDER, html.escape(rasa_public_url(settings), quote=True))
+
+
+async def retention_job(settings: Settings) -> None:
+    """Delete expired conversations now and then once a day (``RETENTION_DAYS``)."""
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            result = await loop.run_in_executor(None, expire, settings.tracker_db_url, settings.retention_days)
+            logger.info("retention: deleted %s conversation(s), %s event(s)", result.conversations, result.events)
+        except Exception:  # a failed run must not stop the web app; the next run retries
+            logger.exception("retention run failed")
+        await asyncio.sleep(RETENTION_INTERVAL_SECONDS)
 
 
 def create_app(settings: Optional[Settings] = None, name: str = "aalborg_web") -> Sanic:
@@ -83,6 +100,10 @@ def create_app(settings: Optional[Settings] = None, name: str = "aalborg_web") -
     @app.before_server_start
     async def open_store(app: Sanic, _: object) -> None:
         app.ctx.conversations = ConversationStore(settings.tracker_db_url)
+
+    @app.after_server_start
+    async def start_retention(app: Sanic, _: object) -> None:
+        app.add_task(retention_job(settings))
 
     @app.after_server_stop
     async def close_store(app: Sanic, _: object) -> None:
