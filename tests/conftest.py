@@ -10,6 +10,7 @@ import pytest
 
 from bot.content.hours import TIMEZONE
 from bot.content.loader import KnowledgeBase, load_knowledge_base
+from bot.settings import read_languages
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
@@ -29,4 +30,4 @@ def fixture_kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def real_kb() -> KnowledgeBase:
-    return load_knowledge_base(ROOT / "data" / "content", ("en",))
+    return load_knowledge_base(ROOT / "data" / "content", read_languages(ROOT))

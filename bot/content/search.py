@@ -1,10 +1,10 @@
 """Lexical search over the knowledge base, used when the assistant is not confident.
 
 BM25 over each entry's names and synonyms (weighted three times) and its summary and details,
-per language. Words are normalised (case, diacritics) and reduced to a crude stem by stripping
-a common suffix; query stems also match index stems with a long common start (:func:`similar`),
-so that "registering" finds "registration". The index is built once per knowledge base and
-language.
+per language, plus a bonus when the query contains one of an entry's names or synonyms whole.
+Words are normalised (case, diacritics) and reduced to a crude stem by stripping a common suffix;
+query stems also match index stems with a long common start (:func:`similar`), so that
+"registering" finds "registration". The index is built once per knowledge base and language.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ STOP_WORDS: Dict[str, frozenset[str]] = {
     ),
 }
 NAME_WEIGHT = 3
+#: Added per word when the query contains one of an entry's names or synonyms as a whole phrase.
+PHRASE_BONUS = 4.0
 MIN_COMMON_PREFIX = 6
 SIMILAR_SHARE = 0.8
 K1 = 1.2
@@ -73,6 +75,11 @@ class Hit:
     score: float
 
 
+def _contains(words: Tuple[str, ...], phrase: Tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(words[index : index + size] == phrase for index in range(len(words) - size + 1))
+
+
 class ContentIndex:
     """A BM25 index of the knowledge base for one language."""
 
@@ -85,12 +92,14 @@ class ContentIndex:
         """
         self.language = language
         self.documents: Dict[str, Counter[str]] = {}
+        self.phrases: Dict[str, List[Tuple[str, ...]]] = {}
         for entry in kb:
             names = [entry.names.get(language) or entry.names.get("en", "")]
             for synonym_language in dict.fromkeys((language, "en")):
                 names += list(entry.synonyms.get(synonym_language, ()))
             body = [entry.summary.get(language) or entry.summary.get("en", "")]
             body.append(entry.details.get(language) or entry.details.get("en", ""))
+            self.phrases[entry.id] = [tuple(w for w, _, _ in tokens(name)) for name in names if tokens(name)]
             counts: Counter[str] = Counter()
             for name in names:
                 for term in terms(name, language):
@@ -125,6 +134,7 @@ class ContentIndex:
             Hits with a positive score.
         """
         query_terms = {match for term in set(terms(query, self.language)) for match in self._expand(term)}
+        query_words = tuple(word for word, _, _ in tokens(query))
         hits = []
         for doc_id, counts in self.documents.items():
             if doc_id in exclude:
@@ -136,6 +146,9 @@ class ContentIndex:
                 if frequency:
                     norm = frequency * (K1 + 1) / (frequency + K1 * (1 - B + B * length / self.average_length))
                     score += self.idf.get(term, 0.0) * norm
+            score += PHRASE_BONUS * max(
+                (len(phrase) for phrase in self.phrases.get(doc_id, []) if _contains(query_words, phrase)), default=0
+            )
             if score > 0:
                 hits.append(Hit(doc_id, score))
         hits.sort(key=lambda hit: (-hit.score, hit.entry_id))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -63,10 +62,12 @@ def entry(entry_id: str, **fields: Any) -> Dict[str, Any]:
 
 
 def make_project(tmp_path: Path, files: Dict[str, Sequence[Dict[str, Any]]]) -> Path:
-    """A project folder with ``data/i18n/languages.yml`` and the given content files."""
+    """A project folder with an English-only ``data/i18n/languages.yml`` and the given content files."""
     project = tmp_path / "project"
     (project / "data" / "i18n").mkdir(parents=True)
-    shutil.copy(ROOT / "data" / "i18n" / "languages.yml", project / "data" / "i18n" / "languages.yml")
+    (project / "data" / "i18n" / "languages.yml").write_text(
+        "languages:\n  - {code: en, name: English, direction: ltr}\n", encoding="utf-8"
+    )
     content = project / "data" / "content"
     content.mkdir()
     for name, entries in files.items():

@@ -11,6 +11,7 @@ import yaml
 
 from bot.content.loader import ContentValidationError, KnowledgeBase, load_knowledge_base, read_entries
 from bot.content.schema import Address, Contact, ContentError, Hours, Link
+from bot.settings import read_languages
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -414,7 +415,7 @@ def test_two_languages_load_when_complete(tmp_path: Path) -> None:
 
 
 def test_real_content_loads_without_errors() -> None:
-    entries, errors = read_entries(PROJECT / "data" / "content", ("en",))
+    entries, errors = read_entries(PROJECT / "data" / "content", read_languages(PROJECT))
 
     assert [str(error) for error in errors] == []
     for entry_id in ("ihnd", "cpr", "tax_card", "international_cooperation", "invest_in_aalborg", "twin_cities"):
@@ -428,7 +429,7 @@ def test_real_content_loads_without_errors() -> None:
 def test_real_content_loads_with_relative_cwd_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(PROJECT)
 
-    entries, errors = read_entries(Path("data/content"), ("en",))
+    entries, errors = read_entries(Path("data/content"), read_languages(PROJECT))
 
     assert errors == []
     assert {"ihnd", "cpr", "tax_card", "international_cooperation", "invest_in_aalborg", "twin_cities"} <= set(entries)

@@ -11,6 +11,7 @@ import yaml
 
 from bot.content.loader import KnowledgeBase, load_knowledge_base
 from bot.content.search import NAME_WEIGHT, ContentIndex, Hit, stem, terms
+from bot.settings import read_languages
 
 ROOT = Path(__file__).resolve().parents[2]
 REGISTER_QUERY = "how do i register my address and get a personal number"
@@ -18,7 +19,7 @@ REGISTER_QUERY = "how do i register my address and get a personal number"
 
 @pytest.fixture(scope="module")
 def real_index() -> ContentIndex:
-    return ContentIndex(load_knowledge_base(ROOT / "data" / "content", ("en",)), "en")
+    return ContentIndex(load_knowledge_base(ROOT / "data" / "content", read_languages(ROOT)), "en")
 
 
 def small_kb(tmp_path: Path, **summaries: str) -> KnowledgeBase:
@@ -90,7 +91,7 @@ def test_exclude(real_index: ContentIndex) -> None:
 
 
 def test_other_language_uses_english_texts(real_index: ContentIndex) -> None:
-    kb = load_knowledge_base(ROOT / "data" / "content", ("en",))
+    kb = load_knowledge_base(ROOT / "data" / "content", read_languages(ROOT))
     danish = ContentIndex(kb, "da")
 
     assert danish.language == "da"
