@@ -7,9 +7,9 @@ language has one (English, Danish, German, Romanian and Spanish do; Polish, Ukra
 do not, and keep their surface forms).
 
 Only lemmas that occur in the training data can become features, so at training time each
-language's lookup table is cut down to the entries whose lemma occurs in the training data and
-that pruned table is saved in the model: a few thousand entries instead of half a million, which
-keeps the server's memory and start-up time small.
+language's lookup table is cut down to the entries whose lemma occurs in the training data, and
+that pruned table (keyed, like spaCy's, by the hash of the word form) is saved in the model: a few
+thousand entries instead of half a million, which keeps the server's memory and start-up small.
 """
 
 from __future__ import annotations
@@ -38,16 +38,22 @@ def message_language(message: Message) -> Optional[str]:
     return None
 
 
-def _lookup_table(language: str) -> Dict[str, str]:
+def _lookup_table(language: str) -> Any:
+    """SpaCy's lemma lookup table for a language (keys are string hashes), or None."""
     from spacy.lookups import load_lookups
 
     try:
         lookups = load_lookups(language, ["lemma_lookup"], strict=False)
     except (ValueError, OSError):
-        return {}
-    if not lookups.has_table("lemma_lookup"):
-        return {}
-    return dict(lookups.get_table("lemma_lookup").items())
+        return None
+    return lookups.get_table("lemma_lookup") if lookups.has_table("lemma_lookup") else None
+
+
+def _key(word: str) -> str:
+    """The key of a word in the persisted tables: spaCy's string hash, as text (JSON keys)."""
+    from spacy.strings import get_string_id
+
+    return str(get_string_id(word))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
@@ -125,8 +131,11 @@ class MultilingualTokenizer(Tokenizer):
         lower = text.lower()
         if not self._config["use_lemmas"]:
             return lower
-        table = self.lemmas.get(language, {})
-        return table.get(lower) or table.get(text) or lower
+        table = self.lemmas.get(language)
+        if not table:
+            return lower
+        # German nouns are in the table capitalised ("Öffnungszeiten"), most words lower-case.
+        return str(table.get(_key(text)) or table.get(_key(lower)) or lower).lower()
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         """Tokenise one attribute of a message in the message's language."""
@@ -152,13 +161,15 @@ class MultilingualTokenizer(Tokenizer):
                 text = example.get("text")
                 if language and text:
                     nlp = self._pipeline(language)
-                    words.setdefault(language, set()).update(t.text.lower() for t in nlp.make_doc(text))
+                    for token in nlp.make_doc(text):
+                        words.setdefault(language, set()).update((token.text, token.text.lower()))
             for language, vocabulary in words.items():
                 table = _lookup_table(language)
-                if not table:
+                if table is None:
                     continue
+                # Table.get hashes a string key the same way as _key().
                 lemmas = {table.get(word, word) for word in vocabulary}
-                self.lemmas[language] = {form: lemma for form, lemma in table.items() if lemma in lemmas}
+                self.lemmas[language] = {str(key): lemma for key, lemma in table.items() if lemma in lemmas}
         with self._model_storage.write_to(self._resource) as directory:
             (directory / LEMMAS_FILE).write_text(json.dumps(self.lemmas), encoding="utf-8")
         return self._resource
