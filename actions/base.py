@@ -104,3 +104,23 @@ class ContentAction(Action, ABC):
     def remember(entry: Entry) -> List[Dict[str, Any]]:
         """Events that make the entry the topic of follow-up questions."""
         return [SlotSet(TOPIC_SLOT, entry.id)]
+
+
+class EntryAnswerAction(ContentAction, ABC):
+    """An action that answers about one entry: resolve it (or ask which), answer, remember it."""
+
+    @abstractmethod
+    def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
+        """The reply about ``entry`` for this kind of question."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        """Answer about the entry the message is about, or ask which one is meant."""
+        language = self.language(tracker)
+        resolution = self.resolve(tracker)
+        if resolution.entry is None:
+            self.ask_which(dispatcher, resolution, language)
+            return []
+        send(dispatcher, self.answer(resolution.entry, tracker, language))
+        return self.remember(resolution.entry)

@@ -2,54 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Optional, Text
 
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import ContentAction, send
-from bot.answers import address_answer, contact_answer
+from actions.base import EntryAnswerAction
+from bot.answers import Reply, address_answer, contact_answer
+from bot.content import Entry
 
 
-class ActionAnswerContact(ContentAction):
+class ActionAnswerContact(EntryAnswerAction):
     """Answer "what is the phone number / e-mail of X" and "who do I contact about X"."""
 
     default_entry_id: Optional[str] = "ihnd"
 
-    def name(self) -> str:
+    def name(self) -> Text:
         """The action's name in the domain."""
         return "action_answer_contact"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
-        """Send the contact card of the entry asked about."""
-        language = self.language(tracker)
-        resolution = self.resolve(tracker)
-        if resolution.entry is None:
-            self.ask_which(dispatcher, resolution, language)
-            return []
-        send(dispatcher, contact_answer(resolution.entry, language))
-        return self.remember(resolution.entry)
+    def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
+        """The entry's contact card."""
+        return contact_answer(entry, language)
 
 
-class ActionAnswerAddress(ContentAction):
+class ActionAnswerAddress(EntryAnswerAction):
     """Answer "where is X" with the address and a map link."""
 
     default_entry_id: Optional[str] = "ihnd"
 
-    def name(self) -> str:
+    def name(self) -> Text:
         """The action's name in the domain."""
         return "action_answer_address"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
-        """Send the address of the entry asked about."""
-        language = self.language(tracker)
-        resolution = self.resolve(tracker)
-        if resolution.entry is None:
-            self.ask_which(dispatcher, resolution, language)
-            return []
-        send(dispatcher, address_answer(resolution.entry, language))
-        return self.remember(resolution.entry)
+    def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
+        """The entry's address with a map link."""
+        return address_answer(entry, language)

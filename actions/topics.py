@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Text
 
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import ContentAction, send
-from bot.answers import topic_answer
+from actions.base import EntryAnswerAction
+from bot.answers import Reply, topic_answer
+from bot.content import Entry
 
 
-class ActionAnswerTopic(ContentAction):
+class ActionAnswerTopic(EntryAnswerAction):
     """Answer "tell me about X" / "how do I get X" from the entry's summary and details."""
 
-    def name(self) -> str:
+    def name(self) -> Text:
         """The action's name in the domain."""
         return "action_answer_topic"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
-        """Answer about the topic named (or the one asked about before)."""
-        language = self.language(tracker)
-        resolution = self.resolve(tracker)
-        if resolution.entry is None:
-            self.ask_which(dispatcher, resolution, language)
-            return []
-        send(dispatcher, topic_answer(self.kb, resolution.entry, language))
-        return self.remember(resolution.entry)
+    def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
+        """The entry's summary, details, steps and official link; items or related as buttons."""
+        return topic_answer(self.kb, entry, language)
