@@ -22,7 +22,7 @@ class ActionAnswerContact(EntryAnswerAction):
 
     def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
         """The entry's contact card."""
-        return contact_answer(entry, language)
+        return contact_answer(entry, language, self.kb)
 
 
 class ActionAnswerAddress(EntryAnswerAction):

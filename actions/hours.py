@@ -26,4 +26,4 @@ class ActionAnswerHours(EntryAnswerAction):
         days = self.entity_values(tracker, "day")
         kinds = self.entity_values(tracker, "hours_kind")
         kind = "phone" if "phone" in kinds else ("desk" if "desk" in kinds else None)
-        return hours_answer(entry, language, base.clock(), day=days[0] if days else None, kind=kind)
+        return hours_answer(entry, language, base.clock(), day=days[0] if days else None, kind=kind, kb=self.kb)

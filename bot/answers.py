@@ -15,7 +15,16 @@ from urllib.parse import quote_plus
 
 from bot.content.hours import DaySchedule, day_schedule, open_status, resolve_day
 from bot.content.loader import KnowledgeBase
-from bot.content.schema import CITIZEN_GROUPS, HOURS_KINDS, WEEKDAYS, Address, Entry, TimeRange
+from bot.content.schema import (
+    CITIZEN_GROUPS,
+    HOURS_KINDS,
+    WEEKDAYS,
+    Address,
+    Contact,
+    Entry,
+    TimeRange,
+    expand_placeholders,
+)
 from bot.i18n import translate as t
 
 MAX_BUTTONS = 10
@@ -84,8 +93,22 @@ def map_url(address: Address) -> str:
 def topic_answer(kb: KnowledgeBase, entry: Entry, language: str) -> Reply:
     """The answer about an entry: summary, details, steps, uncertainty note and official link.
 
-    Lists and areas offer their items as buttons; other entries offer related entries.
+    Lists and areas offer their items as buttons; other entries offer related entries. Contact
+    placeholders in the texts (``{phone:siri}``) are filled with the current values.
     """
+    reply = _topic_answer(kb, entry, language)
+    return Reply(expand_placeholders(reply.text, kb.entries), reply.buttons)
+
+
+def contact_of(kb: KnowledgeBase, entry: Entry) -> Optional[Contact]:
+    """The entry's contact card, or the one of the entry it takes its contact from."""
+    if entry.contact is None and entry.contact_from:
+        source = kb.get(entry.contact_from)
+        return source.contact if source is not None else None
+    return entry.contact
+
+
+def _topic_answer(kb: KnowledgeBase, entry: Entry, language: str) -> Reply:
     lines = [f"**{entry.name(language)}**", entry.summary.get(language) or entry.summary["en"]]
     details = entry.details.get(language) or entry.details.get("en")
     if details:
@@ -111,9 +134,9 @@ def topic_answer(kb: KnowledgeBase, entry: Entry, language: str) -> Reply:
     return Reply("\n\n".join(lines), buttons)
 
 
-def contact_answer(entry: Entry, language: str) -> Reply:
+def contact_answer(entry: Entry, language: str, kb: Optional[KnowledgeBase] = None) -> Reply:
     """The entry's contact card, or a pointer to its official page when it has none."""
-    contact = entry.contact
+    contact = contact_of(kb, entry) if kb is not None else entry.contact
     name = entry.name(language)
     if contact is None or not (contact.phone or contact.email or contact.person):
         return Reply(t("contact_missing", language, name=name, url=entry.official_url))
@@ -137,7 +160,8 @@ def contact_answer(entry: Entry, language: str) -> Reply:
     uncertain = _uncertain_line(entry, language)
     if uncertain:
         lines.append(uncertain)
-    return Reply("\n".join(lines))
+    text = "\n".join(lines)
+    return Reply(expand_placeholders(text, kb.entries) if kb is not None else text)
 
 
 def address_answer(entry: Entry, language: str) -> Reply:
@@ -218,6 +242,7 @@ def hours_answer(
     moment: dt.datetime,
     day: Optional[str] = None,
     kind: Optional[str] = None,
+    kb: Optional[KnowledgeBase] = None,
 ) -> Reply:
     """Opening hours of an entry: now, on a given day, or the whole week.
 
@@ -227,6 +252,7 @@ def hours_answer(
         moment: The current Copenhagen time.
         day: ``now``, ``today``, ``tomorrow`` or a weekday key; None for the whole week plus now.
         kind: ``desk`` or ``phone``; None for the desk (and phone hours when the entry has them).
+        kb: The knowledge base, to fill contact placeholders in the uncertainty note.
 
     Returns:
         The reply.
@@ -291,7 +317,8 @@ def hours_answer(
     if uncertain:
         lines.append("")
         lines.append(uncertain)
-    return Reply("\n".join(lines).strip())
+    text = "\n".join(lines).strip()
+    return Reply(expand_placeholders(text, kb.entries) if kb is not None else text)
 
 
 def human_contact(kb: KnowledgeBase, language: str, moment: dt.datetime) -> Optional[Reply]:

@@ -69,6 +69,7 @@ class Contact:
     email: Optional[str] = None
     address: Optional[Address] = None
     web: Optional[str] = None
+    lines: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class Entry:
     items: Tuple[str, ...] = ()
     related: Tuple[str, ...] = ()
     uncertain: Translated = field(default_factory=dict)
+    contact_from: Optional[str] = None
     file: str = ""
 
     def name(self, language: str, fallback: str = "en") -> str:
@@ -271,7 +273,7 @@ def _parse_contact(col: _Collector, raw: Any, path: str) -> Optional[Contact]:
     if not isinstance(raw, dict):
         col.error(path, "must be a mapping")
         return None
-    known = {"person", "role", "department", "phone", "email", "address", "web"}
+    known = {"person", "role", "department", "phone", "email", "address", "web", "lines"}
     for key in raw:
         if key not in known:
             col.error(f"{path}.{key}", "unknown field")
@@ -287,7 +289,17 @@ def _parse_contact(col: _Collector, raw: Any, path: str) -> Optional[Contact]:
             floor = col.translated(raw_address.get("floor"), f"{path}.address.floor", required=False)
             if street and postcode and city:
                 address = Address(street=street, postcode=postcode, city=city, floor=floor)
+    lines: Dict[str, str] = {}
+    raw_lines = raw.get("lines") or {}
+    if not isinstance(raw_lines, dict):
+        col.error(f"{path}.lines", "must map line names to phone numbers")
+    else:
+        for line, number in raw_lines.items():
+            checked = col.phone(number, f"{path}.lines.{line}")
+            if checked:
+                lines[str(line)] = checked
     contact = Contact(
+        lines=lines,
         person=col.text(raw.get("person"), f"{path}.person", required=False),
         role=col.translated(raw.get("role"), f"{path}.role", required=False),
         department=col.translated(raw.get("department"), f"{path}.department", required=False),
@@ -303,7 +315,7 @@ def _parse_contact(col: _Collector, raw: Any, path: str) -> Optional[Contact]:
 
 _ENTRY_FIELDS = {
     "id", "kind", "area", "names", "synonyms", "summary", "details", "steps", "contact",
-    "hours", "items", "links", "related", "sources", "verified", "uncertain",
+    "hours", "items", "links", "related", "sources", "verified", "uncertain", "contact_from",
 }
 
 
@@ -395,6 +407,9 @@ def parse_entry(col: _Collector, raw: Any, index: int) -> Optional[Entry]:
         col.error(f"{path}.verified", "missing or not a date (YYYY-MM-DD)")
 
     contact = _parse_contact(col, raw.get("contact"), f"{path}.contact")
+    contact_from = col.text(raw.get("contact_from"), f"{path}.contact_from", required=False)
+    if contact is not None and contact_from:
+        col.error(f"{path}.contact_from", "an entry has either its own contact or contact_from, not both")
     hours = _parse_hours(col, raw.get("hours"), f"{path}.hours")
     items = col.string_list(raw.get("items"), f"{path}.items")
     related = col.string_list(raw.get("related"), f"{path}.related")
@@ -422,7 +437,42 @@ def parse_entry(col: _Collector, raw: Any, index: int) -> Optional[Entry]:
         sources=sources,
         verified=verified,  # type: ignore[arg-type]
         uncertain=uncertain,
+        contact_from=contact_from,
         file=col.file,
+    )
+
+
+#: ``{phone:siri}``, ``{phone:tax_agency.students}``, ``{email:ihnd}``: a contact detail of another
+#: entry, written into running text, so that every phone number and e-mail exists only once.
+PLACEHOLDER_RE = re.compile(r"\{(phone|email):([a-z][a-z0-9_]*)(?:\.([a-z][a-z0-9_]*))?\}")
+
+
+def translated_texts(entry: Entry) -> List[Tuple[str, str]]:
+    """Every running text of an entry, as ``(path, text)`` pairs."""
+    texts = []
+    for name in ("summary", "details", "uncertain"):
+        for language, text in getattr(entry, name).items():
+            texts.append((f"{name}.{language}", text))
+    for group, by_language in entry.steps.items():
+        for language, text in by_language.items():
+            texts.append((f"steps.{group}.{language}", text))
+    return texts
+
+
+def resolve_placeholder(entries: Mapping[str, Entry], kind: str, ref: str, line: Optional[str]) -> Optional[str]:
+    """The phone number or e-mail a placeholder stands for, or None."""
+    entry = entries.get(ref)
+    if entry is None or entry.contact is None:
+        return None
+    if kind == "email":
+        return entry.contact.email if not line else None
+    return entry.contact.lines.get(line) if line else entry.contact.phone
+
+
+def expand_placeholders(text: str, entries: Mapping[str, Entry]) -> str:
+    """Replace contact placeholders in a text by the current values."""
+    return PLACEHOLDER_RE.sub(
+        lambda m: resolve_placeholder(entries, m.group(1), m.group(2), m.group(3)) or m.group(0), text
     )
 
 
@@ -438,6 +488,17 @@ def check_references(entries: Mapping[str, Entry]) -> List[ContentError]:
     errors = []
     owner: Dict[Tuple[str, str], str] = {}
     for entry in entries.values():
+        if entry.contact_from:
+            target = entries.get(entry.contact_from)
+            if target is None or target.contact is None:
+                errors.append(ContentError(entry.file, f"entries[{entry.id}].contact_from",
+                                           f"unknown id or entry without contact: {entry.contact_from!r}"))
+        for field_name, text in translated_texts(entry):
+            for kind, ref, line in PLACEHOLDER_RE.findall(text):
+                if resolve_placeholder(entries, kind, ref, line) is None:
+                    errors.append(ContentError(entry.file, f"entries[{entry.id}].{field_name}",
+                                               f"placeholder {{{kind}:{ref}{'.' + line if line else ''}}} "
+                                               "names no entry with that contact detail"))
         for field_name in ("related", "items"):
             for ref in getattr(entry, field_name):
                 if ref not in entries:

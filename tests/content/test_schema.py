@@ -422,8 +422,8 @@ def test_real_content_loads_without_errors() -> None:
         assert entry_id in entries
     assert entries["cpr"].kind == "topic"
     assert entries["cpr"].area == "newcomers"
-    assert entries["tax_card"].contact is not None
-    assert entries["tax_card"].contact.phone == "+45 72 22 28 92"
+    assert entries["tax_card"].contact_from == "tax_agency"
+    assert entries["tax_agency"].contact.phone == "+45 72 22 28 92"
 
 
 def test_real_content_loads_with_relative_cwd_path(monkeypatch: pytest.MonkeyPatch) -> None:

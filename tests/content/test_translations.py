@@ -9,7 +9,7 @@ from typing import Dict, List, Set
 import pytest
 
 from bot.content.loader import load_knowledge_base
-from bot.content.schema import Entry
+from bot.content.schema import PLACEHOLDER_RE, Entry
 from bot.settings import read_languages
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +39,7 @@ def facts(entry: Entry, language: str) -> Dict[str, Set[str]]:
         "urls": {url.rstrip("/") for url in URL.findall(joined)},
         "numbers": {n for n in (re.sub(r"\D", "", m) for m in BIG_NUMBER.findall(joined)) if int(n) >= 1000},
         "percentages": set(PERCENT.findall(joined)),
+        "placeholders": set(PLACEHOLDER_RE.findall(joined)),
     }
 
 
