@@ -29,15 +29,23 @@ class Language:
     direction: str = "ltr"
 
 
-@lru_cache(maxsize=4)
-def load_languages(path: Optional[Path] = None) -> Tuple[Language, ...]:
-    """Read ``data/i18n/languages.yml``."""
-    path = path or get_settings().project_dir / "data" / "i18n" / "languages.yml"
+def parse_languages(path: Path) -> Tuple[Language, ...]:
+    """Parse a languages file (``data/i18n/languages.yml``); the one reader of that file."""
+    if not path.exists():
+        return (Language("en", "English"),)
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return tuple(
+    languages = tuple(
         Language(str(item["code"]), str(item.get("name") or item["code"]), str(item.get("direction") or "ltr"))
         for item in raw.get("languages", [])
+        if isinstance(item, dict) and item.get("code")
     )
+    return languages or (Language("en", "English"),)
+
+
+@lru_cache(maxsize=4)
+def load_languages(path: Optional[Path] = None) -> Tuple[Language, ...]:
+    """The project's supported languages, read once per process."""
+    return parse_languages(path or get_settings().project_dir / "data" / "i18n" / "languages.yml")
 
 
 @dataclass(frozen=True)

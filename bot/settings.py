@@ -23,22 +23,17 @@ DEFAULT_LANGUAGES = ("en",)
 
 
 def read_languages(project_dir: Path) -> Tuple[str, ...]:
-    """Read the supported language codes from ``data/i18n/languages.yml``.
+    """The supported language codes from ``data/i18n/languages.yml`` (the first is the fallback).
 
     Args:
         project_dir: The project root.
 
     Returns:
-        The language codes, in the file's order (the first is the fallback language).
+        The language codes, in the file's order.
     """
-    import yaml
+    from bot.languages import parse_languages  # imported here: bot.languages reads the settings
 
-    path = project_dir / "data" / "i18n" / "languages.yml"
-    if not path.exists():
-        return DEFAULT_LANGUAGES
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    codes = tuple(str(item["code"]) for item in raw.get("languages", []) if isinstance(item, dict) and item.get("code"))
-    return codes or DEFAULT_LANGUAGES
+    return tuple(language.code for language in parse_languages(project_dir / "data" / "i18n" / "languages.yml"))
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -247,8 +247,9 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         """Record the supported languages and the word counts of each language's training data."""
         import yaml
 
-        raw = yaml.safe_load(Path(self._config["languages_file"]).read_text(encoding="utf-8"))
-        self.supported = tuple(str(item["code"]) for item in raw["languages"])
+        from bot.languages import parse_languages
+
+        self.supported = tuple(language.code for language in parse_languages(Path(self._config["languages_file"])))
         self.counts = {}
         for code in self.supported:
             counts: Counter[str] = Counter()
