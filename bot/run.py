@@ -270,8 +270,25 @@ def api_token(settings: Settings) -> str:
     return token
 
 
-def build_children(settings: Settings, model: Path, token: str) -> List[Child]:
-    """The three servers of the main job."""
+def activate_channels(settings: Settings, env: Dict[str, str]) -> Path:
+    """Write ``<VAR_DIR>/credentials.active.yml`` and log one line naming the active channels.
+
+    The file holds the channels whose variables are set (``bot.channels.active``), placeholders
+    kept. Returns its path; a partly configured channel raises ``StartupError``.
+    """
+    from bot.channels.active import ACTIVE_FILE_NAME, ChannelConfigError, write_active_credentials
+
+    target = settings.var_dir / ACTIVE_FILE_NAME
+    try:
+        labels = write_active_credentials(settings.project_dir / "credentials.yml", target, env)
+    except ChannelConfigError as error:
+        raise StartupError(str(error)) from None
+    log("run", f"channels: {', '.join(labels) or 'none'}")
+    return target
+
+
+def build_children(settings: Settings, model: Path, token: str, credentials: Optional[Path] = None) -> List[Child]:
+    """The three servers of the main job (Rasa reads ``credentials``, by default ``credentials.yml``)."""
     base = f"http://{settings.host}"
     return [
         Child(
@@ -283,7 +300,8 @@ def build_children(settings: Settings, model: Path, token: str) -> List[Child]:
             "rasa",
             [
                 sys.executable, "-m", "rasa", "run", "--model", str(model), "--enable-api", "--auth-token", token,
-                "--interface", settings.host, "--port", str(settings.rasa_port), "--credentials", "credentials.yml",
+                "--interface", settings.host, "--port", str(settings.rasa_port),
+                "--credentials", str(credentials or "credentials.yml"),
                 "--endpoints", "endpoints.yml", "--cors", "*",
             ],
             # /status answers 200 only once the model is loaded (409 before).
@@ -364,6 +382,7 @@ class Supervisor:
 def serve(settings: Settings, no_train: bool = False) -> int:
     """Check, train if needed and allowed, then run all servers."""
     preflight(settings)
+    credentials = activate_channels(settings, child_env(settings))
     if no_train:
         model = model_path(settings)
         if not model.exists():
@@ -375,7 +394,7 @@ def serve(settings: Settings, no_train: bool = False) -> int:
         model = train(settings)
     token = api_token(settings)
     env = child_env(settings, {"RASA_API_TOKEN": token})
-    return Supervisor(settings, build_children(settings, model, token)).run(env)
+    return Supervisor(settings, build_children(settings, model, token, credentials)).run(env)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

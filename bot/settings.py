@@ -11,10 +11,11 @@ environment or generated at run time by ``bot.run`` for local use.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping, Optional, Tuple
+from typing import Dict, Mapping, Optional, Tuple
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,6 +47,103 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from error
 
 
+def _optional_bool(env: Mapping[str, str], name: str) -> Optional[bool]:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in ("", "auto"):
+        return None
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"environment variable {name} must be true, false or auto, got {raw!r}")
+
+
+def _webhook_keys(env: Mapping[str, str]) -> Tuple[Tuple[str, str], ...]:
+    """Parse ``WEBHOOK_KEYS`` (``id1:secret1,id2:secret2``): the signed webhook's keys.
+
+    Raises:
+        ValueError: If an entry is malformed, an id repeats or a secret is shorter than 32 characters.
+    """
+    keys: Dict[str, str] = {}
+    for entry in (env.get("WEBHOOK_KEYS") or "").split(","):
+        if not entry.strip():
+            continue
+        key_id, sep, secret = entry.strip().partition(":")
+        if not sep or not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", key_id):
+            raise ValueError("WEBHOOK_KEYS must be 'id:secret,...' with ids of 1-64 letters, digits, '_', '.', '-'")
+        if len(secret) < 32:
+            raise ValueError(f"WEBHOOK_KEYS: the secret of key {key_id!r} is shorter than 32 characters")
+        if key_id in keys:
+            raise ValueError(f"WEBHOOK_KEYS: key id {key_id!r} appears twice")
+        keys[key_id] = secret
+    return tuple(keys.items())
+
+
+@dataclass(frozen=True)
+class EventBrokerSettings:
+    """Where conversation events are streamed (``bot.stores.event_broker``); off when ``url`` is None.
+
+    Attributes:
+        url: ``amqp://user:password@host:5672/vhost`` (RabbitMQ, ``amqps://`` for TLS) or
+            ``kafka://[user:password@]host:9092[,host2:9092]`` (Kafka). Contains a secret: never log it.
+        queues: RabbitMQ queues bound to the exchange (each consuming system gets its own).
+        exchange: RabbitMQ fanout exchange the events are published to.
+        topic: Kafka topic.
+        connect_timeout: Seconds to keep trying to reach the broker at start-up before failing.
+        kafka_security_protocol: PLAINTEXT, SASL_PLAINTEXT, SSL or SASL_SSL (None: SASL_PLAINTEXT
+            when the URL has credentials, else PLAINTEXT).
+        kafka_sasl_mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, ...
+        kafka_ssl_cafile: CA certificate file for SSL.
+        kafka_ssl_certfile: Client certificate file for SSL.
+        kafka_ssl_keyfile: Client key file for SSL.
+    """
+
+    url: Optional[str] = field(default=None, repr=False)
+    queues: Tuple[str, ...] = ("aalborg_assistant_events",)
+    exchange: str = "aalborg_assistant_events"
+    topic: str = "aalborg_assistant_events"
+    connect_timeout: float = 10.0
+    kafka_security_protocol: Optional[str] = None
+    kafka_sasl_mechanism: str = "PLAIN"
+    kafka_ssl_cafile: Optional[str] = None
+    kafka_ssl_certfile: Optional[str] = None
+    kafka_ssl_keyfile: Optional[str] = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> EventBrokerSettings:
+        """Read the ``EVENT_BROKER_*`` variables (documented in ``.env.example``).
+
+        Args:
+            env: The environment.
+
+        Returns:
+            The event broker settings.
+
+        Raises:
+            ValueError: If a variable has a value of the wrong type.
+        """
+        queues = tuple(name.strip() for name in (env.get("EVENT_BROKER_QUEUE") or "").split(",") if name.strip())
+        raw_timeout = env.get("EVENT_BROKER_CONNECT_TIMEOUT") or "10"
+        try:
+            timeout = float(raw_timeout)
+        except ValueError as error:
+            raise ValueError(
+                f"environment variable EVENT_BROKER_CONNECT_TIMEOUT must be a number, got {raw_timeout!r}"
+            ) from error
+        return cls(
+            url=(env.get("EVENT_BROKER_URL") or "").strip() or None,
+            queues=queues or cls.queues,
+            exchange=env.get("EVENT_BROKER_EXCHANGE") or cls.exchange,
+            topic=env.get("EVENT_BROKER_TOPIC") or cls.topic,
+            connect_timeout=timeout,
+            kafka_security_protocol=env.get("EVENT_BROKER_KAFKA_SECURITY_PROTOCOL") or None,
+            kafka_sasl_mechanism=env.get("EVENT_BROKER_KAFKA_SASL_MECHANISM") or cls.kafka_sasl_mechanism,
+            kafka_ssl_cafile=env.get("EVENT_BROKER_KAFKA_SSL_CAFILE") or None,
+            kafka_ssl_certfile=env.get("EVENT_BROKER_KAFKA_SSL_CERTFILE") or None,
+            kafka_ssl_keyfile=env.get("EVENT_BROKER_KAFKA_SSL_KEYFILE") or None,
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     """The project's settings.
@@ -65,6 +163,18 @@ class Settings:
         rasa_api_token: Token protecting Rasa's HTTP API (None: ``bot.run`` generates one).
         action_timeout_seconds: How long the health probe waits for the action server.
         retention_days: Conversations older than this are deleted (``bot.retention``).
+        botframework_openid_url: OpenID configuration whose key set signs Bot Framework requests.
+        event_broker: Where conversation events are streamed (off by default).
+        console_session_hours: Absolute lifetime of a staff console session.
+        console_idle_minutes: A console session unused for this long ends.
+        console_secure_cookie: Mark console cookies ``Secure``; None (auto): always, except for
+            plain-http requests to localhost.
+        redis_url: Redis shared by the server's workers (signed webhook nonces); None: in memory.
+        webhook_keys: The signed webhook's ``(key id, secret)`` pairs; empty: the webhook answers 503.
+        webhook_callback_allowed_hosts: Hosts the signed webhook may call back; empty: any public host.
+        webhook_callback_attempts: Delivery attempts of a callback before it counts as undelivered.
+        webhook_callback_backoff_seconds: Wait before the second attempt, doubled after each attempt.
+        webhook_callback_timeout_seconds: Time limit of one callback attempt.
     """
 
     project_dir: Path = PROJECT_DIR
@@ -81,6 +191,17 @@ class Settings:
     rasa_api_token: Optional[str] = None
     action_timeout_seconds: float = 2.0
     retention_days: int = 30
+    botframework_openid_url: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    event_broker: EventBrokerSettings = field(default_factory=EventBrokerSettings)
+    console_session_hours: int = 8
+    console_idle_minutes: int = 60
+    console_secure_cookie: Optional[bool] = None
+    redis_url: Optional[str] = field(default=None, repr=False)
+    webhook_keys: Tuple[Tuple[str, str], ...] = field(default=(), repr=False)
+    webhook_callback_allowed_hosts: Tuple[str, ...] = ()
+    webhook_callback_attempts: int = 5
+    webhook_callback_backoff_seconds: float = 1.0
+    webhook_callback_timeout_seconds: float = 10.0
 
     @property
     def default_language(self) -> str:
@@ -130,6 +251,20 @@ class Settings:
             rasa_api_token=env.get("RASA_API_TOKEN") or None,
             action_timeout_seconds=float(env.get("ACTION_HEALTH_TIMEOUT") or 2.0),
             retention_days=_int(env, "RETENTION_DAYS", 30),
+            botframework_openid_url=env.get("BOTFRAMEWORK_OPENID_URL") or cls.botframework_openid_url,
+            event_broker=EventBrokerSettings.from_env(env),
+            console_session_hours=_int(env, "CONSOLE_SESSION_HOURS", 8),
+            console_idle_minutes=_int(env, "CONSOLE_IDLE_MINUTES", 60),
+            console_secure_cookie=_optional_bool(env, "CONSOLE_SECURE_COOKIE"),
+            redis_url=env.get("REDIS_URL") or None,
+            webhook_keys=_webhook_keys(env),
+            webhook_callback_allowed_hosts=tuple(
+                host.strip().lower() for host in (env.get("WEBHOOK_CALLBACK_ALLOWED_HOSTS") or "").split(",")
+                if host.strip()
+            ),
+            webhook_callback_attempts=max(1, _int(env, "WEBHOOK_CALLBACK_ATTEMPTS", 5)),
+            webhook_callback_backoff_seconds=float(env.get("WEBHOOK_CALLBACK_BACKOFF_SECONDS") or 1.0),
+            webhook_callback_timeout_seconds=float(env.get("WEBHOOK_CALLBACK_TIMEOUT_SECONDS") or 10.0),
         )
 
 

@@ -4,21 +4,30 @@ SQLite under ``var/`` by default (conversations survive a restart with no extern
 PostgreSQL in production (``TRACKER_DB_URL=postgresql://user@host:5432/db``). Unlike Rasa's own
 SQLTrackerStore, which retries a missing database forever, this one gives up after
 ``TRACKER_DB_CONNECT_TIMEOUT`` seconds with a one-line error naming the database.
+
+Personal data is masked before anything leaves the process (``bot.masking``, ``docs/privacy.md``):
+the events written to the database and the events published to an event broker are masked
+copies; the tracker the current turn works with keeps the raw text.
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, List, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine.url import URL, make_url
+from sqlalchemy.orm import Session
 
 from bot.settings import get_settings
+from bot.stores.masked_events import mask_event, mask_events, public_values
+from bot.stores.window import RecentTurnsMixin
 
 
 class TrackerStoreUnavailable(RuntimeError):
@@ -61,8 +70,14 @@ def check_database(database_url: str, timeout: float = 10.0) -> None:
         engine.dispose()
 
 
-class ConfiguredTrackerStore(SQLTrackerStore):
-    """Rasa's SQL tracker store, with its database taken from the project settings."""
+class ConfiguredTrackerStore(RecentTurnsMixin, SQLTrackerStore):
+    """Rasa's SQL tracker store, with its database taken from the project settings.
+
+    Events are masked (``bot.stores.masked_events``) at the two places where Rasa's store lets them
+    out: ``_additional_events`` (the events ``save`` writes) and ``_stream_new_events`` (the events
+    ``stream_events`` publishes to the broker). Both receive the tracker's own events and count
+    them by position, so masking copies one by one keeps "how many are already stored" exact.
+    """
 
     def __init__(
         self,
@@ -83,3 +98,26 @@ class ConfiguredTrackerStore(SQLTrackerStore):
         check_database(settings.tracker_db_url, timeout=float(kwargs.pop("connect_timeout", 10.0)))
         # A host containing "://" is taken by SQLTrackerStore as the complete database URL.
         super().__init__(domain=domain, host=settings.tracker_db_url, event_broker=event_broker, **kwargs)
+
+    def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator[Event]:
+        """The tracker's events not stored yet, masked.
+
+        Args:
+            session: The open database session.
+            tracker: The conversation being saved (its events are not changed).
+
+        Returns:
+            Masked copies of the new events, in order.
+        """
+        keep = public_values()
+        return (mask_event(event, keep) for event in super()._additional_events(session, tracker))
+
+    async def _stream_new_events(self, event_broker: EventBroker, new_events: List[Event], sender_id: Text) -> None:
+        """Publish masked copies of the new events to the event broker.
+
+        Args:
+            event_broker: The configured broker.
+            new_events: The events added since the last save.
+            sender_id: The conversation's id.
+        """
+        await super()._stream_new_events(event_broker, mask_events(new_events, public_values()), sender_id)

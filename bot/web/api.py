@@ -18,6 +18,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.events import feedback_event
 from bot.privacy import secret_matches
 
 api = Blueprint("widget_api", url_prefix="/api")
@@ -69,6 +70,9 @@ async def post_feedback(request: Request) -> HTTPResponse:
         return refused
     store = request.app.ctx.conversations
     await asyncio.get_running_loop().run_in_executor(None, store.add_feedback, session_id, rating, text)
+    broker = getattr(request.app.ctx, "event_broker", None)
+    if broker is not None:  # the event stream (EVENT_BROKER_URL); publish() does not wait
+        broker.publish(feedback_event(session_id, rating))
     return response.json({"stored": True}, status=201)
 
 

@@ -24,6 +24,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.console import register as register_console
 from bot.retention import expire
 from bot.settings import Settings, get_settings
 from bot.web.api import api
@@ -96,6 +97,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "aalborg_web") -
     )
 
     app.blueprint(api)
+    register_console(app, settings)
 
     @app.before_server_start
     async def open_store(app: Sanic, _: object) -> None:
@@ -108,6 +110,17 @@ def create_app(settings: Optional[Settings] = None, name: str = "aalborg_web") -
     @app.after_server_stop
     async def close_store(app: Sanic, _: object) -> None:
         app.ctx.conversations.close()
+
+    @app.before_server_start
+    async def open_event_broker(app: Sanic, _: object) -> None:
+        from bot.stores.event_broker import create_event_broker  # imports Rasa: only when serving
+
+        app.ctx.event_broker = await create_event_broker(settings.event_broker)
+
+    @app.after_server_stop
+    async def close_event_broker(app: Sanic, _: object) -> None:
+        if getattr(app.ctx, "event_broker", None) is not None:
+            await app.ctx.event_broker.close()
 
     app.static("/widget", str(STATIC_DIR / "widget"), name="widget")
     app.static("/vendor", str(STATIC_DIR / "vendor"), name="vendor")

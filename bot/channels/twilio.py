@@ -1,0 +1,150 @@
+"""Twilio (SMS, WhatsApp), with every request's ``X-Twilio-Signature`` verified.
+
+Rasa 3.6's ``TwilioInput`` accepts any form post. Twilio signs each webhook request: HMAC-SHA1,
+keyed with the account's auth token, over the full public URL followed by every POST parameter
+(sorted by name, name and value concatenated), base64-encoded. The URL must be the one Twilio
+called, which behind a proxy or tunnel is not the URL the server sees, so it is configured
+(``webhook_url``, from ``TWILIO_WEBHOOK_URL``). A missing signature gets 401, a wrong one 403,
+and the message never reaches the assistant. Validation is Twilio's own ``RequestValidator``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional
+from urllib.parse import parse_qs
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.twilio import TwilioInput, TwilioOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.request_validator import RequestValidator
+
+from bot.channels.delivery import BestEffortDelivery
+from bot.channels.guard import guard
+from bot.channels.verification import refuse
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Twilio-Signature"
+
+
+class TwilioConfigError(ValueError):
+    """The Twilio credentials are unusable (the message names the variable)."""
+
+
+class FormParameters:
+    """Sanic's form (a dict of lists) in the shape Twilio's validator reads (``getall``)."""
+
+    def __init__(self, form: Dict[str, List[str]]) -> None:
+        self.form = form
+
+    def __iter__(self) -> Any:
+        return iter(self.form)
+
+    def getall(self, name: str) -> List[str]:
+        """Every value sent for ``name``."""
+        return list(self.form.get(name, []))
+
+
+def form_parameters(body: bytes) -> Dict[str, List[str]]:
+    """The POST parameters of a form body, empty values KEPT (Twilio signs them too).
+
+    Sanic's ``request.form`` drops empty values, which would make valid signatures fail.
+    """
+    return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+
+
+def first(form: Dict[str, List[str]], name: str) -> Optional[str]:
+    """The first value sent for ``name``, if any."""
+    values = form.get(name)
+    return values[0] if values else None
+
+
+def signature_valid(auth_token: str, url: str, form: Dict[str, List[str]], signature: str) -> bool:
+    """Whether ``signature`` is Twilio's signature of ``url`` and the form parameters.
+
+    Args:
+        auth_token: The account's auth token.
+        url: The public URL Twilio posted to.
+        form: The POST parameters (each name with its list of values).
+        signature: The ``X-Twilio-Signature`` header.
+
+    Returns:
+        True when it matches.
+    """
+    return bool(RequestValidator(auth_token).validate(url, FormParameters(form), signature))
+
+
+class TwilioReplies(BestEffortDelivery, TwilioOutput):
+    """Twilio's output channel; a reply Twilio does not accept is logged."""
+
+
+class VerifiedTwilioInput(TwilioInput):
+    """Rasa's Twilio channel with the request signature checked."""
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
+        """Build the channel from ``account_sid``, ``auth_token``, ``twilio_number`` and ``webhook_url``."""
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        assert credentials is not None
+        url = credentials.get("webhook_url")
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise TwilioConfigError("TWILIO_WEBHOOK_URL must be the full public URL Twilio posts to")
+        return cls(credentials.get("account_sid"), credentials.get("auth_token"), credentials.get("twilio_number"), url)
+
+    def __init__(
+        self,
+        account_sid: Optional[str],
+        auth_token: Optional[str],
+        twilio_number: Optional[str],
+        webhook_url: str,
+        debug_mode: bool = False,
+    ) -> None:
+        super().__init__(account_sid, auth_token, twilio_number, debug_mode)
+        self.webhook_url = webhook_url
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The channel's routes: ``GET /`` (health) and ``POST /webhook`` (signed form posts)."""
+        handle = guard(on_new_message)
+        webhook = Blueprint("verified_twilio_webhook", __name__)
+        channel = self.name()
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            signature = request.headers.get(SIGNATURE_HEADER)
+            if not signature:
+                return refuse(401, "missing_signature", f"the {SIGNATURE_HEADER} header is missing", channel)
+            form = form_parameters(request.body or b"")
+            if not signature_valid(self.auth_token or "", self.webhook_url, form, signature):
+                return refuse(403, "bad_signature", f"the {SIGNATURE_HEADER} header does not match", channel)
+            sender = first(form, "From")
+            text = first(form, "Body")
+            latitude, longitude = first(form, "Latitude"), first(form, "Longitude")
+            if latitude and longitude:
+                text = f"/locationData{{'Latitude': {latitude},'Longitude': {longitude}}}"
+            if not sender:
+                return refuse(400, "invalid_field", "the form field 'From' is missing", channel)
+            if not text:
+                return response.text("", status=204)  # e.g. a picture without text: nothing to answer
+            message = UserMessage(
+                text.replace("¡", "@"),  # some carriers turn @ into ¡ in SMS
+                self.get_output_channel(), sender, input_channel=channel, metadata=self.get_metadata(request),
+            )
+            try:
+                await handle(message)
+            except Exception:  # a failed reply must not make Twilio resend the message
+                logger.exception("twilio: handling a message failed")
+            return response.text("", status=204)
+
+        return webhook
+
+    def get_output_channel(self) -> OutputChannel:
+        """The channel that sends replies through Twilio's API."""
+        return TwilioReplies(self.account_sid, self.auth_token, self.twilio_number)

@@ -1,0 +1,199 @@
+"""The signed generic webhook: ``POST /webhooks/signed/webhook`` on the Rasa port.
+
+For systems other than the messaging platforms. The request is checked in this order, and
+nothing reaches the assistant unless every check passes (the scheme: ``docs/webhook.md``):
+
+1. keys configured (``WEBHOOK_KEYS``), else 503 ``webhook_not_configured``;
+2. body size (``MAX_BODY_BYTES``, as the REST channel), else 413 ``body_too_large``;
+3. signature headers, key id and HMAC over the raw body, then the timestamp (401);
+4. the nonce was not seen in the last five minutes (401 ``replayed``);
+5. only then the JSON: ``sender``, ``message``, ``metadata``, ``callback_url`` (400 naming the
+   field, 413 for a message over ``MAX_MESSAGE_CHARS``).
+
+Without ``callback_url`` the replies come back in the response (200). With it the server answers
+202 at once and POSTs the replies there, signed with the same key (:mod:`bot.channels.callbacks`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.callbacks import CallbackDispatcher, CallbackJob, check_callback_url, give_up
+from bot.channels.guard import InvalidMessage, check_metadata, check_sender, check_text, guard
+from bot.channels.nonces import NonceStore, NonceStoreUnavailable, nonce_store_for
+from bot.channels.signing import MAX_SKEW_SECONDS, SignatureError, Verified, verify
+from bot.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+FIELDS = ("sender", "message", "metadata", "callback_url")
+
+
+def error_response(status: int, code: str, message: str, field: Optional[str] = None) -> HTTPResponse:
+    """A JSON error ``{"error": {"code", "message", "field"?}}``."""
+    return response.json(InvalidMessage(code, message, field, status).as_dict(), status=status)
+
+
+def parse_fields(body: bytes, settings: Settings) -> Dict[str, Any]:
+    """Parse and validate the JSON body of a request whose signature was verified.
+
+    Args:
+        body: The raw body.
+        settings: The allow-list of callback hosts.
+
+    Returns:
+        ``sender``, ``message``, ``metadata`` and ``callback_url`` (None when absent).
+
+    Raises:
+        InvalidMessage: With the status and field of the first problem.
+    """
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidMessage("invalid_json", "the request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidMessage("invalid_body", "the request body must be a JSON object with 'sender' and 'message'")
+    unknown = sorted(str(name) for name in data if name not in FIELDS)
+    if unknown:
+        raise InvalidMessage("unknown_field", f"unknown field '{unknown[0]}'", unknown[0])
+    callback_url = data.get("callback_url")
+    return {
+        "sender": check_sender(data.get("sender")),
+        "message": check_text(data.get("message")),
+        "metadata": check_metadata(data.get("metadata")),
+        "callback_url": None if callback_url is None
+        else check_callback_url(callback_url, settings.webhook_callback_allowed_hosts),
+    }
+
+
+def replies(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The collected bot messages without the redundant ``recipient_id``."""
+    return [{key: value for key, value in message.items() if key != "recipient_id"} for message in messages]
+
+
+class SignedWebhookInput(InputChannel):
+    """A generic webhook whose requests are signed with HMAC-SHA256 (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._nonces: Optional[NonceStore] = None
+        self._dispatcher: Optional[CallbackDispatcher] = None
+        self._tasks: Set[asyncio.Task] = set()
+
+    @classmethod
+    def name(cls) -> str:
+        """The URL prefix: ``/webhooks/signed``."""
+        return "signed"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
+        """Create the channel; its keys come from ``WEBHOOK_KEYS``, not from ``credentials.yml``."""
+        return cls()
+
+    def nonces(self) -> NonceStore:
+        """The nonce store (Redis with ``REDIS_URL``, else memory), made on first use."""
+        if self._nonces is None:
+            self._nonces = nonce_store_for(get_settings())
+        return self._nonces
+
+    def dispatcher(self) -> CallbackDispatcher:
+        """The callback dispatcher, made on first use."""
+        if self._dispatcher is None:
+            self._dispatcher = CallbackDispatcher(get_settings())
+        return self._dispatcher
+
+    async def authenticate(self, request: Request, settings: Settings) -> Verified:
+        """Check size, signature, timestamp and nonce of a request.
+
+        Args:
+            request: The request.
+            settings: Keys and limits.
+
+        Returns:
+            The verified key id, timestamp and nonce.
+
+        Raises:
+            InvalidMessage: With the status (413, 401, 503) and code of the first problem.
+        """
+        body = request.body or b""
+        if len(body) > settings.max_body_bytes:
+            raise InvalidMessage(
+                "body_too_large", f"the request body is {len(body)} bytes; the limit is {settings.max_body_bytes}",
+                None, 413,
+            )
+        try:
+            verified = verify(request.headers, body, dict(settings.webhook_keys))
+        except SignatureError as error:
+            raise InvalidMessage(error.code, str(error), None, 401) from None
+        try:
+            fresh = await self.nonces().claim(verified.key_id, verified.nonce, 2 * MAX_SKEW_SECONDS)
+        except NonceStoreUnavailable as error:
+            logger.error("signed webhook: the nonce store is unavailable: %s", error)
+            raise InvalidMessage("nonce_store_unavailable", "cannot check the request for replay now; retry later",
+                                 None, 503) from None
+        if not fresh:
+            raise InvalidMessage("replayed", "this nonce was already used", None, 401)
+        return verified
+
+    async def answer_later(
+        self, handle: Callable[[UserMessage], Awaitable[Any]], fields: Dict[str, Any], verified: Verified,
+        settings: Settings,
+    ) -> None:
+        """Run the message through the assistant, then hand the replies to the dispatcher."""
+        job = CallbackJob(
+            url=fields["callback_url"], key_id=verified.key_id, secret=dict(settings.webhook_keys)[verified.key_id],
+            sender=fields["sender"], messages=[], in_reply_to=verified.nonce,
+        )
+        collector = CollectingOutputChannel()
+        try:
+            await handle(UserMessage(fields["message"], collector, fields["sender"], input_channel=self.name(),
+                                     metadata=fields["metadata"]))
+        except Exception as error:
+            logger.exception("signed webhook: the assistant failed on a message from %s", fields["sender"])
+            job.messages = replies(collector.messages)
+            await asyncio.get_running_loop().run_in_executor(
+                None, give_up, job, settings, 0, f"the assistant failed: {type(error).__name__}"
+            )
+            return
+        job.messages = replies(collector.messages)
+        self.dispatcher().submit(job)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The channel's routes: ``GET /`` (health) and ``POST /webhook``."""
+        handle = guard(on_new_message)
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            settings = get_settings()
+            if not settings.webhook_keys:
+                return error_response(503, "webhook_not_configured", "the signed webhook has no keys (WEBHOOK_KEYS)")
+            try:
+                verified = await self.authenticate(request, settings)
+                fields = parse_fields(request.body or b"", settings)
+            except InvalidMessage as error:
+                return response.json(error.as_dict(), status=error.status)
+            if fields["callback_url"] is not None:
+                task = asyncio.get_running_loop().create_task(self.answer_later(handle, fields, verified, settings))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+                return response.json(
+                    {"sender": fields["sender"], "status": "accepted", "in_reply_to": verified.nonce}, status=202
+                )
+            collector = CollectingOutputChannel()
+            await handle(UserMessage(fields["message"], collector, fields["sender"], input_channel=self.name(),
+                                     metadata=fields["metadata"]))
+            return response.json({"sender": fields["sender"], "messages": replies(collector.messages)})
+
+        return webhook

@@ -1,0 +1,200 @@
+"""Usage numbers for the analytics page and its CSV export, over a date range (UTC days).
+
+Counted over the user messages whose time falls in the range (``transcripts.turns_between``):
+
+* conversations per day: conversations with at least one user message that day;
+  messages per day: user messages that day;
+* languages and channels: conversations by their language (the ``language`` slot after their
+  last message in the range) and by the channel of their first message in the range;
+* top intents: user messages by intent (``nlu_fallback`` included);
+* fallback rate: user messages after which the content search ran (see ``Turn.fallback``), over
+  all user messages;
+* thumbs up/down: ratings given in the range (``feedback.created_at``); the ratio is ups over all;
+* handed to a person: conversations in which ``action_answer_contact`` gave a contact card.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bot.console.transcripts import to_epoch, turns_between
+from bot.web.conversations import feedback
+
+MAX_DAYS = 366
+TOP_INTENTS = 10
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """Activity on one day."""
+
+    day: dt.date
+    conversations: int
+    messages: int
+
+
+@dataclass(frozen=True)
+class Analytics:
+    """The numbers of the analytics page."""
+
+    date_from: dt.date
+    date_to: dt.date
+    days: Tuple[DayCount, ...]
+    conversations: int
+    messages: int
+    languages: Tuple[Tuple[str, int], ...]
+    channels: Tuple[Tuple[str, int], ...]
+    intents: Tuple[Tuple[str, int], ...]
+    fallbacks: int
+    thumbs_up: int
+    thumbs_down: int
+    handoffs: int
+
+    @property
+    def fallback_rate(self) -> Optional[float]:
+        """Share of user messages that fell back to the content search (None without messages)."""
+        return self.fallbacks / self.messages if self.messages else None
+
+    @property
+    def thumbs_up_ratio(self) -> Optional[float]:
+        """Share of ratings that were thumbs up (None without ratings)."""
+        rated = self.thumbs_up + self.thumbs_down
+        return self.thumbs_up / rated if rated else None
+
+    @property
+    def handoff_share(self) -> Optional[float]:
+        """Share of conversations handed to a person (None without conversations)."""
+        return self.handoffs / self.conversations if self.conversations else None
+
+
+def _ranked(counter: Counter, limit: Optional[int] = None) -> Tuple[Tuple[str, int], ...]:
+    """Counts sorted by count (descending), then by name."""
+    ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(ranked[:limit] if limit else ranked)
+
+
+def _ratings(engine: Engine, start: dt.datetime, end: dt.datetime) -> Counter:
+    query = (
+        sa.select(feedback.c.rating, sa.func.count())
+        .where(feedback.c.created_at >= start, feedback.c.created_at < end)
+        .group_by(feedback.c.rating)
+    )
+    with engine.connect() as connection:
+        try:
+            return Counter({str(rating): int(count) for rating, count in connection.execute(query)})
+        except sa.exc.DBAPIError:  # no feedback table yet: no ratings
+            return Counter()
+
+
+def compute(engine: Engine, date_from: dt.date, date_to: dt.date, default_language: str = "en") -> Analytics:
+    """The analytics of the days ``date_from`` to ``date_to`` (both included, UTC).
+
+    Args:
+        engine: The tracker store's database.
+        date_from: First day.
+        date_to: Last day.
+        default_language: The ``language`` slot's initial value.
+
+    Returns:
+        The numbers.
+
+    Raises:
+        ValueError: If the range is reversed or longer than :data:`MAX_DAYS` days.
+    """
+    if date_to < date_from:
+        raise ValueError("the end date is before the start date")
+    if (date_to - date_from).days + 1 > MAX_DAYS:
+        raise ValueError(f"choose at most {MAX_DAYS} days")
+    end_day = date_to + dt.timedelta(days=1)
+    turns_by_sender = turns_between(engine, to_epoch(date_from), to_epoch(end_day), default_language)
+    per_day_messages: Counter = Counter()
+    per_day_conversations: Counter = Counter()
+    languages: Counter = Counter()
+    channels: Counter = Counter()
+    intents: Counter = Counter()
+    messages = fallbacks = handoffs = 0
+    for turns in turns_by_sender.values():
+        days_seen = set()
+        for turn in turns:
+            day = turn.at.date()
+            per_day_messages[day] += 1
+            days_seen.add(day)
+            intents[turn.intent or "(none)"] += 1
+            messages += 1
+            fallbacks += int(turn.fallback)
+        for day in days_seen:
+            per_day_conversations[day] += 1
+        languages[turns[-1].language] += 1
+        channels[turns[0].channel or "(unknown)"] += 1
+        handoffs += int(any(turn.handoff for turn in turns))
+    ratings = _ratings(
+        engine,
+        dt.datetime.combine(date_from, dt.time()),
+        dt.datetime.combine(end_day, dt.time()),
+    )
+    days = tuple(
+        DayCount(day, per_day_conversations[day], per_day_messages[day])
+        for day in (date_from + dt.timedelta(days=offset) for offset in range((date_to - date_from).days + 1))
+    )
+    return Analytics(
+        date_from=date_from,
+        date_to=date_to,
+        days=days,
+        conversations=len(turns_by_sender),
+        messages=messages,
+        languages=_ranked(languages),
+        channels=_ranked(channels),
+        intents=_ranked(intents, TOP_INTENTS),
+        fallbacks=fallbacks,
+        thumbs_up=ratings["up"],
+        thumbs_down=ratings["down"],
+        handoffs=handoffs,
+    )
+
+
+def _ratio(value: Optional[float]) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+def to_csv(analytics: Analytics) -> str:
+    """The numbers as CSV: one ``metric,key,value`` row each (dates ISO, ratios with 4 decimals)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["metric", "key", "value"])
+    writer.writerow(["date_from", "", analytics.date_from.isoformat()])
+    writer.writerow(["date_to", "", analytics.date_to.isoformat()])
+    writer.writerow(["conversations", "", analytics.conversations])
+    writer.writerow(["messages", "", analytics.messages])
+    for day in analytics.days:
+        writer.writerow(["conversations_per_day", day.day.isoformat(), day.conversations])
+    for day in analytics.days:
+        writer.writerow(["messages_per_day", day.day.isoformat(), day.messages])
+    rows: List[Tuple[str, Tuple[Tuple[str, int], ...]]] = [
+        ("language", analytics.languages),
+        ("channel", analytics.channels),
+        ("intent", analytics.intents),
+    ]
+    for metric, items in rows:
+        for key, count in items:
+            writer.writerow([metric, _csv_safe(key), count])
+    writer.writerow(["fallbacks", "", analytics.fallbacks])
+    writer.writerow(["fallback_rate", "", _ratio(analytics.fallback_rate)])
+    writer.writerow(["thumbs_up", "", analytics.thumbs_up])
+    writer.writerow(["thumbs_down", "", analytics.thumbs_down])
+    writer.writerow(["thumbs_up_ratio", "", _ratio(analytics.thumbs_up_ratio)])
+    writer.writerow(["handed_to_person", "", analytics.handoffs])
+    writer.writerow(["handed_to_person_share", "", _ratio(analytics.handoff_share)])
+    return buffer.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    """A cell that spreadsheet programs will not run as a formula (a leading ``'`` when needed)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

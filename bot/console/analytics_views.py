@@ -1,0 +1,92 @@
+"""The analytics page and its CSV export.
+
+    GET /console/analytics?from=YYYY-MM-DD&to=YYYY-MM-DD       charts and tables (viewer)
+    GET /console/analytics.csv?from=YYYY-MM-DD&to=YYYY-MM-DD   the same numbers as CSV (reviewer; audited)
+
+Without dates the last 30 days (UTC) up to today are shown; at most 366 days at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Tuple, Union
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.console import analytics, charts, query
+from bot.console.accounts_db import db_call
+from bot.console.audit import audit
+from bot.console.auth import json_error, require_role
+from bot.console.review_views import bad_query, prepare
+from bot.console.templating import apply_security_headers, render
+
+analytics_bp = Blueprint("console_analytics", url_prefix="/console")
+
+
+async def _numbers(request: Request) -> Union[analytics.Analytics, HTTPResponse]:
+    """The analytics for the request's date range, or the error response."""
+    try:
+        date_from, date_to = query.date_range(request.args, dt.datetime.utcnow().date())
+    except query.QueryError as error:
+        return bad_query(error)
+    if (date_to - date_from).days + 1 > analytics.MAX_DAYS:
+        return json_error(400, "invalid_query", f"choose at most {analytics.MAX_DAYS} days")
+    await prepare(request)
+    return await db_call(request, analytics.compute, date_from, date_to, request.app.ctx.settings.default_language)
+
+
+def _percent(value: Any) -> str:
+    return "—" if value is None else f"{value * 100:.1f} %"
+
+
+def _charts(numbers: analytics.Analytics) -> Tuple[Any, ...]:
+    days = [(day.day.isoformat(), day.conversations) for day in numbers.days]
+    messages = [(day.day.isoformat(), day.messages) for day in numbers.days]
+    return (
+        charts.column_chart("Conversations per day", days),
+        charts.column_chart("Messages per day", messages),
+        charts.bar_chart("Conversations by language", numbers.languages),
+        charts.bar_chart("Conversations by channel", numbers.channels),
+        charts.bar_chart("Top intents (messages)", numbers.intents),
+        charts.bar_chart(
+            "Ratings", [("thumbs up", numbers.thumbs_up), ("thumbs down", numbers.thumbs_down)]
+        ),
+    )
+
+
+@analytics_bp.get("/analytics")
+@require_role("viewer")
+async def analytics_page(request: Request) -> HTTPResponse:
+    """Charts (inline SVG) with the numbers in a table beside each."""
+    numbers = await _numbers(request)
+    if isinstance(numbers, HTTPResponse):
+        return numbers
+    per_day, messages_day, languages, channels, intents, ratings = _charts(numbers)
+    csv_url = f"/console/analytics.csv?from={numbers.date_from.isoformat()}&to={numbers.date_to.isoformat()}"
+    return render(
+        request, "analytics.html", numbers=numbers, per_day_chart=per_day, messages_chart=messages_day,
+        languages_chart=languages, channels_chart=channels, intents_chart=intents, ratings_chart=ratings,
+        fallback_rate=_percent(numbers.fallback_rate), thumbs_up_ratio=_percent(numbers.thumbs_up_ratio),
+        handoff_share=_percent(numbers.handoff_share), csv_url=csv_url,
+        can_export=request.ctx.user.has_role("reviewer"),
+    )
+
+
+@analytics_bp.get("/analytics.csv")
+@require_role("reviewer")
+async def analytics_csv(request: Request) -> HTTPResponse:
+    """The analytics as ``metric,key,value`` CSV."""
+    numbers = await _numbers(request)
+    if isinstance(numbers, HTTPResponse):
+        return numbers
+    period = f"{numbers.date_from.isoformat()}..{numbers.date_to.isoformat()}"
+    await audit(request, "export_analytics", period)
+    filename = f"analytics_{numbers.date_from.isoformat()}_{numbers.date_to.isoformat()}.csv"
+    resp = response.text(
+        analytics.to_csv(numbers), content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+    apply_security_headers(resp)
+    return resp

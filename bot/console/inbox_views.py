@@ -1,0 +1,108 @@
+"""The improve loop's pages: the NLU inbox with its export, and the unanswered questions.
+
+    GET  /console/inbox                      corrected messages not exported yet, per language (viewer)
+    GET  /console/inbox/export?language=xx   the language's corrections as a Rasa NLU YAML file (reviewer)
+    POST /console/inbox/export?language=xx   the same file, and the corrections leave the inbox (reviewer)
+    GET  /console/unanswered                 messages the assistant could not answer, grouped (viewer);
+                                             ``from``/``to`` (default: the last 30 days), ``language``,
+                                             ``similarity`` (0-1, default 0.35)
+
+Every export is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Dict, List
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.console import inbox, query, review_db, transcripts, unanswered
+from bot.console.accounts_db import db_call
+from bot.console.audit import audit
+from bot.console.auth import json_error, require_role
+from bot.console.review_views import bad_query, prepare
+from bot.console.templating import apply_security_headers, render
+
+inbox_bp = Blueprint("console_inbox", url_prefix="/console")
+
+MAX_GROUPS = 10
+
+
+@inbox_bp.get("/inbox")
+@require_role("viewer")
+async def inbox_page(request: Request) -> HTTPResponse:
+    """The corrections waiting to be exported, grouped by language."""
+    await prepare(request)
+    pending = await db_call(request, review_db.pending_corrections)
+    per_language: Dict[str, List[review_db.Correction]] = {}
+    for correction in pending:
+        per_language.setdefault(correction.language, []).append(correction)
+    return render(
+        request, "inbox.html", per_language=dict(sorted(per_language.items())),
+        can_export=request.ctx.user.has_role("reviewer"), notice=request.args.get("done") == "exported",
+    )
+
+
+@inbox_bp.route("/inbox/export", methods=["GET", "POST"])
+@require_role("reviewer")
+async def export(request: Request) -> HTTPResponse:
+    """Download a language's corrections as ``nlu_corrections_<lang>.yml``; POST also empties that inbox."""
+    try:
+        language = query.text(request.args, "language")
+    except query.QueryError as error:
+        return bad_query(error)
+    if language is None or language not in request.app.ctx.settings.languages:
+        codes = ", ".join(request.app.ctx.settings.languages)
+        return json_error(400, "invalid_query", f"'language' must be one of: {codes}")
+    await prepare(request)
+    pending = await db_call(request, review_db.pending_corrections, language)
+    body = inbox.export_yaml(pending, language)
+    marked = 0
+    if request.method == "POST":
+        marked = await db_call(request, review_db.mark_exported, [item.id for item in pending])
+    await audit(
+        request, "export_inbox", language,
+        f"{len(pending)} correction(s){'; marked exported' if request.method == 'POST' else ''}",
+    )
+    resp = response.text(
+        body, content_type="application/x-yaml; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="nlu_corrections_{language}.yml"',
+            "X-Exported-Count": str(len(pending)),
+            "X-Marked-Exported": str(marked),
+        },
+    )
+    apply_security_headers(resp)
+    return resp
+
+
+@inbox_bp.get("/unanswered")
+@require_role("viewer")
+async def unanswered_page(request: Request) -> HTTPResponse:
+    """The top groups of unanswered questions per language."""
+    settings = request.app.ctx.settings
+    try:
+        date_from, date_to = query.date_range(request.args, dt.datetime.utcnow().date())
+        language = query.text(request.args, "language")
+        similarity = query.number(request.args, "similarity", 0.0, 1.0) or unanswered.DEFAULT_THRESHOLD
+    except query.QueryError as error:
+        return bad_query(error)
+    if language is not None and language not in settings.languages:
+        return json_error(400, "invalid_query", "'language' is not one of the assistant's languages")
+    if (date_to - date_from).days >= 366:
+        return json_error(400, "invalid_query", "choose at most 366 days")
+    await prepare(request)
+    start = transcripts.to_epoch(date_from)
+    end = transcripts.to_epoch(date_to + dt.timedelta(days=1))
+    turns = await db_call(request, transcripts.turns_between, start, end, settings.default_language)
+    messages = unanswered.unanswered_messages(turns)
+    if language is not None:
+        messages = [message for message in messages if message.language == language]
+    groups = unanswered.top_groups(messages, similarity, MAX_GROUPS)
+    return render(
+        request, "unanswered.html", groups=groups, total=len(messages), date_from=date_from, date_to=date_to,
+        language=language or "", languages=settings.languages, similarity=similarity,
+    )

@@ -1,0 +1,19 @@
+"""The console's review pages, for ``bot.console.register`` to mount under ``/console``.
+
+* ``review_views``: the conversation list and the transcript with tags, notes, review marks and
+  corrections;
+* ``inbox_views``: the NLU inbox and its YAML export, the unanswered questions;
+* ``analytics_views``: the analytics page and its CSV export.
+"""
+
+from __future__ import annotations
+
+from typing import List
+
+from sanic import Blueprint
+
+from bot.console.analytics_views import analytics_bp
+from bot.console.inbox_views import inbox_bp
+from bot.console.review_views import review_bp
+
+CONSOLE_PAGE_BLUEPRINTS: List[Blueprint] = [review_bp, inbox_bp, analytics_bp]

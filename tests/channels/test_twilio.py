@@ -1,0 +1,94 @@
+"""Twilio: only form posts signed with the account's auth token, for the public URL, get through."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from typing import Dict, Optional
+
+import pytest
+import requests
+
+from bot.channels.twilio import TwilioConfigError, VerifiedTwilioInput, signature_valid
+
+AUTH_TOKEN = "12345678901234567890123456789012"
+PUBLIC_URL = "https://bot.example.org/webhooks/twilio/webhook"
+FORM = {
+    "ToCountry": "DK", "ToState": "", "SmsMessageSid": "SM1f0e8ae6ade43cb3c0ce4525424e404f",
+    "NumMedia": "0", "ToCity": "", "FromZip": "", "SmsSid": "SM1f0e8ae6ade43cb3c0ce4525424e404f",
+    "FromState": "", "SmsStatus": "received", "FromCity": "", "Body": "Hvor får jeg et skattekort?",
+    "FromCountry": "DK", "To": "+4578790000", "ToZip": "", "NumSegments": "1",
+    "MessageSid": "SM1f0e8ae6ade43cb3c0ce4525424e404f", "AccountSid": "AC0123456789abcdef0123456789abcdef",
+    "From": "+4520304050", "ApiVersion": "2010-04-01",
+}
+
+
+def twilio_signature(url: str, form: Dict[str, str], token: str = AUTH_TOKEN) -> str:
+    """Twilio's documented scheme, written out: HMAC-SHA1 over URL + sorted name/value pairs."""
+    data = url + "".join(name + form[name] for name in sorted(form))
+    return base64.b64encode(hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()).decode()
+
+
+@pytest.fixture
+def twilio(serve):
+    return serve(VerifiedTwilioInput.from_credentials({
+        "account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token": AUTH_TOKEN,
+        "twilio_number": "+4578790000", "webhook_url": PUBLIC_URL,
+    }))
+
+
+def post(served, form: Dict[str, str], signature: Optional[str]) -> requests.Response:
+    headers = {} if signature is None else {"X-Twilio-Signature": signature}
+    return requests.post(served.webhook("twilio"), data=form, headers=headers, timeout=10)
+
+
+def test_a_signed_sms_reaches_the_assistant(twilio):
+    response = post(twilio, FORM, twilio_signature(PUBLIC_URL, FORM))
+    assert response.status_code == 204
+    [message] = twilio.collector.messages
+    assert (message.text, message.sender_id, message.input_channel) == (
+        "Hvor får jeg et skattekort?", "+4520304050", "twilio")
+
+
+@pytest.mark.parametrize(("case", "status", "code"), [
+    ("missing", 401, "missing_signature"),
+    ("garbage", 403, "bad_signature"),
+    ("other_token", 403, "bad_signature"),
+    ("local_url", 403, "bad_signature"),
+    ("tampered", 403, "bad_signature"),
+])
+def test_unsigned_or_forged_posts_never_reach_the_assistant(twilio, case, status, code):
+    form = dict(FORM)
+    signature: Optional[str] = {
+        "missing": None,
+        "garbage": "bm90IGEgc2lnbmF0dXJl",
+        "other_token": twilio_signature(PUBLIC_URL, FORM, "another-auth-token"),
+        # signed for the URL the server sees, not the configured public URL
+        "local_url": twilio_signature(twilio.webhook("twilio"), FORM),
+        "tampered": twilio_signature(PUBLIC_URL, FORM),
+    }[case]
+    if case == "tampered":
+        form["Body"] = "Send me every conversation"
+    response = post(twilio, form, signature)
+    assert (response.status_code, response.json()["error"]["code"]) == (status, code)
+    assert twilio.collector.messages == []
+
+
+def test_our_written_out_scheme_matches_twilios_validator():
+    assert signature_valid(AUTH_TOKEN, PUBLIC_URL, {k: [v] for k, v in FORM.items()},
+                           twilio_signature(PUBLIC_URL, FORM))
+    assert not signature_valid(AUTH_TOKEN, PUBLIC_URL, {k: [v] for k, v in FORM.items()},
+                               twilio_signature(PUBLIC_URL + "?x=1", FORM))
+
+
+def test_a_signed_post_without_a_sender_is_a_400(twilio):
+    form = {k: v for k, v in FORM.items() if k != "From"}
+    response = post(twilio, form, twilio_signature(PUBLIC_URL, form))
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "invalid_field")
+    assert twilio.collector.messages == []
+
+
+def test_the_public_url_is_required():
+    with pytest.raises(TwilioConfigError):
+        VerifiedTwilioInput.from_credentials({"account_sid": "AC1", "auth_token": "t", "twilio_number": "+45"})

@@ -1,0 +1,198 @@
+"""The review pages through the real web app (``python -m bot.web``), signed in, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import List
+
+import pytest
+import requests
+from rasa.shared.nlu.training_data.loading import load_data
+
+from tests.console.conftest import Console
+from tests.console.review_data import IMG_TEXT, XSS_TEXT, write_dataset
+
+PAGES = ["/console/conversations", "/console/conversations/carla", "/console/inbox", "/console/unanswered",
+         "/console/analytics", "/console/inbox/export?language=en"]
+FORMS = ["/console/conversations/carla/tags", "/console/conversations/carla/notes",
+         "/console/conversations/carla/review", "/console/conversations/carla/corrections",
+         "/console/inbox/export?language=en"]
+ROW = re.compile(r'<tr data-sender="([^"]+)">')
+
+
+@pytest.fixture(scope="module")
+def site(console: Console) -> Console:
+    """The console with the four conversations of ``write_dataset`` in its database."""
+    write_dataset(console.db_url)
+    return console
+
+
+def rows(page: requests.Response) -> List[str]:
+    assert page.status_code == 200, page.text
+    return ROW.findall(page.text)
+
+
+def test_no_session_redirects_or_401(site: Console) -> None:
+    for path in PAGES:
+        response = requests.get(site.url(path), allow_redirects=False, timeout=10)
+        assert response.status_code == 302, path
+        assert response.headers["Location"].startswith("/console/login?next=%2Fconsole%2F"), path
+    assert requests.get(site.url("/console/analytics.csv"), allow_redirects=False, timeout=10).status_code == 401
+    for path in FORMS:
+        response = requests.post(site.url(path), data={"tag": "x"}, allow_redirects=False, timeout=10)
+        assert response.status_code == 401, path
+        assert response.json()["error"]["code"] == "not_signed_in"
+
+
+def test_viewer_reads_but_cannot_change_or_export(site: Console) -> None:
+    session, _, token = site.signed_in("viewer")
+    for path in PAGES[:-1]:
+        assert session.get(site.url(path), timeout=30).status_code == 200, path
+    for path in FORMS:
+        response = session.post(site.url(path), data={"csrf_token": token, "tag": "x"}, allow_redirects=False,
+                                timeout=10)
+        assert response.status_code == 403, path
+    assert session.get(site.url("/console/analytics.csv"), timeout=10).status_code == 403
+    assert session.get(site.url("/console/inbox/export?language=en"), timeout=10).status_code == 403
+    page = session.get(site.url("/console/conversations/carla"), timeout=10).text
+    assert 'action="/console/conversations/carla/tags"' not in page  # no forms for viewers
+
+
+def test_forged_csrf_is_refused_and_changes_nothing(site: Console) -> None:
+    session, _, _ = site.signed_in("reviewer")
+    for token in ("forged", ""):
+        response = session.post(site.url("/console/conversations/carla/tags"),
+                                data={"csrf_token": token, "tag": "forged-tag"}, allow_redirects=False, timeout=10)
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "csrf"
+    assert "forged-tag" not in session.get(site.url("/console/conversations/carla"), timeout=10).text
+
+
+def test_list_filters_live_in_the_url(site: Console) -> None:
+    session, _, _ = site.signed_in("viewer")
+    assert rows(session.get(site.url("/console/conversations"), timeout=30)) == ["dmytro", "carla", "bjorn", "alice"]
+    danish = session.get(site.url("/console/conversations?language=da"), timeout=30)
+    assert rows(danish) == ["bjorn"]
+    assert 'id="share-link">' in danish.text and 'href="/console/conversations?language=da"' in danish.text
+    combined = "/console/conversations?from=2026-11-20&to=2026-11-20&fallback=1&thumbs_down=1&below=0.5"
+    assert rows(session.get(site.url(combined), timeout=30)) == ["bjorn"]
+    assert rows(session.get(site.url("/console/conversations?q=nyhavnsgade&channel=rest"), timeout=30)) == ["alice"]
+    assert rows(session.get(site.url("/console/conversations?intent=out_of_scope"), timeout=30)) == ["carla"]
+    assert rows(session.get(site.url("/console/conversations?reviewed=yes&q=nobody"), timeout=30)) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("from=2026-13-01", "'from' must be a date written YYYY-MM-DD"),
+        ("from=2026-11-21&to=2026-11-20", "'to' is before 'from'"),
+        ("below=2", "'below' must be greater than 0 and at most 1"),
+        ("below=abc", "'below' must be a number"),
+        ("reviewed=maybe", "'reviewed' must be yes or no"),
+        ("fallback=perhaps", "'fallback' must be 1 or 0"),
+        ("page=0", "'page' must be a whole number from 1 to 100000"),
+        ("language=en&language=da", "'language' is given more than once"),
+        ("q=" + "x" * 201, "'q' is longer than 200 characters"),
+    ],
+)
+def test_bad_filters_get_a_json_400(site: Console, query: str, message: str) -> None:
+    session, _, _ = site.signed_in("viewer")
+    response = session.get(site.url(f"/console/conversations?{query}"), timeout=10)
+    assert response.status_code == 400
+    assert response.json() == {"error": {"code": "invalid_query", "message": message}}
+
+
+def test_transcript_escapes_user_html_and_is_audited(site: Console) -> None:
+    session, name, _ = site.signed_in("reviewer")
+    page = session.get(site.url("/console/conversations/carla"), timeout=10)
+    assert page.status_code == 200
+    assert XSS_TEXT not in page.text and IMG_TEXT not in page.text
+    assert html.escape(XSS_TEXT, quote=False) in page.text
+    assert "&lt;img src=x onerror=alert(2)&gt;" in page.text
+    assert "<img" not in page.text
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert any(row.user_name == name and row.target == "carla" for row in site.audit_rows("view_conversation"))
+    listing = session.get(site.url("/console/conversations?q=%3Cscript%3E"), timeout=10)
+    assert rows(listing) == ["carla"] and "<script>" not in listing.text
+    unanswered = session.get(site.url("/console/unanswered?from=2026-11-20&to=2026-11-21"), timeout=10)
+    assert html.escape(XSS_TEXT, quote=False) in unanswered.text and "<script>" not in unanswered.text
+
+
+def test_unknown_conversation_is_404(site: Console) -> None:
+    session, _, _ = site.signed_in("viewer")
+    response = session.get(site.url("/console/conversations/nobody"), timeout=10)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_reviewer_tags_notes_reviews_and_corrects(site: Console, tmp_path: Path) -> None:
+    session, name, token = site.signed_in("reviewer")
+    base = site.url("/console/conversations/bjorn")
+
+    def post(path: str, **data: str) -> requests.Response:
+        return session.post(base + path, data={"csrf_token": token, **data}, allow_redirects=False, timeout=10)
+
+    added = post("/tags", tag="Parking Question")
+    assert (added.status_code, added.headers["Location"]) == (303, "/console/conversations/bjorn?done=tagged")
+    assert post("/notes", note="<b>needs</b> a parking entry").status_code == 303
+    assert post("/review", reviewed="yes").status_code == 303
+    page = session.get(base, timeout=10).text
+    assert '<span class="tag">parking question</span>' in page
+    assert "&lt;b&gt;needs&lt;/b&gt; a parking entry" in page
+    assert f"yes, by {name}" in page
+    assert rows(session.get(site.url("/console/conversations?tag=parking+question&reviewed=yes"), timeout=10)) == [
+        "bjorn"
+    ]
+    event_id = re.findall(r'name="event_id" value="(\d+)"', page)[1]  # "hvor kan jeg parkere min bil"
+    refused = post("/corrections", event_id=event_id, intent="no_such_intent", language="da", entities="")
+    assert refused.status_code == 400 and "choose an intent of the domain" in refused.text
+    refused = post("/corrections", event_id=event_id, intent="ask_address", language="da", entities="topic: tog")
+    assert refused.status_code == 400 and "&#39;tog&#39; does not occur in the message" in refused.text
+    assert post("/corrections", event_id="999999", intent="ask_address", language="da").status_code == 404
+    saved = post("/corrections", event_id=event_id, intent="ask_address", language="da", entities="topic: bil")
+    assert (saved.status_code, saved.headers["Location"]) == (303, "/console/conversations/bjorn?done=corrected")
+    assert "corrected to <strong>ask_address</strong> (da)" in session.get(base, timeout=10).text
+    assert post("/tags", action="remove", tag="parking question").status_code == 303
+    assert post("/review", reviewed="no").status_code == 303
+    assert rows(session.get(site.url("/console/conversations?tag=parking+question"), timeout=10)) == []
+    actions = [row.action for row in site.audit_rows("tag_conversation") + site.audit_rows("correct_message")
+               + site.audit_rows("mark_reviewed") + site.audit_rows("add_note") if row.user_name == name]
+    assert sorted(actions) == ["add_note", "correct_message", "mark_reviewed", "tag_conversation"]
+
+    inbox = session.get(site.url("/console/inbox"), timeout=10).text
+    assert "da: 1 corrected message" in inbox and "hvor kan jeg parkere min bil" in inbox
+    download = session.get(site.url("/console/inbox/export?language=da"), timeout=10)
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"] == 'attachment; filename="nlu_corrections_da.yml"'
+    assert "    - hvor kan jeg parkere min [bil](topic)\n" in download.text
+    path = tmp_path / "da.yml"
+    path.write_text(download.text, encoding="utf-8")
+    example = load_data(str(path)).training_examples[0]
+    assert (example.get("text"), example.get("intent")) == ("hvor kan jeg parkere min bil", "ask_address")
+    assert "da: 1 corrected message" in session.get(site.url("/console/inbox"), timeout=10).text  # GET keeps it
+    exported = session.post(site.url("/console/inbox/export?language=da"), data={"csrf_token": token}, timeout=10)
+    assert exported.status_code == 200 and exported.headers["X-Marked-Exported"] == "1"
+    assert "id=\"inbox-empty\"" in session.get(site.url("/console/inbox"), timeout=10).text
+    assert [row.target for row in site.audit_rows("export_inbox") if row.user_name == name] == ["da", "da"]
+    assert session.get(site.url("/console/inbox/export?language=xx"), timeout=10).status_code == 400
+
+
+def test_analytics_page_and_csv(site: Console) -> None:
+    session, name, _ = site.signed_in("reviewer")
+    page = session.get(site.url("/console/analytics?from=2026-11-20&to=2026-11-21"), timeout=30)
+    assert page.status_code == 200
+    assert '<td id="total-conversations">4</td>' in page.text
+    assert '<td id="total-messages">7</td>' in page.text
+    assert '<td id="fallback-rate">28.6 % (2 of 7)</td>' in page.text
+    assert '<td id="thumbs-ratio">50.0 % (1 up, 1 down)</td>' in page.text
+    assert '<td id="handoff-share">25.0 % (1 of 4)</td>' in page.text
+    assert page.text.count("<svg") == 6
+    csv = session.get(site.url("/console/analytics.csv?from=2026-11-20&to=2026-11-21"), timeout=30)
+    assert csv.status_code == 200 and csv.headers["Content-Type"].startswith("text/csv")
+    assert "conversations,,4\n" in csv.text and "handed_to_person_share,,0.2500\n" in csv.text
+    assert any(row.target == "2026-11-20..2026-11-21" and row.user_name == name
+               for row in site.audit_rows("export_analytics"))
+    bad = session.get(site.url("/console/analytics?from=2020-01-01&to=2026-01-01"), timeout=10)
+    assert bad.status_code == 400 and bad.json()["error"]["message"] == "choose at most 366 days"

@@ -1,0 +1,176 @@
+"""The staff console's review pages in a real headless Chromium, against the running assistant.
+
+Runs twice: with the stack's tracker store on SQLite (its own ``VAR_DIR``) and on a fresh
+PostgreSQL database (``TRACKER_DB_URL``). A reviewer is created with the real CLI
+(``python -m bot.console users add ... --password-stdin``), conversations are held over the REST
+channel, then the browser signs in, filters the list, opens a conversation, tags it, corrects an
+intent, exports the NLU inbox and views the analytics.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Callable, Dict, Iterator
+
+import pytest
+from rasa.shared.nlu.training_data.loading import load_data
+
+from tests.databases import fresh_postgres_url
+from tests.e2e.conftest import ROOT, Stack, start_stack, stop_stack
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+WAIT = 40
+PASSWORD = "a long reviewer passphrase"
+XSS = "<script>alert(1)</script>"
+
+if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+    if os.environ.get("CI"):
+        raise RuntimeError("CI needs chromium and chromium-driver (apt-get install chromium chromium-driver)")
+    pytest.skip("chromium/chromedriver not installed: run 'make browser-deps'", allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def console_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict]:
+    """The running assistant with a reviewer account and three conversations."""
+    var_dir = tmp_path_factory.mktemp("console-var")
+    sqlite_url = f"sqlite:///{var_dir / 'tracker.db'}"
+    with fresh_postgres_url() if request.param == "postgresql" else contextlib.nullcontext(sqlite_url) as url:
+        stack = start_stack(var_dir, {"TRACKER_DB_URL": url} if request.param == "postgresql" else {})
+        try:
+            reviewer = f"rev{uuid.uuid4().hex[:6]}"
+            env = {**stack.env, "TRACKER_DB_URL": url}
+            done = subprocess.run(
+                [sys.executable, "-m", "bot.console", "users", "add", reviewer, "--role", "reviewer",
+                 "--password-stdin"], input=PASSWORD + "\n", cwd=ROOT, env=env, capture_output=True, text=True,
+                timeout=120,
+            )
+            assert done.returncode == 0, done.stderr
+            senders = {"address": f"a{uuid.uuid4().hex[:10]}", "xss": f"x{uuid.uuid4().hex[:10]}",
+                       "danish": f"d{uuid.uuid4().hex[:10]}"}
+            stack.ask("Where is International House North Denmark?", sender=senders["address"])
+            stack.ask(XSS, sender=senders["xss"])
+            stack.ask("Hvor får jeg et CPR-nummer?", sender=senders["danish"], metadata={"language": "da"})
+            yield {"stack": stack, "reviewer": reviewer, "senders": senders, "kind": request.param}
+        finally:
+            assert stop_stack(stack) == 0, "\n".join(stack.lines[-20:])
+
+
+@pytest.fixture(scope="module")
+def driver(console_stack: Dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
+    downloads = tmp_path_factory.mktemp("downloads")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1280,1000", "--lang=en-US"):
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium')}")
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
+    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    browser.set_page_load_timeout(60)
+    browser.downloads = downloads  # type: ignore[attr-defined]
+    yield browser
+    browser.quit()
+
+
+def wait_for(driver: webdriver.Chrome, condition: Callable[[webdriver.Chrome], object], what: str) -> object:
+    return WebDriverWait(driver, WAIT, poll_frequency=0.2).until(condition, message=f"timed out waiting for {what}")
+
+
+def listed(driver: webdriver.Chrome) -> list:
+    rows = driver.find_elements(By.CSS_SELECTOR, "#conversations tr[data-sender]")
+    return [row.get_attribute("data-sender") for row in rows]
+
+
+def test_review_workflow_in_a_browser(driver: webdriver.Chrome, console_stack: Dict) -> None:
+    stack: Stack = console_stack["stack"]
+    senders = console_stack["senders"]
+
+    # Sign in (the list page sends us to the login form and back).
+    driver.get(f"{stack.web}/console/conversations")
+    wait_for(driver, lambda d: d.find_elements(By.ID, "password"), "the login form")
+    driver.find_element(By.ID, "name").send_keys(console_stack["reviewer"])
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form[action='/console/login'] button[type=submit]").click()
+    wait_for(driver, lambda d: d.find_elements(By.ID, "conversations"), "the conversation list")
+    assert listed(driver) == [senders["danish"], senders["xss"], senders["address"]]
+
+    # Filter by language; the filter state is in the URL.
+    Select(driver.find_element(By.ID, "f-language")).select_by_value("da")
+    driver.find_element(By.ID, "apply-filters").click()
+    wait_for(driver, lambda d: "language=da" in d.current_url, "the filtered URL")
+    assert listed(driver) == [senders["danish"]]
+
+    # A message with a script tag is shown as text and runs nothing.
+    driver.get(f"{stack.web}/console/conversations/{senders['xss']}")
+    said = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#transcript .said"), "the transcript")
+    assert said[0].get_attribute("textContent") == "User: " + XSS  # "User: " is for screen readers
+    with pytest.raises(Exception):  # no alert() ever opened  # noqa: B017
+        driver.switch_to.alert.text  # noqa: B018
+
+    # Open a conversation from the list, tag it.
+    driver.get(f"{stack.web}/console/conversations")
+    driver.find_element(By.LINK_TEXT, senders["address"]).click()
+    wait_for(driver, lambda d: d.find_elements(By.ID, "tag-form"), "the conversation page")
+    driver.find_element(By.ID, "new-tag").send_keys("Needs Review")
+    driver.find_element(By.CSS_SELECTOR, "#tag-form button[type=submit]").click()
+    wait_for(driver, lambda d: d.find_elements(By.ID, "notice"), "the tag notice")
+    assert driver.find_element(By.ID, "notice").text == "Tag added."
+    assert [tag.text for tag in driver.find_elements(By.CSS_SELECTOR, "#tags .tag")] == ["needs review"]
+
+    # Correct the first message's intent.
+    driver.find_element(By.CSS_SELECTOR, "details.correct summary").click()
+    form = driver.find_element(By.CSS_SELECTOR, "form.correction-form")
+    Select(form.find_element(By.CSS_SELECTOR, "select[name=intent]")).select_by_value("ask_contact")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".corrected"), "the correction")
+    assert driver.find_element(By.ID, "notice").text == "Correction saved; it is in the NLU inbox."
+    assert driver.find_element(By.CSS_SELECTOR, ".corrected strong").text == "ask_contact"
+
+    # Filter by tag: only this conversation.
+    driver.get(f"{stack.web}/console/conversations?tag=needs+review")
+    wait_for(driver, lambda d: d.find_elements(By.ID, "conversations"), "the list")
+    assert listed(driver) == [senders["address"]]
+
+    # Export the inbox: the browser downloads a file Rasa's reader accepts; the inbox is then empty.
+    driver.get(f"{stack.web}/console/inbox")
+    section = wait_for(driver, lambda d: d.find_elements(By.ID, "inbox-en"), "the English inbox")[0]
+    assert "en: 1 corrected message" in section.text
+    driver.find_element(By.CSS_SELECTOR, "#export-en button[type=submit]").click()
+    target = driver.downloads / "nlu_corrections_en.yml"  # type: ignore[attr-defined]
+    deadline = time.monotonic() + WAIT
+    while not target.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert target.exists(), list(driver.downloads.iterdir())  # type: ignore[attr-defined]
+    example = load_data(str(target)).training_examples[0]
+    assert (example.get("text"), example.get("intent")) == ("Where is International House North Denmark?",
+                                                              "ask_contact")
+    driver.get(f"{stack.web}/console/inbox")
+    wait_for(driver, lambda d: d.find_elements(By.ID, "inbox-empty"), "the empty inbox")
+
+    # Analytics: three conversations, three messages, six charts.
+    driver.get(f"{stack.web}/console/analytics")
+    wait_for(driver, lambda d: d.find_elements(By.ID, "total-conversations"), "the analytics page")
+    assert driver.find_element(By.ID, "total-conversations").text == "3"
+    assert driver.find_element(By.ID, "total-messages").text == "3"
+    assert len(driver.find_elements(By.CSS_SELECTOR, "figure svg")) == 6
+    languages = {row.find_elements(By.TAG_NAME, "td")[0].text: row.find_elements(By.TAG_NAME, "td")[1].text
+                 for row in driver.find_elements(By.CSS_SELECTOR, "#languages tbody tr")}
+    assert languages["da"] == "1"
