@@ -69,12 +69,18 @@ def rasa_init_config() -> Path:
 
 def prepare_baseline(project: Path) -> None:
     """The baseline project: our domain, data and endpoints, with rasa init's config.yml."""
-    if project.exists():
-        shutil.rmtree(project)
-    project.mkdir(parents=True)
+    project.mkdir(parents=True, exist_ok=True)
+    for child in project.iterdir():  # trained models stay (see --reuse-models)
+        if child.name != "models":
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
     shutil.copy(rasa_init_config(), project / "config.yml")
-    for name in ("domain.yml", "endpoints.yml", "credentials.yml"):
+    for name in ("domain.yml", "credentials.yml"):
         shutil.copy(ROOT / name, project / name)
+    # Rasa's own SQL tracker store (SQLite), as shipped: no masking, no shortened trackers.
+    (project / "endpoints.yml").write_text(
+        "action_endpoint:\n  url: ${ACTION_ENDPOINT_URL}\n"
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {WORK / 'var-baseline' / 'tracker.db'}\n"
+    )
     shutil.copytree(ROOT / "data", project / "data")
 
 
@@ -206,8 +212,10 @@ def main(argv: List[str] | None = None) -> int:
     baseline_project = WORK / "baseline"
     prepare_baseline(baseline_project)
     env = base_env()
-    # Rasa's defaults for the baseline: one Sanic worker, in-memory lock store.
-    baseline_env = {k: v for k, v in env.items() if k not in ("SANIC_WORKERS", "REDIS_URL")}
+    # Rasa as shipped for the baseline: its own server code (STOCK_RASA), one Sanic worker,
+    # in-memory lock store.
+    baseline_env = {k: v for k, v in env.items() if k not in ("SANIC_WORKERS", "RASA_WORKERS", "REDIS_URL")}
+    baseline_env["STOCK_RASA"] = "1"
     sides = {"ours": (ROOT, env), "baseline": (baseline_project, baseline_env)}
     if args.only:
         sides = {args.only: sides[args.only]}

@@ -175,6 +175,9 @@ class Settings:
         webhook_callback_attempts: Delivery attempts of a callback before it counts as undelivered.
         webhook_callback_backoff_seconds: Wait before the second attempt, doubled after each attempt.
         webhook_callback_timeout_seconds: Time limit of one callback attempt.
+        stock_rasa: Start Rasa exactly as shipped, without ``bot.rasa_server``'s fix (the
+            benchmark's baseline).
+        rasa_workers: Sanic workers of the Rasa server; more than one needs ``REDIS_URL`` (lock store).
     """
 
     project_dir: Path = PROJECT_DIR
@@ -202,6 +205,8 @@ class Settings:
     webhook_callback_attempts: int = 5
     webhook_callback_backoff_seconds: float = 1.0
     webhook_callback_timeout_seconds: float = 10.0
+    stock_rasa: bool = False
+    rasa_workers: int = 1
 
     @property
     def default_language(self) -> str:
@@ -265,6 +270,8 @@ class Settings:
             webhook_callback_attempts=max(1, _int(env, "WEBHOOK_CALLBACK_ATTEMPTS", 5)),
             webhook_callback_backoff_seconds=float(env.get("WEBHOOK_CALLBACK_BACKOFF_SECONDS") or 1.0),
             webhook_callback_timeout_seconds=float(env.get("WEBHOOK_CALLBACK_TIMEOUT_SECONDS") or 10.0),
+            stock_rasa=bool(_optional_bool(env, "STOCK_RASA")),
+            rasa_workers=max(1, _int(env, "RASA_WORKERS", 1)),
         )
 
 

@@ -258,6 +258,30 @@ def list_undelivered(engine: sa.engine.Engine, limit: int = 100) -> List[Dict[st
         return [dict(row._mapping) for row in connection.execute(query)]
 
 
+def delete_undelivered(
+    engine: sa.engine.Engine, sender_id: Optional[str] = None, before: Optional[datetime] = None
+) -> int:
+    """Delete stored undelivered replies (for erasure requests and retention).
+
+    Args:
+        engine: The tracker store's database.
+        sender_id: Only this conversation's rows.
+        before: Only rows created before this moment (timezone-aware).
+
+    Returns:
+        How many rows were deleted.
+    """
+    if not sa.inspect(engine).has_table(undelivered_replies.name):
+        return 0
+    statement = undelivered_replies.delete()
+    if sender_id is not None:
+        statement = statement.where(undelivered_replies.c.sender_id == sender_id)
+    if before is not None:
+        statement = statement.where(undelivered_replies.c.created_at < before)
+    with engine.begin() as connection:
+        return int(connection.execute(statement).rowcount)
+
+
 def give_up(job: CallbackJob, settings: Settings, attempts: int, reason: str) -> None:
     """Log an undeliverable reply and store it in ``undelivered_replies``.
 

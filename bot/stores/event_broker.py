@@ -332,6 +332,11 @@ class ConfiguredEventBroker(EventBroker):
     def _close_blocking(self) -> None:
         assert self._executor is not None
         self._executor.shutdown(wait=True)
+        # Rasa's poll thread (started in its __init__) may have seen the producer: stop it.
+        self.inner._cancelled = True  # type: ignore[attr-defined]
+        poll_thread = getattr(self.inner, "_poll_thread", None)
+        if poll_thread is not None:
+            poll_thread.join(timeout=5)
         producer = getattr(self.inner, "producer", None)
         if producer is not None:
             # Rasa's close() would flush without a time limit and hang while Kafka is down.

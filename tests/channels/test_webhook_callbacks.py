@@ -162,3 +162,21 @@ def test_check_callback_url_refuses(url, allowed, code):
 )
 def test_check_callback_url_accepts(url, allowed):
     assert check_callback_url(url, allowed) == url
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_delete_undelivered_by_sender_and_age(kind, tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from bot.channels.callbacks import delete_undelivered
+
+    with database_url(kind, tmp_path) as url:
+        engine = sa.create_engine(url, future=True)
+        assert delete_undelivered(engine, sender_id="a") == 0
+        for sender in ("a", "a", "b"):
+            record_undelivered(engine, sender, "https://example.org/cb", 5, "HTTP 500", {"sender": sender})
+        assert delete_undelivered(engine, sender_id="a") == 2
+        assert delete_undelivered(engine, before=datetime.now(timezone.utc) - timedelta(days=1)) == 0
+        assert delete_undelivered(engine, before=datetime.now(timezone.utc) + timedelta(seconds=1)) == 1
+        assert list_undelivered(engine) == []
+        engine.dispose()

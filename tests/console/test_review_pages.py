@@ -196,3 +196,20 @@ def test_analytics_page_and_csv(site: Console) -> None:
                for row in site.audit_rows("export_analytics"))
     bad = session.get(site.url("/console/analytics?from=2020-01-01&to=2026-01-01"), timeout=10)
     assert bad.status_code == 400 and bad.json()["error"]["message"] == "choose at most 366 days"
+
+
+def test_unanswered_page_groups_per_language(site: Console) -> None:
+    session, _, _ = site.signed_in("viewer")
+    page = session.get(site.url("/console/unanswered?from=2026-11-20&to=2026-11-21"), timeout=30)
+    assert page.status_code == 200
+    assert '<p id="unanswered-total">2 unanswered messages.</p>' in page.text
+    assert 'id="unanswered-da"' in page.text and 'id="unanswered-en"' in page.text
+    assert '<td class="label">hvor kan jeg parkere min bil</td>' in page.text
+    danish = session.get(site.url("/console/unanswered?from=2026-11-20&to=2026-11-21&language=da"), timeout=30)
+    assert 'id="unanswered-en"' not in danish.text
+    assert '<p id="unanswered-total">1 unanswered message.</p>' in danish.text
+    for query, message in (("similarity=2", "'similarity' must be greater than 0 and at most 1"),
+                           ("language=xx", "'language' is not one of the assistant's languages"),
+                           ("from=yesterday", "'from' must be a date written YYYY-MM-DD")):
+        bad = session.get(site.url(f"/console/unanswered?{query}"), timeout=10)
+        assert bad.status_code == 400 and bad.json()["error"]["message"] == message, query

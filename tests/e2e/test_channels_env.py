@@ -94,3 +94,9 @@ def test_telegram_updates_need_the_secret_token(telegram_stack):
     # the reply cannot reach Telegram from here; the update is still acknowledged and was processed
     assert (accepted.status_code, accepted.json()) == (200, {"status": "ok"})
     assert user_texts(telegram_stack, chat_id) == [("Where is International House?", "telegram")]
+    # the reply was attempted, and its failure logged without details
+    deadline = time.monotonic() + 10
+    while not any("telegram: a reply could not be delivered" in line for line in telegram_stack.lines):
+        assert time.monotonic() < deadline, "\n".join(telegram_stack.lines[-20:])
+        time.sleep(0.2)
+    assert not any(TELEGRAM["TELEGRAM_ACCESS_TOKEN"] in line for line in telegram_stack.lines)

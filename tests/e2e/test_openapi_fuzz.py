@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
 
 import pytest
 import requests
@@ -41,6 +42,8 @@ FUZZ = settings(
     suppress_health_check=list(HealthCheck),
 )
 METHODS = [DataGenerationMethod.positive, DataGenerationMethod.negative]
+#: Status codes the signed fuzzing got, to check that it went past the signature.
+SIGNED_STATUSES: Counter = Counter()
 
 
 @pytest.fixture(scope="module")
@@ -178,4 +181,13 @@ def test_fuzz_webhook_unsigned(case):
 @rasa.parametrize()
 @FUZZ
 def test_fuzz_webhook_signed(case, api_stack):
-    check(case, signed_call(case, api_stack.rasa))
+    response = signed_call(case, api_stack.rasa)
+    SIGNED_STATUSES[response.status_code] += 1
+    check(case, response)
+
+
+def test_signed_fuzzing_reached_the_body_checks_and_the_assistant():
+    if not SIGNED_STATUSES:
+        pytest.skip("runs after test_fuzz_webhook_signed")
+    assert SIGNED_STATUSES[400] > 0 and SIGNED_STATUSES[200] > 0, SIGNED_STATUSES
+    assert set(SIGNED_STATUSES) <= {200, 202, 400, 413}, SIGNED_STATUSES

@@ -1,0 +1,65 @@
+"""Start Rasa (``python -m bot.rasa_server run ...``) with one measured fix for Rasa 3.6.
+
+``bot.run`` starts Rasa through this module; the arguments are Rasa's own (``python -m rasa``).
+
+The fix: after every call to the action server, Rasa 3.6 checks the response against its
+JSON schema with ``jsonschema.validate(result, schema)``, which first validates the *schema*
+itself against the JSON-Schema meta-schema (``check_schema``) and builds a new validator, on
+every call. The schema holds every Rasa event type, so this costs more than the rest of the turn:
+the profile in ``docs/benchmarks.md`` shows 64% of a turn's time in it (two action calls per
+turn). :func:`install_validator_cache` checks the schema once and reuses one validator; the
+response is still validated in full, and an invalid response still raises the same
+``ValidationError`` with Rasa's message.
+
+Set ``STOCK_RASA=1`` to start Rasa exactly as shipped (the benchmark's baseline does).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Any, Dict, Text
+
+
+@functools.lru_cache(maxsize=1)
+def _response_validator() -> Any:
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+
+    schema = RemoteAction.action_response_format_spec()
+    cls = validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
+    """Rasa's ``RemoteAction._validate_action_result`` with a validator built once."""
+    if next(iter(_response_validator().iter_errors(result)), None) is None:
+        return True
+    return bool(_ORIGINAL_VALIDATE(self, result))  # Rasa's own path builds the exact error
+
+
+_ORIGINAL_VALIDATE: Any = None
+
+
+def install_validator_cache() -> None:
+    """Replace ``RemoteAction._validate_action_result`` by the cached-validator version."""
+    global _ORIGINAL_VALIDATE
+    from rasa.core.actions.action import RemoteAction
+
+    if _ORIGINAL_VALIDATE is None:
+        _ORIGINAL_VALIDATE = RemoteAction._validate_action_result
+        RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+
+
+def main() -> None:
+    """Install the fix, then hand over to Rasa's command line."""
+    install_validator_cache()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv[0] = "rasa"
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
