@@ -109,12 +109,28 @@ def check_database(settings: Settings) -> None:
         raise StartupError(str(error)) from None
 
 
+def check_workers(settings: Settings) -> None:
+    """Several Rasa workers need Redis for their conversation locks; check it answers."""
+    if settings.rasa_workers > 1 and not settings.redis_url:
+        raise StartupError(
+            f"RASA_WORKERS={settings.rasa_workers} needs REDIS_URL: the workers share conversation locks in Redis"
+        )
+    if settings.redis_url:
+        from bot.stores.lock_store import LockStoreUnavailable, redis_lock_store
+
+        try:
+            redis_lock_store(settings.redis_url)
+        except LockStoreUnavailable as error:
+            raise StartupError(str(error)) from None
+
+
 def preflight(settings: Settings) -> None:
     """Run every start-up check."""
     check_yaml_files(settings)
     check_domain(settings)
     count = check_content(settings)
     check_database(settings)
+    check_workers(settings)
     log("check", f"configuration, domain, {count} content entries and the tracker database are fine")
 
 
@@ -395,7 +411,7 @@ def serve(settings: Settings, no_train: bool = False) -> int:
     else:
         model = train(settings)
     token = api_token(settings)
-    env = child_env(settings, {"RASA_API_TOKEN": token})
+    env = child_env(settings, {"RASA_API_TOKEN": token, "SANIC_WORKERS": str(settings.rasa_workers)})
     return Supervisor(settings, build_children(settings, model, token, credentials)).run(env)
 
 
