@@ -1,37 +1,47 @@
 """Retention: delete conversations older than ``RETENTION_DAYS`` (default 30).
 
-    python -m bot.retention            # delete now, print how many conversations and events went
+    python -m bot.retention            # delete now, print how many conversations and rows went
     python -m bot.retention --dry-run  # only count
 
 The web app also runs it once at start-up and then every day. A conversation is removed whole
-(every event and its feedback) once its newest event is older than the limit, so a conversation
-that is still going on is never cut in half.
+(every row in every table that holds it: events, feedback, the console's tags, notes, review marks
+and corrections, undelivered webhook replies; see :mod:`bot.conversation_data`) once its newest
+event is older than the limit, so a conversation that is still going on is never cut in half.
+Undelivered webhook replies also go by their own age.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
-from dataclasses import dataclass
-from typing import Optional, Sequence
+from dataclasses import dataclass, field
+from typing import Dict, Optional, Sequence
 
 import sqlalchemy as sa
 
+from bot.conversation_data import delete_older_than
 from bot.settings import get_settings
-from bot.web.conversations import feedback, metadata
 
 
 @dataclass(frozen=True)
 class RetentionResult:
-    """What a retention run removed (or would remove)."""
+    """What a retention run removed (or would remove).
+
+    Attributes:
+        conversations: Conversations whose newest event was older than the limit.
+        events: Their events.
+        rows: Rows per table (``events`` included); tables that do not exist are absent.
+    """
 
     conversations: int
     events: int
+    rows: Dict[str, int] = field(default_factory=dict)
 
 
 def expire(database_url: str, days: int, now: Optional[float] = None, dry_run: bool = False) -> RetentionResult:
-    """Delete every conversation whose newest event is older than ``days`` days.
+    """Delete every conversation whose newest event is older than ``days`` days, in every table.
 
     Args:
         database_url: The tracker store's database.
@@ -40,35 +50,15 @@ def expire(database_url: str, days: int, now: Optional[float] = None, dry_run: b
         dry_run: Only count.
 
     Returns:
-        The numbers of conversations and events removed.
+        The numbers of conversations, events and rows per table removed.
     """
     cutoff = (time.time() if now is None else now) - days * 86400
     engine = sa.create_engine(database_url, future=True)
     try:
-        metadata.create_all(engine)
-        with engine.begin() as connection:
-            try:
-                senders = [
-                    row[0]
-                    for row in connection.execute(
-                        sa.text("SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"),
-                        {"cutoff": cutoff},
-                    )
-                ]
-            except sa.exc.OperationalError:
-                return RetentionResult(0, 0)  # no events table yet
-            events = 0
-            for sender in senders:
-                count = connection.execute(
-                    sa.text("SELECT COUNT(*) FROM events WHERE sender_id = :s"), {"s": sender}
-                ).scalar_one()
-                events += int(count)
-                if not dry_run:
-                    connection.execute(sa.text("DELETE FROM events WHERE sender_id = :s"), {"s": sender})
-                    connection.execute(feedback.delete().where(feedback.c.sender_id == sender))
-            return RetentionResult(len(senders), events)
+        expired = delete_older_than(engine, dt.datetime.fromtimestamp(cutoff, dt.timezone.utc), dry_run=dry_run)
     finally:
         engine.dispose()
+    return RetentionResult(expired.conversations, expired.rows.get("events", 0), expired.rows)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -81,6 +71,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     result = expire(settings.tracker_db_url, args.days, dry_run=args.dry_run)
     verb = "would delete" if args.dry_run else "deleted"
     print(f"{verb} {result.conversations} conversation(s), {result.events} event(s) older than {args.days} days")
+    others = ", ".join(f"{name} {count}" for name, count in sorted(result.rows.items()) if name != "events")
+    if others:
+        print(f"rows in other tables: {others}")
     return 0
 
 

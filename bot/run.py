@@ -124,6 +124,18 @@ def check_workers(settings: Settings) -> None:
             raise StartupError(str(error)) from None
 
 
+def check_broker(settings: Settings) -> None:
+    """When an event broker is configured, check that it answers (one line if not)."""
+    if not settings.event_broker.url:
+        return
+    from bot.stores.event_broker import EventBrokerConfigError, EventBrokerUnavailable, check_event_broker
+
+    try:
+        check_event_broker(settings.event_broker)
+    except (EventBrokerConfigError, EventBrokerUnavailable) as error:
+        raise StartupError(str(error)) from None
+
+
 def preflight(settings: Settings) -> None:
     """Run every start-up check."""
     check_yaml_files(settings)
@@ -131,6 +143,7 @@ def preflight(settings: Settings) -> None:
     count = check_content(settings)
     check_database(settings)
     check_workers(settings)
+    check_broker(settings)
     log("check", f"configuration, domain, {count} content entries and the tracker database are fine")
 
 

@@ -45,7 +45,10 @@ def fresh_postgres_url() -> Iterator[str]:
     finally:
         with admin.connect() as connection:
             connection.execute(
-                sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"),
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
                 {"name": name},
             )
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))

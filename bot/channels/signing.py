@@ -1,4 +1,4 @@
-"""HMAC-SHA256 request signatures of the signed webhook and its callbacks (``docs/webhook.md``).
+"""HMAC-SHA256 request signatures of the signed webhook and its callbacks (``docs/integrators.md, "Signed webhook"``).
 
 A signed request carries four headers:
 

@@ -1,7 +1,7 @@
 """The signed generic webhook: ``POST /webhooks/signed/webhook`` on the Rasa port.
 
 For systems other than the messaging platforms. The request is checked in this order, and
-nothing reaches the assistant unless every check passes (the scheme: ``docs/webhook.md``):
+nothing reaches the assistant unless every check passes (the scheme: ``docs/integrators.md, "Signed webhook"``):
 
 1. keys configured (``WEBHOOK_KEYS``), else 503 ``webhook_not_configured``;
 2. body size (``MAX_BODY_BYTES``, as the REST channel), else 413 ``body_too_large``;

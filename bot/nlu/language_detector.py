@@ -129,7 +129,7 @@ class Detector:
         self.min_confidence = min_confidence
         self.unsupported_confidence = unsupported_confidence
         self.vocabulary = vocabulary
-        self._supported_detector = build(self.supported)
+        self._supported_detector = build(self.supported, low_accuracy=True)
         others = [code for code in dict.fromkeys([*unsupported, *aliases]) if code not in self.supported]
         # The "is it a language we don't speak?" pass runs lingua's low-accuracy mode (trigrams
         # only): 90 MB instead of 834 MB for these ~30 languages, measured in docs/benchmarks.md;

@@ -28,6 +28,7 @@ import asyncio
 import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Dict, Optional, Text, Tuple
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -313,7 +314,8 @@ class ConfiguredEventBroker(EventBroker):
             loop.call_soon_threadsafe(self.inner.publish, event)
 
     def _publish_blocking(self, event: Dict[Text, Any]) -> None:
-        self.inner.publish(event)
+        # Rasa retries 60 times 5 s by default; a down cluster would hold the queue for hours.
+        self.inner.publish(event, retries=2, retry_delay_in_seconds=1)  # type: ignore[call-arg]
         producer = getattr(self.inner, "producer", None)
         if producer is not None:
             producer.poll(0)  # serve delivery reports (Rasa's own poll thread never runs)
@@ -331,7 +333,12 @@ class ConfiguredEventBroker(EventBroker):
 
     def _close_blocking(self) -> None:
         assert self._executor is not None
-        self._executor.shutdown(wait=True)
+        # Wait at most CLOSE_TIMEOUT for the events queued so far, then drop the rest.
+        try:
+            self._executor.submit(lambda: None).result(timeout=CLOSE_TIMEOUT)
+        except FutureTimeout:
+            logger.error("event broker: Kafka did not take the pending events within %ss; dropping them", CLOSE_TIMEOUT)
+        self._executor.shutdown(wait=False, cancel_futures=True)
         # Rasa's poll thread (started in its __init__) may have seen the producer: stop it.
         self.inner._cancelled = True  # type: ignore[attr-defined]
         poll_thread = getattr(self.inner, "_poll_thread", None)
@@ -340,9 +347,13 @@ class ConfiguredEventBroker(EventBroker):
         producer = getattr(self.inner, "producer", None)
         if producer is not None:
             # Rasa's close() would flush without a time limit and hang while Kafka is down.
-            left = producer.flush(CLOSE_TIMEOUT)
-            if left:
-                logger.error("event broker: %s event(s) not delivered to Kafka at shutdown", left)
+            try:
+                left = producer.flush(CLOSE_TIMEOUT)
+            except Exception as error:  # Rasa's error callback raises KafkaException when all brokers are down
+                logger.error("event broker: events not delivered to Kafka at shutdown: %s", _reason(error))
+            else:
+                if left:
+                    logger.error("event broker: %s event(s) not delivered to Kafka at shutdown", left)
 
 
 async def create_event_broker(config: EventBrokerSettings) -> Optional[ConfiguredEventBroker]:

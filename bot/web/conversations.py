@@ -2,7 +2,8 @@
 
 Conversations live in the Rasa tracker store's ``events`` table (SQLite by default, PostgreSQL in
 production, ``TRACKER_DB_URL``); feedback lives in the web app's own ``feedback`` table in the
-same database. Calls are synchronous (SQLAlchemy 1.4); the API runs them in a thread.
+same database. Deletion covers every table with conversation data (:mod:`bot.conversation_data`).
+Calls are synchronous (SQLAlchemy 1.4); the API runs them in a thread.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 
+from bot.conversation_data import delete_conversation
 from bot.privacy import SECRET_HASH_FIELD
 
 metadata = sa.MetaData()
@@ -58,11 +60,12 @@ class ConversationStore:
         return None
 
     def delete(self, sender_id: str) -> int:
-        """Delete every stored event and feedback row of a conversation; returns the events deleted."""
-        with self.engine.begin() as connection:
-            deleted = connection.execute(sa.text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender_id})
-            connection.execute(feedback.delete().where(feedback.c.sender_id == sender_id))
-        return int(deleted.rowcount or 0)
+        """Delete every row of a conversation in every table; returns the events deleted.
+
+        The tables are those of :func:`bot.conversation_data.delete_conversation`: events, feedback,
+        the console's review data and undelivered webhook replies.
+        """
+        return delete_conversation(self.engine, sender_id).get("events", 0)
 
     def add_feedback(self, sender_id: str, rating: str, text: Optional[str]) -> None:
         """Store a thumbs up/down on an answer."""

@@ -1,4 +1,4 @@
-"""Example consumer of the assistant's event stream on RabbitMQ (see docs/event-stream.md).
+"""Example consumer of the assistant's event stream on RabbitMQ (see docs/integrators.md, "Event stream").
 
 Prints one line per event: its type, the conversation (sender) id and what matters for that type
 (the text of a user or bot message, the rating of a feedback, the reason of a handoff request, the

@@ -1,6 +1,6 @@
 r"""Send one signed request to the signed webhook, and check the signature of a callback.
 
-Standalone (Python 3.8+, ``requests``); the scheme is in ``docs/webhook.md``::
+Standalone (Python 3.8+, ``requests``); the scheme is in ``docs/integrators.md, "Signed webhook"``::
 
     WEBHOOK_SECRET=... python docs/examples/sign_request.py \\
         http://localhost:5005/webhooks/signed/webhook crm-2026 crm-42 \\

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Send one signed request to the signed webhook with curl + openssl (scheme: docs/webhook.md).
+# Send one signed request to the signed webhook with curl + openssl (scheme: docs/integrators.md, "Signed webhook").
 #
 #   WEBHOOK_SECRET=... docs/examples/sign_request.sh URL KEY_ID 'JSON BODY'
 #   WEBHOOK_SECRET=$(cat secret.txt) docs/examples/sign_request.sh \

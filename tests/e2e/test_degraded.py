@@ -32,7 +32,8 @@ def degraded(stack):
     model = model_path(Settings.from_env(env))
     process = subprocess.Popen(
         [sys.executable, "-m", "rasa", "run", "--model", str(model), "--enable-api", "--auth-token", token,
-         "--interface", "127.0.0.1", "--port", str(port), "--credentials", str(stack.var_dir / "credentials.active.yml"),
+         "--interface", "127.0.0.1", "--port", str(port),
+         "--credentials", str(stack.var_dir / "credentials.active.yml"),
          "--endpoints", "endpoints.yml"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )

@@ -301,4 +301,7 @@ def test_kafka_publishing_never_blocks_and_closing_is_bounded_while_kafka_is_dow
         publish_seconds = asyncio.run(scenario())
     assert publish_seconds < 0.1
     assert time.monotonic() - started < 8
-    assert "event broker: 3 event(s) not delivered to Kafka at shutdown" in caplog.text
+    # Depending on when librdkafka notices the refused port, the events are still being retried
+    # (dropped after CLOSE_TIMEOUT) or already queued in the producer (not flushed): both are logged.
+    assert ("event broker: Kafka did not take the pending events within 1.0s; dropping them" in caplog.text
+            or "event(s) not delivered to Kafka at shutdown" in caplog.text)
