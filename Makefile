@@ -11,7 +11,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Rasa reports usage and crashes to its own servers unless told not to.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup run train test lint typecheck unit content-validate nlu-eval nlu-variants lock browser-deps clean
+.PHONY: setup run train test lint typecheck unit content-validate nlu-eval nlu-variants bench lock browser-deps clean
 
 ## setup: create .venv with Python 3.10 and install everything (idempotent)
 setup: $(STAMP)
@@ -65,6 +65,10 @@ nlu-eval: train
 ## nlu-variants: measure the NLU design choices (docs/nlu.md); takes about 15 minutes
 nlu-variants: setup
 	$(PY) bench/nlu_variants.py
+
+## bench: our assistant against Rasa's default configuration in one run (docs/benchmarks.md; ~1 hour)
+bench: setup
+	$(PY) bench/benchmark.py $(BENCH_ARGS)
 
 ## lock: regenerate the pinned versions from the current .venv
 lock:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Dict, Tuple
+from typing import Dict, Set, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -77,7 +77,7 @@ def conversation_tables() -> Tuple[ConversationTable, ...]:
     )
 
 
-def _existing(connection: Connection) -> set:
+def _existing(connection: Connection) -> Set[str]:
     return set(sa.inspect(connection).get_table_names())
 
 

@@ -6,7 +6,7 @@ The fix: after every call to the action server, Rasa 3.6 checks the response aga
 JSON schema with ``jsonschema.validate(result, schema)``, which first validates the *schema*
 itself against the JSON-Schema meta-schema (``check_schema``) and builds a new validator, on
 every call. The schema holds every Rasa event type, so this costs more than the rest of the turn:
-the profile in ``docs/benchmarks.md`` shows 64% of a turn's time in it (two action calls per
+the profile in ``docs/benchmarks.md`` shows 71% of a turn's time in it (two action calls per
 turn). :func:`install_validator_cache` checks the schema once and reuses one validator; the
 response is still validated in full, and an invalid response still raises the same
 ``ValidationError`` with Rasa's message.

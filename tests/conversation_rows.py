@@ -92,7 +92,7 @@ def places_mentioning(engine: Engine, text: str) -> Set[Tuple[str, str]]:
             result = connection.execute(sa.text(f"SELECT * FROM {quoted}"))
             columns = list(result.keys())
             for row in result:
-                for column, value in zip(columns, row):
+                for column, value in zip(columns, row, strict=True):
                     if value is not None and text in str(value):
                         found.add((table, column))
     return found

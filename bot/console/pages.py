@@ -3,7 +3,8 @@
 * ``review_views``: the conversation list and the transcript with tags, notes, review marks and
   corrections;
 * ``inbox_views``: the NLU inbox and its YAML export, the unanswered questions;
-* ``analytics_views``: the analytics page and its CSV export.
+* ``analytics_views``: the analytics page and its CSV export;
+* ``undelivered_views``: the signed webhook's undelivered replies.
 """
 
 from __future__ import annotations
@@ -15,5 +16,6 @@ from sanic import Blueprint
 from bot.console.analytics_views import analytics_bp
 from bot.console.inbox_views import inbox_bp
 from bot.console.review_views import review_bp
+from bot.console.undelivered_views import undelivered_bp
 
-CONSOLE_PAGE_BLUEPRINTS: List[Blueprint] = [review_bp, inbox_bp, analytics_bp]
+CONSOLE_PAGE_BLUEPRINTS: List[Blueprint] = [review_bp, inbox_bp, analytics_bp, undelivered_bp]

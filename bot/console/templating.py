@@ -61,6 +61,7 @@ NAV = (
     NavItem("Unanswered", "/console/unanswered", "viewer"),
     NavItem("NLU inbox", "/console/inbox", "viewer"),
     NavItem("Analytics", "/console/analytics", "viewer"),
+    NavItem("Undelivered", "/console/undelivered", "reviewer"),
     NavItem("Users", "/console/users", "admin"),
     NavItem("Audit log", "/console/audit", "admin"),
 )
