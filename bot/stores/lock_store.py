@@ -10,6 +10,7 @@ several workers without ``REDIS_URL``.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Optional, Text
 
 from rasa.core.lock import TicketLock
@@ -54,6 +55,12 @@ class ConfiguredLockStore(LockStore):
             endpoint_config: Rasa's ``lock_store`` entry of ``endpoints.yml`` (nothing is read from it).
         """
         url = get_settings().redis_url
+        workers = os.environ.get("SANIC_WORKERS", "1").strip() or "1"
+        if not url and workers != "1":
+            # Rasa counts any custom lock store as fit for several workers; in-memory locks are not.
+            raise LockStoreUnavailable(
+                f"lock store: SANIC_WORKERS={workers} needs REDIS_URL (workers share conversation locks in Redis)"
+            )
         self.backend: LockStore = redis_lock_store(url) if url else InMemoryLockStore()
         super().__init__()
 

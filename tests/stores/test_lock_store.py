@@ -81,3 +81,13 @@ def test_several_workers_without_redis_stop_the_start(project):  # noqa: F811
     assert error_lines(result) == [
         "run     | error: RASA_WORKERS=2 needs REDIS_URL: the workers share conversation locks in Redis"
     ]
+
+
+def test_several_workers_without_redis_are_refused_even_outside_the_runner(settings_env, monkeypatch):
+    settings_env()
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+    with pytest.raises(LockStoreUnavailable) as error:
+        ConfiguredLockStore()
+    assert str(error.value) == (
+        "lock store: SANIC_WORKERS=2 needs REDIS_URL (workers share conversation locks in Redis)"
+    )
