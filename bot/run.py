@@ -330,7 +330,7 @@ def build_children(settings: Settings, model: Path, token: str, credentials: Opt
             [
                 # bot.rasa_server is Rasa's command line plus a measured fix (docs/benchmarks.md).
                 sys.executable, "-m", "rasa" if settings.stock_rasa else "bot.rasa_server",
-                "run", "--model", str(model), "--enable-api", "--auth-token", token,
+                "run", "--model", str(model), "--enable-api", f"--auth-token={token}",
                 "--interface", settings.host, "--port", str(settings.rasa_port),
                 "--credentials", str(credentials or "credentials.yml"),
                 "--endpoints", "endpoints.yml", "--cors", "*",

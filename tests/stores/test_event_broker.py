@@ -243,7 +243,10 @@ def test_unreachable_rabbitmq_stops_the_start_up_with_one_line(where, caplog):
     assert time.monotonic() - started < 6
     message = str(caught.value)
     assert message.startswith(f"event broker: cannot connect to amqp://guest:***@127.0.0.1:{port}/ within 2s: ")
-    assert ("ACCESS_REFUSED" if where == "wrong password" else "Connect call failed") in message
+    if where == "wrong password":
+        assert "ACCESS_REFUSED" in message
+    else:  # aiormq words a refused connection either way, depending on where it notices
+        assert "Connect call failed" in message or "Connection refused" in message
     assert "\n" not in message and SECRET not in message and SECRET not in caplog.text
     # Rasa's per-attempt "Connecting to ... failed" errors are not repeated before the one line.
     assert not [r for r in caplog.records if r.name == "rasa.core.brokers.pika" and r.levelno >= logging.ERROR]
