@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -67,12 +68,26 @@ def rasa_init_config() -> Path:
     return Path(rasa.__file__).resolve().parent / "cli" / "initial_project" / "config.yml"
 
 
+def baseline_project_dir() -> Path:
+    """The baseline's project folder, named by a digest of its inputs.
+
+    A new folder for new inputs, never a folder emptied and refilled: a benchmark running in
+    another terminal may be training in the old one.
+    """
+    digest = hashlib.sha256(rasa_init_config().read_bytes())
+    for name in ("domain.yml", "credentials.yml"):
+        digest.update((ROOT / name).read_bytes())
+    for path in sorted((ROOT / "data").rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
+    return WORK / f"baseline-{digest.hexdigest()[:12]}"
+
+
 def prepare_baseline(project: Path) -> None:
-    """The baseline project: our domain, data and endpoints, with rasa init's config.yml."""
+    """The baseline project: our domain, data and actions, with rasa init's config.yml."""
+    if (project / "config.yml").exists():
+        return
     project.mkdir(parents=True, exist_ok=True)
-    for child in project.iterdir():  # trained models stay (see --reuse-models)
-        if child.name != "models":
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
     shutil.copy(rasa_init_config(), project / "config.yml")
     for name in ("domain.yml", "credentials.yml"):
         shutil.copy(ROOT / name, project / name)
@@ -209,8 +224,9 @@ def main(argv: List[str] | None = None) -> int:
         "machine": procs.machine(), "seconds_per_multi_user_run": args.seconds,
         "held_out_examples": len(examples), "turns_per_conversation": load.TURNS,
     }
-    baseline_project = WORK / "baseline"
-    prepare_baseline(baseline_project)
+    baseline_project = baseline_project_dir()
+    if args.only != "ours":
+        prepare_baseline(baseline_project)
     env = base_env()
     # Rasa as shipped for the baseline: its own server code (STOCK_RASA), one Sanic worker,
     # in-memory lock store.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-import time
 import uuid
 
 import pytest
@@ -166,9 +165,16 @@ def test_empty_text():
 
 
 @pytest.mark.parametrize(
-    "text", ["1" * 1000, "passport " + "x " * 495, "(1)" * 333, "@" * 1000, "x@" + "a." * 499, "+4" + "5 " * 499]
+    ("text", "expected"),
+    [
+        ("1" * 1000, "1" * 1000),  # one run of digits: no phone number, CPR or account inside it
+        ("passport " + "x " * 495, "passport " + "x " * 495),
+        ("(1)" * 333, "(1)" * 333),
+        ("@" * 1000, "@" * 1000),
+        ("x@" + "a." * 499, "x@" + "a." * 499),  # one-letter top-level domains: not an address
+        ("+4" + "5 " * 499, "[PHONE]" + ("+4" + "5 " * 499)[29:]),  # "+45" and 8 digits, spaced
+    ],
 )
-def test_the_longest_messages_are_masked_quickly(text):
-    started = time.perf_counter()
-    mask_text(text)
-    assert time.perf_counter() - started < 0.25
+def test_the_longest_messages_are_masked_completely(text, expected):
+    # How fast this runs is measured by the benchmark (make bench), never by a test's wall clock.
+    assert mask_text(text).text == expected

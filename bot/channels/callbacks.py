@@ -21,15 +21,15 @@ import socket
 import threading
 import time
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
-from typing import Any, Callable, Dict, List, Optional, Sequence
-from urllib.parse import urlsplit
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import sqlalchemy as sa
+from requests.adapters import HTTPAdapter
 
 from bot.channels.guard import InvalidMessage
 from bot.channels.signing import sign
@@ -38,6 +38,8 @@ from bot.settings import Settings
 logger = logging.getLogger(__name__)
 
 MAX_URL_LENGTH = 2048
+#: At shutdown, deliveries waiting between attempts get this long to record themselves.
+STOP_GRACE_SECONDS = 1.0
 _RETRIED_STATUS = 429
 
 metadata = sa.MetaData()
@@ -75,7 +77,8 @@ def check_callback_url(url: Any, allowed_hosts: Sequence[str], field: str = "cal
 
     With an allow-list (``WEBHOOK_CALLBACK_ALLOWED_HOSTS``) the host must be on it; without one,
     ``localhost`` and IP literals that are not public are refused here, and host names are
-    resolved again before each delivery (:func:`check_public_host`).
+    resolved again before each attempt, which then connects to a checked address
+    (:func:`resolve_public`, :func:`post_pinned`).
 
     Args:
         url: The value received.
@@ -110,20 +113,85 @@ def check_callback_url(url: Any, allowed_hosts: Sequence[str], field: str = "cal
     return url
 
 
-def check_public_host(url: str) -> Optional[str]:
-    """None if every address of the URL's host is public, else the reason it is not."""
+def resolve_public(url: str) -> Tuple[List[str], Optional[str]]:
+    """Resolve the URL's host once and check that every address is public.
+
+    Args:
+        url: The callback URL.
+
+    Returns:
+        The addresses (in the resolver's order) and None when all are public, else ``[]`` and
+        the reason.
+    """
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)}
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError) as error:
-        return f"cannot resolve {host}: {error}"
+        return [], f"cannot resolve {host}: {error}"
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     private = sorted(address for address in addresses if _is_public_ip(address.split("%")[0]) is not True)
     if private:
         listed = ", ".join(private)
-        return f"{host} resolves to a non-public address ({listed}); only WEBHOOK_CALLBACK_ALLOWED_HOSTS may"
-    return None
+        return [], f"{host} resolves to a non-public address ({listed}); only WEBHOOK_CALLBACK_ALLOWED_HOSTS may"
+    if not addresses:
+        return [], f"cannot resolve {host}: no address"
+    return addresses, None
+
+
+def check_public_host(url: str) -> Optional[str]:
+    """None if every address of the URL's host is public, else the reason it is not."""
+    return resolve_public(url)[1]
+
+
+class PinnedTLSAdapter(HTTPAdapter):
+    """Connects to an address given in the URL, but speaks TLS for the original host name.
+
+    The SNI name and the certificate check use ``hostname``, so pinning the address changes
+    nothing for a correctly configured HTTPS receiver.
+    """
+
+    def __init__(self, hostname: str) -> None:
+        self.hostname = hostname
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
+        """Create urllib3's pool manager with the TLS host name set (see ``HTTPAdapter``)."""
+        super().init_poolmanager(
+            connections, maxsize, block, server_hostname=self.hostname, assert_hostname=self.hostname, **pool_kwargs
+        )
+
+
+def post_pinned(
+    url: str, address: str, body: bytes, headers: Dict[str, str], timeout: float
+) -> requests.Response:
+    """POST to ``url`` over a connection to ``address``, without resolving the host again.
+
+    Resolving twice would let a DNS answer change between the check and the connection (DNS
+    rebinding). The request still carries the URL's ``Host`` header, and HTTPS still checks the
+    certificate against the URL's host name. Proxies from the environment are not used.
+
+    Args:
+        url: The callback URL.
+        address: One of its host's checked addresses.
+        body: The request body.
+        headers: The request headers.
+        timeout: Seconds for connecting and for each read.
+
+    Returns:
+        The response (redirects are not followed).
+    """
+    parts = urlsplit(url)
+    literal = f"[{address}]" if ":" in address else address
+    target = urlunsplit(parts._replace(netloc=f"{literal}:{parts.port}" if parts.port else literal))
+    with requests.Session() as session:
+        session.trust_env = False
+        if parts.scheme == "https":
+            session.mount("https://", PinnedTLSAdapter(parts.hostname or ""))
+        return session.post(
+            target, data=body, headers={**headers, "Host": parts.netloc}, timeout=timeout, allow_redirects=False
+        )
 
 
 @dataclass
@@ -163,13 +231,21 @@ class DeliveryResult:
     last_error: Optional[str] = None
 
 
-def deliver(job: CallbackJob, settings: Settings, sleep: Callable[[float], None] = time.sleep) -> DeliveryResult:
+def _always(attempt: int) -> bool:
+    return True
+
+
+def deliver(
+    job: CallbackJob, settings: Settings, sleep: Callable[[float], Any] = time.sleep,
+    proceed: Callable[[int], bool] = _always,
+) -> DeliveryResult:
     """POST a reply to its callback URL, with retries and exponential backoff.
 
     Args:
         job: The reply.
         settings: Attempts, backoff, time limit and allow-list.
         sleep: Waits between attempts (tests may pass a recorder).
+        proceed: Asked before each attempt (with its number); False stops (server shutdown).
 
     Returns:
         Whether it was delivered, after how many attempts, and the last error.
@@ -180,16 +256,21 @@ def deliver(job: CallbackJob, settings: Settings, sleep: Callable[[float], None]
     for attempt in range(1, attempts + 1):
         if attempt > 1:
             sleep(settings.webhook_callback_backoff_seconds * 2 ** (attempt - 2))
+        if not proceed(attempt):
+            return DeliveryResult(False, attempt - 1, f"the server stopped before attempt {attempt}")
+        address: Optional[str] = None
         if not settings.webhook_callback_allowed_hosts:
-            refused = check_public_host(job.url)
+            addresses, refused = resolve_public(job.url)
             if refused:
                 return DeliveryResult(False, attempt - 1, refused)
+            address = addresses[0]  # connect to the address that was checked, not to a new answer
         headers = {"Content-Type": "application/json", **sign(job.key_id, job.secret, body)}
+        timeout = settings.webhook_callback_timeout_seconds
         try:
-            response = requests.post(
-                job.url, data=body, headers=headers, timeout=settings.webhook_callback_timeout_seconds,
-                allow_redirects=False,
-            )
+            if address is None:  # an allow-listed host: its owner is trusted with its DNS
+                response = requests.post(job.url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
+            else:
+                response = post_pinned(job.url, address, body, headers, timeout)
         except (requests.ConnectionError, requests.Timeout) as error:
             last_error = f"attempt {attempt}: {type(error).__name__}"
             continue
@@ -203,12 +284,33 @@ def deliver(job: CallbackJob, settings: Settings, sleep: Callable[[float], None]
     return DeliveryResult(False, attempts, last_error)
 
 
-@lru_cache(maxsize=4)
+_engines: Dict[str, sa.engine.Engine] = {}
+_engines_lock = threading.Lock()
+
+
 def engine_for(url: str) -> sa.engine.Engine:
     """A (cached) engine for the tracker store's database, with ``undelivered_replies`` created."""
-    engine = sa.create_engine(url, future=True, pool_pre_ping=True)
-    metadata.create_all(engine, tables=[undelivered_replies])
-    return engine
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = sa.create_engine(url, future=True, pool_pre_ping=True)
+            metadata.create_all(engine, tables=[undelivered_replies])
+            _engines[url] = engine
+        return engine
+
+
+def dispose_engines() -> int:
+    """Close the connections of every engine :func:`engine_for` made, and forget them.
+
+    Returns:
+        How many engines were disposed.
+    """
+    with _engines_lock:
+        engines = list(_engines.values())
+        _engines.clear()
+    for engine in engines:
+        engine.dispose()
+    return len(engines)
 
 
 def record_undelivered(
@@ -302,20 +404,47 @@ def give_up(job: CallbackJob, settings: Settings, attempts: int, reason: str) ->
 
 
 class CallbackDispatcher:
-    """Delivers replies in worker threads, so the server answers 202 at once."""
+    """Delivers replies in worker threads, so the server answers 202 at once.
+
+    :meth:`shutdown` waits a bounded time for the deliveries in progress; a reply that could not
+    be delivered by then is recorded in ``undelivered_replies``, never dropped.
+    """
 
     def __init__(self, settings: Settings, workers: int = 4) -> None:
         self.settings = settings
         self._workers = workers
         self._executor: Optional[ThreadPoolExecutor] = None
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._closed = False
+        self._pending: Dict[Future, CallbackJob] = {}
+        self._attempts: Dict[str, int] = {}
+        self._settled: Set[str] = set()
+
+    def _settle(self, job: CallbackJob) -> bool:
+        """Claim the right to report a job's outcome: True the first time only."""
+        with self._lock:
+            if job.delivery_id in self._settled:
+                return False
+            self._settled.add(job.delivery_id)
+            return True
+
+    def _proceed(self, job: CallbackJob, attempt: int) -> bool:
+        with self._lock:
+            self._attempts[job.delivery_id] = attempt
+        return not self._stopping.is_set()
 
     def _run(self, job: CallbackJob) -> DeliveryResult:
         try:
-            result = deliver(job, self.settings)
+            result = deliver(job, self.settings, sleep=self._stopping.wait,
+                             proceed=lambda attempt: self._proceed(job, attempt))
         except Exception as error:  # a bug must not lose the reply
             logger.exception("callback delivery for sender %s failed unexpectedly", job.sender)
             result = DeliveryResult(False, 0, f"{type(error).__name__}: {error}")
+        if not self._settle(job):  # recorded as undelivered at shutdown while this attempt ran
+            logger.warning("webhook reply for sender %s to host %s finished after shutdown (delivered: %s)",
+                           job.sender, job.host, result.delivered)
+            return result
         if result.delivered:
             logger.info("webhook reply for sender %s delivered to host %s (attempt %d)", job.sender, job.host,
                         result.attempts)
@@ -333,13 +462,65 @@ class CallbackDispatcher:
             A future of the :class:`DeliveryResult`.
         """
         with self._lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="webhook-callback")
-        return self._executor.submit(self._run, job)
+            closed = self._closed
+            if not closed:
+                if self._executor is None:
+                    self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="webhook-callback")
+                future = self._executor.submit(self._run, job)
+                self._pending[future] = job
+        if closed:  # after shutdown nothing is sent, and nothing is lost
+            give_up(job, self.settings, 0, "the server was stopping; the reply was not sent")
+            future = Future()
+            future.set_result(DeliveryResult(False, 0, "the server was stopping"))
+            return future
+        future.add_done_callback(self._forget)
+        return future
 
-    def shutdown(self) -> None:
-        """Wait for the deliveries in progress."""
+    def _forget(self, future: Future) -> None:
         with self._lock:
-            if self._executor is not None:
-                self._executor.shutdown(wait=True)
-                self._executor = None
+            job = self._pending.pop(future, None)
+            if job is not None:
+                self._attempts.pop(job.delivery_id, None)
+
+    def shutdown(self, timeout: Optional[float] = None) -> int:
+        """Wait for the deliveries in progress, at most ``timeout`` seconds, then stop.
+
+        Deliveries still waiting for their first or next attempt are stopped and recorded in
+        ``undelivered_replies``; an attempt still in flight is recorded too (it may yet arrive:
+        its ``delivery_id`` lets the receiver drop a duplicate). Later submissions are recorded,
+        not sent.
+
+        Args:
+            timeout: Seconds to wait; None waits for every delivery to end.
+
+        Returns:
+            How many replies this call recorded (a delivery stopped between attempts records
+            itself, with the number of attempts made).
+        """
+        with self._lock:
+            executor, self._executor = self._executor, None
+            self._closed = True
+            pending = dict(self._pending)
+        if executor is None:
+            return 0
+        _, unfinished = wait(list(pending), timeout=timeout)
+        self._stopping.set()  # retries stop: a job waiting for its next attempt records itself at once
+        recorded = 0
+        running = []
+        for future in unfinished:
+            if future.cancel():
+                if self._settle(pending[future]):
+                    give_up(pending[future], self.settings, 0, "the server stopped before the first attempt")
+                    recorded += 1
+            else:
+                running.append(future)
+        _, in_flight = wait(running, timeout=STOP_GRACE_SECONDS)
+        for future in in_flight:
+            job = pending[future]
+            with self._lock:
+                attempts = self._attempts.get(job.delivery_id, 0)
+            if self._settle(job):
+                give_up(job, self.settings, attempts, f"the server stopped during attempt {attempts}")
+                recorded += 1
+        executor.shutdown(wait=False)
+        return recorded

@@ -30,7 +30,8 @@ from sanic.response import HTTPResponse
 
 from bot.channels.delivery import BestEffortDelivery
 from bot.channels.guard import InvalidMessage, guard
-from bot.channels.verification import invalid, json_object, refuse, same_secret
+from bot.channels.verification import invalid, json_object, refuse
+from bot.privacy import constant_time_equal
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def signature_check(app_secret: str, body: bytes, headers: Any) -> Optional[Tupl
         if not value.startswith(prefix):
             return 403, "bad_signature", f"the {header} header must start with '{prefix}'"
         expected = hmac.new(app_secret.encode("utf-8"), body, getattr(hashlib, algorithm)).hexdigest()
-        if not same_secret(value[len(prefix):].lower(), expected):
+        if not constant_time_equal(value[len(prefix):].lower(), expected):
             return 403, "bad_signature", f"the {header} header does not match the body"
         return None
     return 401, "missing_signature", "the X-Hub-Signature-256 (or X-Hub-Signature) header is missing"
@@ -137,7 +138,7 @@ class VerifiedFacebookInput(FacebookInput):
 
         @webhook.route("/webhook", methods=["GET"])
         async def handshake(request: Request) -> HTTPResponse:
-            if not same_secret(request.args.get("hub.verify_token"), self.fb_verify):
+            if not constant_time_equal(request.args.get("hub.verify_token"), self.fb_verify):
                 return refuse(403, "bad_verify_token", "hub.verify_token does not match", channel)
             challenge = request.args.get("hub.challenge")
             if request.args.get("hub.mode") != "subscribe" or not challenge:

@@ -25,6 +25,9 @@ class NonceStore(Protocol):
     async def claim(self, key_id: str, nonce: str, ttl_seconds: int) -> bool:
         """Record a nonce; True if it was new, False if it was seen within its time to live."""
 
+    async def close(self) -> None:
+        """Release connections (at server stop)."""
+
 
 class MemoryNonceStore:
     """Nonces in this process's memory, forgotten after their time to live."""
@@ -59,6 +62,9 @@ class MemoryNonceStore:
                 return False
             self._expiry[entry] = now + ttl_seconds
             return True
+
+    async def close(self) -> None:
+        """Nothing to release (the nonces are forgotten with the process)."""
 
 
 class RedisNonceStore:

@@ -23,7 +23,8 @@ from sanic.response import HTTPResponse
 
 from bot.channels.delivery import BestEffortDelivery
 from bot.channels.guard import InvalidMessage, guard
-from bot.channels.verification import invalid, json_object, refuse, same_secret
+from bot.channels.verification import invalid, json_object, refuse
+from bot.privacy import constant_time_equal
 
 MAX_AGE_SECONDS = 5 * 60
 
@@ -53,7 +54,7 @@ def signature_problem(
     if abs(current - sent) > MAX_AGE_SECONDS:
         return "stale_request", "the request timestamp is more than 5 minutes away from the server's time"
     digest = hmac.new(signing_secret.encode("utf-8"), f"v0:{timestamp}:".encode() + body, hashlib.sha256)
-    if not same_secret(signature, f"v0={digest.hexdigest()}"):
+    if not constant_time_equal(signature, f"v0={digest.hexdigest()}"):
         return "bad_signature", "X-Slack-Signature does not match the request"
     return None
 

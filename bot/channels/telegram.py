@@ -19,6 +19,7 @@ import os
 import re
 import sys
 from typing import Any, Awaitable, Callable, Dict, Optional, Sequence
+from urllib.parse import urlsplit
 
 from aiogram.types import Update
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -29,7 +30,8 @@ from sanic.response import HTTPResponse
 
 from bot.channels.delivery import BestEffortDelivery
 from bot.channels.guard import InvalidMessage, guard
-from bot.channels.verification import invalid, json_object, refuse, same_secret
+from bot.channels.verification import invalid, json_object, refuse
+from bot.privacy import constant_time_equal
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +128,7 @@ class VerifiedTelegramInput(TelegramInput):
             given = request.headers.get(SECRET_HEADER)
             if given is None:
                 return refuse(401, "missing_secret", f"the {SECRET_HEADER} header is missing", channel)
-            if not same_secret(given, self.secret_token):
+            if not constant_time_equal(given, self.secret_token):
                 return refuse(403, "bad_secret", f"the {SECRET_HEADER} header does not match", channel)
             try:
                 data = json_object(request)
@@ -190,9 +192,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if missing:
         print(f"error: set {', '.join(missing)}", file=sys.stderr)
         return 1
+    import requests
+
     try:
         token, url, secret = (os.environ[name] for name in names)
-        answer = register_webhook(token, url, secret)
+        answer = register_webhook(token, url, secret, api_base=API_BASE)
+    except requests.RequestException as error:
+        # requests' messages contain the URL, and with it /bot<TOKEN>/: name only the type and host.
+        print(f"error: setWebhook on {urlsplit(API_BASE).netloc} failed: {type(error).__name__}", file=sys.stderr)
+        return 1
     except (TelegramConfigError, OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -6,19 +6,29 @@ keyed with the account's auth token, over the full public URL followed by every 
 called, which behind a proxy or tunnel is not the URL the server sees, so it is configured
 (``webhook_url``, from ``TWILIO_WEBHOOK_URL``). A missing signature gets 401, a wrong one 403,
 and the message never reaches the assistant. Validation is Twilio's own ``RequestValidator``.
+
+No phone number is stored or logged: the conversation id is a keyed hash of the sender's number
+(:func:`sender_id_for`, HMAC-SHA256 with the auth token, so it is stable while the token is
+unchanged; rotating the token starts new conversations). The reply goes to the real number
+through an output channel made for that one request (:class:`TwilioReplies`), which ignores the
+recipient id Rasa passes (the hash) and keeps the number in memory only.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import hmac
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 from urllib.parse import parse_qs
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.twilio import TwilioInput, TwilioOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
 from bot.channels.delivery import BestEffortDelivery
@@ -28,6 +38,7 @@ from bot.channels.verification import refuse
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
+SENDER_PREFIX = "twilio-"
 
 
 class TwilioConfigError(ValueError):
@@ -77,8 +88,57 @@ def signature_valid(auth_token: str, url: str, form: Dict[str, List[str]], signa
     return bool(RequestValidator(auth_token).validate(url, FormParameters(form), signature))
 
 
+def sender_id_for(number: str, auth_token: str) -> str:
+    """The conversation id of a phone number: ``twilio-`` + 32 hex digits of its keyed hash.
+
+    Args:
+        number: Twilio's ``From`` (``+45...`` or ``whatsapp:+45...``).
+        auth_token: The account's auth token (the key; rotating it starts new conversations).
+
+    Returns:
+        The sender id Rasa stores instead of the number.
+    """
+    digest = hmac.new(auth_token.encode("utf-8"), number.encode("utf-8"), hashlib.sha256).hexdigest()
+    return SENDER_PREFIX + digest[:32]
+
+
 class TwilioReplies(BestEffortDelivery, TwilioOutput):
-    """Twilio's output channel; a reply Twilio does not accept is logged."""
+    """Twilio's output channel for ONE incoming message: replies go to that message's number.
+
+    Rasa passes the conversation id (a hash) as ``recipient_id``; every send method ignores it and
+    uses the number of the request, which this object keeps in memory only. A reply Twilio does
+    not accept is logged by its status and error code, never by Twilio's message (it may quote
+    the number).
+    """
+
+    def __init__(
+        self, account_sid: Optional[str], auth_token: Optional[str], twilio_number: Optional[str], recipient: str
+    ) -> None:
+        super().__init__(account_sid, auth_token, twilio_number)
+        self._recipient = recipient
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(twilio_number={self.twilio_number!r})"
+
+    async def _send_message(self, message_data: Dict[Text, Any]) -> Any:
+        """Create one message through Twilio's API (in a thread: the client blocks)."""
+        try:
+            return await asyncio.to_thread(self.messages.create, **message_data)
+        except TwilioRestException as error:
+            logger.error("twilio: a reply was refused (HTTP %s, Twilio error %s)", error.status, error.code)
+            return None
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        """Send a text to the request's number (``recipient_id`` is ignored)."""
+        await super().send_text_message(self._recipient, text, **kwargs)
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        """Send an image to the request's number (``recipient_id`` is ignored)."""
+        await super().send_image_url(self._recipient, image, **kwargs)
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        """Send a custom payload to the request's number (``recipient_id`` and any ``to`` are ignored)."""
+        await super().send_custom_json(self._recipient, {**json_message, "to": self._recipient}, **kwargs)
 
 
 class VerifiedTwilioInput(TwilioInput):
@@ -135,16 +195,26 @@ class VerifiedTwilioInput(TwilioInput):
                 return response.text("", status=204)  # e.g. a picture without text: nothing to answer
             message = UserMessage(
                 text.replace("¡", "@"),  # some carriers turn @ into ¡ in SMS
-                self.get_output_channel(), sender, input_channel=channel, metadata=self.get_metadata(request),
+                self.output_channel_for(sender), sender_id_for(sender, self.auth_token or ""),
+                input_channel=channel, metadata=self.get_metadata(request),
             )
             try:
                 await handle(message)
-            except Exception:  # a failed reply must not make Twilio resend the message
-                logger.exception("twilio: handling a message failed")
+            except Exception as error:  # a failed reply must not make Twilio resend the message
+                # by type only: a traceback's text could quote the number
+                logger.error("twilio: handling a message failed (%s)", type(error).__name__)
             return response.text("", status=204)
 
         return webhook
 
+    def output_channel_for(self, number: str) -> TwilioReplies:
+        """The channel that sends the replies to one incoming message to ``number``."""
+        return TwilioReplies(self.account_sid, self.auth_token, self.twilio_number, number)
+
     def get_output_channel(self) -> OutputChannel:
-        """The channel that sends replies through Twilio's API."""
-        return TwilioReplies(self.account_sid, self.auth_token, self.twilio_number)
+        """Rasa's hook for replies outside a request (e.g. ``/conversations/<id>/execute``).
+
+        There is no number to send to (the conversation id is a hash), so this channel collects
+        such messages instead of sending them.
+        """
+        return CollectingOutputChannel()

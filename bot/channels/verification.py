@@ -1,11 +1,13 @@
-"""Small helpers the verified channels share: JSON refusals and constant-time secret checks."""
+"""Small helpers the verified channels share: JSON refusals and JSON bodies.
+
+Secrets are compared with :func:`bot.privacy.constant_time_equal`.
+"""
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
 from sanic import response
 from sanic.request import Request
@@ -30,13 +32,6 @@ def refuse(status: int, code: str, message: str, channel: str) -> HTTPResponse:
     """
     logger.warning("channel %s refused a request (%s): %s", channel, status, message)
     return response.json({"error": {"code": code, "message": message}}, status=status)
-
-
-def same_secret(given: Optional[str], expected: str) -> bool:
-    """Whether ``given`` equals ``expected``, compared in constant time; False when absent."""
-    if given is None or not expected:
-        return False
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
 def json_object(request: Request) -> Dict[str, Any]:

@@ -6,12 +6,19 @@ nothing reaches the assistant unless every check passes (the scheme: ``docs/inte
 1. keys configured (``WEBHOOK_KEYS``), else 503 ``webhook_not_configured``;
 2. body size (``MAX_BODY_BYTES``, as the REST channel), else 413 ``body_too_large``;
 3. signature headers, key id and HMAC over the raw body, then the timestamp (401);
-4. the nonce was not seen in the last five minutes (401 ``replayed``);
+4. the nonce was not seen in the last ten minutes (kept 600 s, twice the timestamp window; 401
+   ``replayed``);
 5. only then the JSON: ``sender``, ``message``, ``metadata``, ``callback_url`` (400 naming the
    field, 413 for a message over ``MAX_MESSAGE_CHARS``).
 
 Without ``callback_url`` the replies come back in the response (200). With it the server answers
 202 at once and POSTs the replies there, signed with the same key (:mod:`bot.channels.callbacks`).
+
+At server stop (``before_server_stop``, while the assistant still runs) the answers in progress
+get up to ``SHUTDOWN_WAIT_SECONDS``; at ``after_server_stop`` the deliveries get what is left of
+that time. A reply that is not ready or not delivered by then is recorded in
+``undelivered_replies``, never lost silently; then the dispatcher stops, the Redis client is
+closed and the database engine disposed.
 """
 
 from __future__ import annotations
@@ -19,14 +26,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
+import time
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.callbacks import CallbackDispatcher, CallbackJob, check_callback_url, give_up
+from bot.channels.callbacks import CallbackDispatcher, CallbackJob, check_callback_url, dispose_engines, give_up
 from bot.channels.guard import InvalidMessage, check_metadata, check_sender, check_text, guard
 from bot.channels.nonces import NonceStore, NonceStoreUnavailable, nonce_store_for
 from bot.channels.signing import MAX_SKEW_SECONDS, SignatureError, Verified, verify
@@ -35,6 +43,8 @@ from bot.settings import Settings, get_settings
 logger = logging.getLogger(__name__)
 
 FIELDS = ("sender", "message", "metadata", "callback_url")
+#: At server stop, answers and deliveries in progress get this long in total.
+SHUTDOWN_WAIT_SECONDS = 10.0
 
 
 def error_response(status: int, code: str, message: str, field: Optional[str] = None) -> HTTPResponse:
@@ -85,7 +95,8 @@ class SignedWebhookInput(InputChannel):
     def __init__(self) -> None:
         self._nonces: Optional[NonceStore] = None
         self._dispatcher: Optional[CallbackDispatcher] = None
-        self._tasks: Set[asyncio.Task] = set()
+        self._tasks: Dict[asyncio.Task, Tuple[CallbackJob, CollectingOutputChannel]] = {}
+        self._shutdown_deadline: Optional[float] = None
 
     @classmethod
     def name(cls) -> str:
@@ -143,15 +154,10 @@ class SignedWebhookInput(InputChannel):
         return verified
 
     async def answer_later(
-        self, handle: Callable[[UserMessage], Awaitable[Any]], fields: Dict[str, Any], verified: Verified,
-        settings: Settings,
+        self, handle: Callable[[UserMessage], Awaitable[Any]], fields: Dict[str, Any], job: CallbackJob,
+        collector: CollectingOutputChannel, settings: Settings,
     ) -> None:
         """Run the message through the assistant, then hand the replies to the dispatcher."""
-        job = CallbackJob(
-            url=fields["callback_url"], key_id=verified.key_id, secret=dict(settings.webhook_keys)[verified.key_id],
-            sender=fields["sender"], messages=[], in_reply_to=verified.nonce,
-        )
-        collector = CollectingOutputChannel()
         try:
             await handle(UserMessage(fields["message"], collector, fields["sender"], input_channel=self.name(),
                                      metadata=fields["metadata"]))
@@ -165,10 +171,49 @@ class SignedWebhookInput(InputChannel):
         job.messages = replies(collector.messages)
         self.dispatcher().submit(job)
 
+    def _remaining(self) -> float:
+        """Seconds left of the shutdown wait (the full wait when it has not started)."""
+        if self._shutdown_deadline is None:
+            self._shutdown_deadline = time.monotonic() + SHUTDOWN_WAIT_SECONDS
+        return max(0.0, self._shutdown_deadline - time.monotonic())
+
+    async def drain(self) -> None:
+        """Wait (bounded) for the answers in progress, while the assistant still runs."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=self._remaining())
+
+    async def close(self) -> None:
+        """Stop: record unfinished answers, wait (bounded) for deliveries, release connections."""
+        await self.drain()
+        settings = get_settings()
+        loop = asyncio.get_running_loop()
+        for task, (job, collector) in list(self._tasks.items()):
+            if not task.done():
+                task.cancel()
+                job.messages = replies(collector.messages)  # what the assistant had said so far
+                reason = "the server stopped before the reply was ready"
+                await loop.run_in_executor(None, give_up, job, settings, 0, reason)
+        if self._dispatcher is not None:
+            await loop.run_in_executor(None, self._dispatcher.shutdown, self._remaining())
+        if self._nonces is not None:
+            try:
+                await self._nonces.close()
+            except Exception as error:  # closing must not hide the other steps
+                logger.warning("signed webhook: closing the nonce store failed: %s", type(error).__name__)
+        await loop.run_in_executor(None, dispose_engines)
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The channel's routes: ``GET /`` (health) and ``POST /webhook``."""
         handle = guard(on_new_message)
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.listener("before_server_stop")
+        async def finish_answers(*_: Any) -> None:
+            await self.drain()
+
+        @webhook.listener("after_server_stop")
+        async def stop(*_: Any) -> None:
+            await self.close()
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -185,9 +230,17 @@ class SignedWebhookInput(InputChannel):
             except InvalidMessage as error:
                 return response.json(error.as_dict(), status=error.status)
             if fields["callback_url"] is not None:
-                task = asyncio.get_running_loop().create_task(self.answer_later(handle, fields, verified, settings))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                job = CallbackJob(
+                    url=fields["callback_url"], key_id=verified.key_id,
+                    secret=dict(settings.webhook_keys)[verified.key_id], sender=fields["sender"], messages=[],
+                    in_reply_to=verified.nonce,
+                )
+                collector = CollectingOutputChannel()
+                task = asyncio.get_running_loop().create_task(
+                    self.answer_later(handle, fields, job, collector, settings)
+                )
+                self._tasks[task] = (job, collector)
+                task.add_done_callback(lambda done: self._tasks.pop(done, None))
                 return response.json(
                     {"sender": fields["sender"], "status": "accepted", "in_reply_to": verified.nonce}, status=202
                 )

@@ -24,6 +24,8 @@ from typing import Any, Callable, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot.console.sqljson import enable_unicode_lower
+
 T = TypeVar("T")
 
 #: Roles from least to most powerful; each role can do everything the roles before it can.
@@ -127,6 +129,7 @@ def open_engine(database_url: str) -> Engine:
         The engine (SQLAlchemy 1.4, ``future=True``).
     """
     engine = sa.create_engine(database_url, future=True, pool_pre_ping=True)
+    enable_unicode_lower(engine)  # before the first connection, so that every connection has it
     metadata.create_all(engine)
     return engine
 

@@ -21,7 +21,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.console import accounts
+from bot.console import accounts, query
 from bot.console.accounts import AccountError
 from bot.console.accounts_db import ROLES, db_call
 from bot.console.audit import audit, list_entries
@@ -64,7 +64,7 @@ def _field(request: Request, name: str) -> str:
 async def _change(
     request: Request, user_id: int, action: str, code: str, change: Callable[..., Any], detail: str, *args: Any
 ) -> HTTPResponse:
-    account = await db_call(request, accounts.get_user_by_id, user_id)
+    account = await db_call(request, accounts.get_user_by_id, user_id) if query.is_row_id(user_id) else None
     if account is None:
         return json_error(404, "not_found", "no such user")
     try:

@@ -34,7 +34,12 @@ async def _numbers(request: Request) -> Union[analytics.Analytics, HTTPResponse]
     if (date_to - date_from).days + 1 > analytics.MAX_DAYS:
         return json_error(400, "invalid_query", f"choose at most {analytics.MAX_DAYS} days")
     await prepare(request)
-    return await db_call(request, analytics.compute, date_from, date_to, request.app.ctx.settings.default_language)
+    try:
+        return await db_call(
+            request, analytics.compute, date_from, date_to, request.app.ctx.settings.default_language
+        )
+    except OverflowError:  # a date at the end of the calendar (query.date refuses them; a safety net)
+        return json_error(400, "invalid_query", "a date is out of range")
 
 
 def _percent(value: Any) -> str:

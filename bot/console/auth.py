@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-import hmac
 from typing import Any, Awaitable, Callable, Optional, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -29,6 +28,7 @@ from sanic.response import HTTPResponse
 from bot.console.accounts_db import ROLES, StaffUser
 from bot.console.sessions import Session, load_session
 from bot.console.templating import apply_security_headers
+from bot.privacy import constant_time_equal as tokens_match
 
 __all__ = ["SESSION_COOKIE", "StaffUser", "json_error", "require_role", "safe_next"]
 
@@ -79,13 +79,6 @@ def set_cookie(resp: HTTPResponse, request: Request, name: str, value: str, max_
         cookie["secure"] = True
     if max_age is not None:
         cookie["max-age"] = max_age
-
-
-def tokens_match(given: Optional[str], expected: str) -> bool:
-    """Constant-time comparison of a submitted token with the expected one."""
-    if not given or not expected:
-        return False
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
 def submitted_csrf(request: Request) -> Optional[str]:

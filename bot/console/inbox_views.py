@@ -94,9 +94,12 @@ async def unanswered_page(request: Request) -> HTTPResponse:
         return json_error(400, "invalid_query", "'language' is not one of the assistant's languages")
     if (date_to - date_from).days >= 366:
         return json_error(400, "invalid_query", "choose at most 366 days")
+    try:
+        start = transcripts.to_epoch(date_from)
+        end = transcripts.to_epoch(date_to + dt.timedelta(days=1))
+    except OverflowError:  # a date at the end of the calendar (query.date refuses them; a safety net)
+        return json_error(400, "invalid_query", "a date is out of range")
     await prepare(request)
-    start = transcripts.to_epoch(date_from)
-    end = transcripts.to_epoch(date_to + dt.timedelta(days=1))
     turns = await db_call(request, transcripts.turns_between, start, end, settings.default_language)
     messages = unanswered.unanswered_messages(turns)
     if language is not None:

@@ -33,11 +33,11 @@ from bot.console.auth import (
 )
 from bot.console.sessions import (
     WINDOW,
+    begin_attempt,
     create_session,
     delete_expired_sessions,
     delete_session,
-    is_throttled,
-    record_attempt,
+    finish_attempt,
 )
 from bot.console.templating import apply_security_headers, render
 
@@ -84,10 +84,11 @@ async def login_submit(request: Request) -> HTTPResponse:
     if not name or not password:
         return login_page(request, 400, "Enter your user name and password.", name, next_url)
     ip = client_ip(request)
-    if await db_call(request, is_throttled, name[:64], ip[:64]):
+    attempt = await db_call(request, begin_attempt, name[:64], ip[:64])  # counted as failed until verified
+    if attempt is None:
         return login_page(request, 429, THROTTLED, name, next_url)
     user = await db_call(request, authenticate, name[:64], password)
-    await db_call(request, record_attempt, name, ip, user is not None)
+    await db_call(request, finish_attempt, attempt, user is not None)
     if user is None:
         return login_page(request, 401, BAD_LOGIN, name, next_url)
     settings = request.app.ctx.settings

@@ -5,17 +5,18 @@ refused with :class:`QueryError` (the pages answer 400 with a JSON error naming 
 
 Conversation list parameters::
 
-    from, to        YYYY-MM-DD (UTC days, both included)
+    from, to        YYYY-MM-DD (UTC days, both included; years 2000-2100)
     language        a language code            channel   an input channel name
     intent          an intent name             below     low confidence: a number in (0, 1]
     fallback=1      a fallback happened        thumbs_down=1   a thumbs down was given
     tag             a tag                      reviewed  yes | no
-    q               free text                  page      1, 2, ...
+    q               free text                  page      1, 2, ... (ASCII digits)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlencode
 
@@ -23,6 +24,15 @@ from bot.console.transcripts import ConversationFilter
 
 MAX_PARAM_CHARS = 200
 MAX_PAGE = 100_000
+#: Dates outside these years are refused: they are typing mistakes, and day arithmetic near
+#: ``date.min``/``date.max`` would overflow.
+MIN_YEAR = 2000
+MAX_YEAR = 2100
+#: A whole number as the console accepts it: ASCII digits only (``str.isdigit`` also accepts ``²``
+#: and other Unicode digits that ``int()`` refuses or reads differently).
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+#: The largest id of an integer column (PostgreSQL ``integer``).
+MAX_ROW_ID = 2**31 - 1
 FLAG_TRUE = ("1", "true", "yes", "on")
 FLAG_FALSE = ("", "0", "false", "no", "off")
 
@@ -67,9 +77,32 @@ def date(args: Mapping[str, Any], name: str) -> Optional[dt.date]:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        parsed = dt.date.fromisoformat(value)
     except ValueError:
         raise QueryError(name, f"'{name}' must be a date written YYYY-MM-DD") from None
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise QueryError(name, f"'{name}' must be a date between {MIN_YEAR} and {MAX_YEAR}")
+    return parsed
+
+
+def is_row_id(value: int) -> bool:
+    """Whether ``value`` (from a route's ``<id:int>``) can be a row id: 1 to 2**31 - 1.
+
+    Larger numbers cannot even be compared with an integer column on SQLite (OverflowError).
+    """
+    return 1 <= value <= MAX_ROW_ID
+
+
+def whole_number(value: str) -> Optional[int]:
+    """``value`` as an int when it is 1-9 ASCII digits, else None.
+
+    Args:
+        value: A query parameter or form field.
+
+    Returns:
+        The number, or None.
+    """
+    return int(value) if WHOLE_NUMBER.fullmatch(value) else None
 
 
 def flag(args: Mapping[str, Any], name: str) -> bool:
@@ -101,9 +134,10 @@ def page(args: Mapping[str, Any]) -> int:
     value = _one(args, "page")
     if not value:
         return 1
-    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+    number = whole_number(value)
+    if number is None or not 1 <= number <= MAX_PAGE:
         raise QueryError("page", f"'page' must be a whole number from 1 to {MAX_PAGE}")
-    return int(value)
+    return number
 
 
 def date_range(args: Mapping[str, Any], today: dt.date, default_days: int = 30) -> Tuple[dt.date, dt.date]:
@@ -113,7 +147,10 @@ def date_range(args: Mapping[str, Any], today: dt.date, default_days: int = 30) 
         QueryError: If a date is malformed or ``to`` is before ``from``.
     """
     date_to = date(args, "to") or today
-    date_from = date(args, "from") or date_to - dt.timedelta(days=default_days - 1)
+    try:
+        date_from = date(args, "from") or date_to - dt.timedelta(days=default_days - 1)
+    except OverflowError:
+        raise QueryError("to", f"'to' must be a date between {MIN_YEAR} and {MAX_YEAR}") from None
     if date_to < date_from:
         raise QueryError("to", "'to' is before 'from'")
     return date_from, date_to

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
 
 metadata = sa.MetaData()
 
@@ -145,6 +147,46 @@ def ensure_tables(engine: Engine) -> None:
     metadata.create_all(engine)
 
 
+def _insert_or_update(
+    connection: Connection,
+    table: sa.Table,
+    values: Dict[str, Any],
+    keys: Sequence[str],
+    update: Sequence[str] = (),
+) -> None:
+    """Insert a row; when a row with the same ``keys`` exists, update its ``update`` columns instead.
+
+    One statement (``INSERT ... ON CONFLICT``) on SQLite and PostgreSQL, so two reviewers (or a
+    double click) writing the same row at the same moment cannot fail on the unique key.
+
+    Args:
+        connection: An open connection in a transaction.
+        table: The table.
+        values: The row.
+        keys: The columns of the unique key.
+        update: Columns to overwrite on a conflict (none: keep the existing row as it is).
+    """
+    dialect = connection.dialect.name
+    if dialect not in ("sqlite", "postgresql"):  # no upsert statement: insert, and ignore a duplicate
+        try:
+            with connection.begin_nested():
+                connection.execute(table.insert().values(**values))
+        except sa.exc.IntegrityError:
+            if update:
+                condition = sa.and_(*(table.c[key] == values[key] for key in keys))
+                connection.execute(table.update().where(condition).values({c: values[c] for c in update}))
+        return
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(table).values(**values)
+    if update:
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys), set_={column: statement.excluded[column] for column in update}
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=list(keys))
+    connection.execute(statement)
+
+
 def normalise_tag(raw: str) -> str:
     """A tag as stored: trimmed, lower case, inner whitespace collapsed.
 
@@ -174,14 +216,9 @@ def add_tag(engine: Engine, sender_id: str, raw_tag: str, user: str) -> str:
         The normalised tag.
     """
     tag = normalise_tag(raw_tag)
+    values = dict(sender_id=sender_id, tag=tag, created_by=user, created_at=_now())
     with engine.begin() as connection:
-        exists = connection.execute(
-            sa.select(tags.c.id).where(tags.c.sender_id == sender_id, tags.c.tag == tag)
-        ).first()
-        if exists is None:
-            connection.execute(
-                tags.insert().values(sender_id=sender_id, tag=tag, created_by=user, created_at=_now())
-            )
+        _insert_or_update(connection, tags, values, keys=("sender_id", "tag"))
     return tag
 
 
@@ -246,9 +283,11 @@ def notes_for(engine: Engine, sender_id: str) -> List[Note]:
 def set_reviewed(engine: Engine, sender_id: str, reviewed: bool, user: str) -> None:
     """Mark a conversation reviewed (by ``user``, now) or not reviewed."""
     with engine.begin() as connection:
-        connection.execute(reviews.delete().where(reviews.c.sender_id == sender_id))
         if reviewed:
-            connection.execute(reviews.insert().values(sender_id=sender_id, reviewed_by=user, reviewed_at=_now()))
+            values = dict(sender_id=sender_id, reviewed_by=user, reviewed_at=_now())
+            _insert_or_update(connection, reviews, values, keys=("sender_id",), update=("reviewed_by", "reviewed_at"))
+        else:
+            connection.execute(reviews.delete().where(reviews.c.sender_id == sender_id))
 
 
 def review_of(engine: Engine, sender_id: str) -> Optional[Review]:

@@ -92,7 +92,12 @@ async def conversation_list(request: Request) -> HTTPResponse:
         return bad_query(error)
     await prepare(request)
     language = _default_language(request)
-    listing = await db_call(request, transcripts.list_conversations, filters, page_number, default_language=language)
+    try:
+        listing = await db_call(
+            request, transcripts.list_conversations, filters, page_number, default_language=language
+        )
+    except OverflowError:  # a date at the end of the calendar (query.date refuses them; a safety net)
+        return json_error(400, "invalid_query", "a date is out of range")
     choices = await db_call(request, transcripts.filter_choices, language)
     previous_url = query.list_url(filters, page_number - 1) if page_number > 1 else None
     next_url = query.list_url(filters, page_number + 1) if page_number < listing.pages else None
@@ -238,12 +243,10 @@ async def correct_message(request: Request, sender_id: str) -> HTTPResponse:
     if refused is not None:
         return refused
     await prepare(request)
-    raw_event = _form(request, "event_id")
-    if not raw_event.isdigit() or len(raw_event) > 12:
+    event_id = query.whole_number(_form(request, "event_id"))
+    if event_id is None:
         return json_error(400, "invalid_field", "'event_id' must be the id of a user message")
-    turn = await db_call(
-        request, transcripts.find_user_message, sender_id, int(raw_event), _default_language(request)
-    )
+    turn = await db_call(request, transcripts.find_user_message, sender_id, event_id, _default_language(request))
     if turn is None:
         return json_error(404, "not_found", "this conversation has no user message with this id")
     intents, entities = _domain(request)

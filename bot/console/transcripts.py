@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.console import review_db
-from bot.console.sqljson import json_float, json_text
+from bot.console.sqljson import enable_unicode_lower, json_float, json_text, unicode_lower
 from bot.web.conversations import feedback
 
 #: The tracker store's table, described (not created) here: Rasa owns it.
@@ -104,7 +104,8 @@ class ConversationFilter:
         thumbs_down: Only conversations with a thumbs down.
         tag: Conversations with this tag.
         reviewed: True: only reviewed ones; False: only not reviewed ones; None: both.
-        search: Text occurring in a user message or a bot reply (case-insensitive).
+        search: Text occurring in a user message or a bot reply (case-insensitive, all of Unicode:
+            Python's ``str.lower`` on SQLite, ``lower()`` on PostgreSQL).
     """
 
     date_from: Optional[dt.date] = None
@@ -300,7 +301,7 @@ def _conditions(rows: sa.sql.Subquery, filters: ConversationFilter) -> List[Any]
         )
     if filters.search:
         found = events.alias("text_events")
-        text = sa.func.lower(json_text(found.c.data, "text"))
+        text = unicode_lower(json_text(found.c.data, "text"))
         conditions.append(
             sa.exists().where(
                 found.c.sender_id == rows.c.sender_id,
@@ -335,6 +336,7 @@ def list_conversations(
         return ConversationPage((), 0, page, page_size)
     rows = _summary_query(default_language)
     conditions = _conditions(rows, filters)
+    enable_unicode_lower(engine)  # the search's lower() on SQLite
     with engine.connect() as connection:
         total = int(connection.execute(sa.select(sa.func.count()).select_from(rows).where(*conditions)).scalar_one())
         result = connection.execute(

@@ -14,7 +14,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.console import undelivered
+from bot.console import query, undelivered
 from bot.console.accounts_db import db_call
 from bot.console.audit import audit
 from bot.console.auth import json_error, require_role
@@ -44,7 +44,7 @@ async def undelivered_page(request: Request) -> HTTPResponse:
 @require_role("reviewer")
 async def delete_entry(request: Request, entry_id: int) -> HTTPResponse:
     """Delete one entry; the deletion is written to the audit log."""
-    deleted = await db_call(request, undelivered.delete_entry, entry_id)
+    deleted = await db_call(request, undelivered.delete_entry, entry_id) if query.is_row_id(entry_id) else None
     if deleted is None:
         return json_error(404, "not_found", "no undelivered reply with this id")
     sender_id, host = deleted

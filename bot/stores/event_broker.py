@@ -36,6 +36,7 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.events import handoff_for
+from bot.privacy import redact_url as redact
 from bot.settings import EventBrokerSettings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -55,23 +56,6 @@ class EventBrokerConfigError(ValueError):
 
 class EventBrokerUnavailable(RuntimeError):
     """The configured event broker cannot be reached."""
-
-
-def redact(url: str) -> str:
-    """The URL with its password replaced by ``***``, for messages and logs.
-
-    Args:
-        url: A broker URL, possibly with ``user:password@``.
-
-    Returns:
-        The URL without the password (unchanged when it has none).
-    """
-    parts = urlsplit(url)
-    userinfo, at, hosts = parts.netloc.rpartition("@")
-    if not at:
-        return url
-    user = userinfo.partition(":")[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{hosts}"))
 
 
 def _split(url: str) -> Tuple[str, str, str, str]:

@@ -16,6 +16,7 @@ from typing import Any, Optional, Text
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 
+from bot.privacy import redact_url
 from bot.settings import get_settings
 
 #: Prefix of this assistant's keys in Redis (other applications may share the database).
@@ -40,8 +41,7 @@ def redis_lock_store(url: str) -> RedisLockStore:
     try:
         store.red.ping()
     except redis.exceptions.RedisError as error:
-        where = url.split("@")[-1]  # never log a password
-        raise LockStoreUnavailable(f"lock store: cannot reach Redis at {where}: {error}") from error
+        raise LockStoreUnavailable(f"lock store: cannot reach Redis at {redact_url(url)}: {error}") from error
     return store
 
 

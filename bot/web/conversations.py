@@ -2,8 +2,9 @@
 
 Conversations live in the Rasa tracker store's ``events`` table (SQLite by default, PostgreSQL in
 production, ``TRACKER_DB_URL``); feedback lives in the web app's own ``feedback`` table in the
-same database. Deletion covers every table with conversation data (:mod:`bot.conversation_data`).
-Calls are synchronous (SQLAlchemy 1.4); the API runs them in a thread.
+same database, its text masked like the events (:mod:`bot.masking`). Deletion covers every
+table with conversation data (:mod:`bot.conversation_data`). Calls are synchronous (SQLAlchemy 1.4); the
+API runs them in a thread.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Optional
 import sqlalchemy as sa
 
 from bot.conversation_data import delete_conversation
+from bot.masking import mask_text
 from bot.privacy import SECRET_HASH_FIELD
+from bot.stores.masked_events import public_values
 
 metadata = sa.MetaData()
 
@@ -68,7 +71,14 @@ class ConversationStore:
         return delete_conversation(self.engine, sender_id).get("events", 0)
 
     def add_feedback(self, sender_id: str, rating: str, text: Optional[str]) -> None:
-        """Store a thumbs up/down on an answer."""
+        """Store a thumbs up/down on an answer, its text masked like the stored events.
+
+        The text is the rated reply as the widget shows it; it is masked with the same public
+        values as the tracker store's events (:func:`bot.stores.masked_events.public_values`), so
+        no personal data is stored and the console can still match it with the stored reply.
+        """
+        if text is not None:
+            text = mask_text(text, public_values()).text
         with self.engine.begin() as connection:
             connection.execute(
                 feedback.insert().values(

@@ -50,6 +50,7 @@ class Collector:
 class Served:
     url: str
     collector: Collector
+    stop: Callable[[], None] = lambda: None
 
     def webhook(self, name: str) -> str:
         return f"{self.url}/webhooks/{name}/webhook"
@@ -57,7 +58,8 @@ class Served:
 
 @pytest.fixture
 def serve(monkeypatch) -> Iterator[Callable[[InputChannel], Served]]:
-    """Start a Sanic server with the given channel; stopped after the test."""
+    """Start a Sanic server with the given channel; stopped after the test (``served.stop()`` stops it
+    earlier), with Sanic's ``before_server_stop`` and ``after_server_stop`` listeners, as a real stop."""
 
     async def up() -> bool:  # the assistant "answered"; no action server to probe here
         return True
@@ -80,7 +82,23 @@ def serve(monkeypatch) -> Iterator[Callable[[InputChannel], Served]]:
         loop.run_until_complete(server.startup())
         thread = threading.Thread(target=loop.run_forever, daemon=True)
         thread.start()
-        started.append((loop, server, thread))
+        stopped = threading.Event()
+
+        def stop() -> None:
+            if stopped.is_set():
+                return
+            stopped.set()
+
+            async def close() -> None:
+                await server.before_stop()
+                await server.close()
+                await server.after_stop()
+
+            asyncio.run_coroutine_threadsafe(close(), loop).result(timeout=60)
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=10)
+
+        started.append(stop)
         url = f"http://127.0.0.1:{port}"
         for _ in range(50):
             try:
@@ -88,14 +106,8 @@ def serve(monkeypatch) -> Iterator[Callable[[InputChannel], Served]]:
                 break
             except requests.ConnectionError:
                 time.sleep(0.05)
-        return Served(url, collector)
+        return Served(url, collector, stop)
 
     yield start
-    for loop, server, thread in started:
-
-        async def close(server: Any = server) -> None:
-            await server.close()
-
-        asyncio.run_coroutine_threadsafe(close(), loop).result(timeout=10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
+    for stop in started:
+        stop()

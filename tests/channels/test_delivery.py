@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from rasa.core.channels.channel import OutputChannel
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel
 
 from bot.channels.delivery import BestEffortDelivery
 from bot.channels.facebook import MessengerReplies
@@ -46,5 +46,8 @@ def test_the_verified_channels_reply_through_best_effort_channels():
     telegram = VerifiedTelegramInput("123:abc", "secret")
     assert isinstance(telegram.get_output_channel(), TelegramReplies)
     twilio = VerifiedTwilioInput("AC1", "token", "+4578790000", "https://bot.example.org/webhooks/twilio/webhook")
-    assert isinstance(twilio.get_output_channel(), TwilioReplies)
+    replies = twilio.output_channel_for("+4520304050")
+    assert isinstance(replies, TwilioReplies) and isinstance(replies, BestEffortDelivery)
+    # outside a request there is no number to send to (the conversation id is a hash): collected only
+    assert isinstance(twilio.get_output_channel(), CollectingOutputChannel)
     assert issubclass(MessengerReplies, BestEffortDelivery)

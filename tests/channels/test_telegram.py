@@ -155,3 +155,42 @@ def test_the_start_command_is_a_greeting(telegram):
     start = {"update_id": 3, "message": {**UPDATE["message"], "text": "/start"}}
     assert post(telegram, start, {SECRET_HEADER: SECRET}).status_code == 200
     assert [m.text for m in telegram.collector.messages] == ["/greet"]
+
+
+@pytest.mark.parametrize("answer", ["refused", "not_json"])
+def test_register_errors_never_print_the_bot_token(monkeypatch, capsys, answer):
+    import bot.channels.telegram as telegram_module
+    from tests.e2e.conftest import free_port
+
+    server = None
+    if answer == "refused":
+        base = f"http://127.0.0.1:{free_port()}"  # nobody listens: requests' error names the full URL
+    else:
+        class NotJson(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                self.send_response(502)
+                self.send_header("Content-Length", "11")
+                self.end_headers()
+                self.wfile.write(b"<html>502</")
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        server = HTTPServer(("127.0.0.1", 0), NotJson)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_port}"
+    monkeypatch.setattr(telegram_module, "API_BASE", base)
+    monkeypatch.setenv("TELEGRAM_ACCESS_TOKEN", TOKEN)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", "https://bot.example.org/webhooks/telegram/webhook")
+    monkeypatch.setenv("TELEGRAM_SECRET_TOKEN", SECRET)
+    try:
+        code = telegram_module.main(["register"])
+    finally:
+        if server is not None:
+            server.shutdown()
+    captured = capsys.readouterr()
+    error_type = "ConnectionError" if answer == "refused" else "JSONDecodeError"
+    assert (code, captured.out) == (1, "")
+    assert captured.err == f"error: setWebhook on {base[len('http://'):]} failed: {error_type}\n"
+    assert TOKEN not in captured.err and TOKEN.split(":")[1] not in captured.err

@@ -5,12 +5,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from typing import Dict, Optional
+import logging
+from typing import Any, Dict, List, Optional
 
 import pytest
 import requests
+from rasa.core.channels.channel import UserMessage
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest.api.v2010.account.message import MessageList
 
-from bot.channels.twilio import TwilioConfigError, VerifiedTwilioInput, signature_valid
+from bot.channels.twilio import TwilioConfigError, VerifiedTwilioInput, sender_id_for, signature_valid
 
 AUTH_TOKEN = "12345678901234567890123456789012"
 PUBLIC_URL = "https://bot.example.org/webhooks/twilio/webhook"
@@ -43,12 +47,80 @@ def post(served, form: Dict[str, str], signature: Optional[str]) -> requests.Res
     return requests.post(served.webhook("twilio"), data=form, headers=headers, timeout=10)
 
 
-def test_a_signed_sms_reaches_the_assistant(twilio):
-    response = post(twilio, FORM, twilio_signature(PUBLIC_URL, FORM))
+def hashed(number: str, token: str = AUTH_TOKEN) -> str:
+    """The documented conversation id, written out: ``twilio-`` + HMAC-SHA256(token, number)[:32]."""
+    return "twilio-" + hmac.new(token.encode(), number.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@pytest.fixture
+def sent(monkeypatch) -> List[Dict[str, Any]]:
+    """Twilio's HTTP client is the only thing mocked: every message create is recorded."""
+    created: List[Dict[str, Any]] = []
+
+    def create(self, **kwargs: Any) -> str:
+        created.append(kwargs)
+        return "SM-created"
+
+    monkeypatch.setattr(MessageList, "create", create)
+    return created
+
+
+def answering(served) -> None:
+    """Make the stand-in assistant answer every message, as Rasa does, through the message's channel."""
+
+    async def answer(message: UserMessage) -> None:
+        served.collector.messages.append(message)
+        await message.output_channel.send_response(message.sender_id, {"text": f"echo: {message.text}"})
+        await message.output_channel.send_response(message.sender_id, {"image": "https://example.org/map.png"})
+        await message.output_channel.send_response(message.sender_id, {"custom": {"body": "c", "to": "+1555"}})
+
+    served.collector.handle_message = answer
+
+
+@pytest.mark.parametrize("number", ["+4520304050", "whatsapp:+4520304050"])
+def test_a_signed_sms_reaches_the_assistant_under_a_hash_and_the_reply_goes_to_the_number(
+    twilio, sent, caplog, number
+):
+    answering(twilio)
+    form = {**FORM, "From": number}
+    with caplog.at_level(logging.DEBUG):
+        response = post(twilio, form, twilio_signature(PUBLIC_URL, form))
     assert response.status_code == 204
     [message] = twilio.collector.messages
-    assert (message.text, message.sender_id, message.input_channel) == (
-        "Hvor får jeg et skattekort?", "+4520304050", "twilio")
+    assert (message.text, message.sender_id, message.input_channel, message.metadata) == (
+        "Hvor får jeg et skattekort?", hashed(number), "twilio", None)
+    assert message.sender_id == sender_id_for(number, AUTH_TOKEN)
+    received = {name: value for name, value in vars(message).items() if name != "output_channel"}
+    assert "20304050" not in repr(received) + repr(message.output_channel)
+    assert not [record for record in caplog.records if "20304050" in record.getMessage()]
+    assert sent == [
+        {"to": number, "from_": "+4578790000", "body": "echo: Hvor får jeg et skattekort?"},
+        {"to": number, "from_": "+4578790000", "media_url": ["https://example.org/map.png"]},
+        {"to": number, "from_": "+4578790000", "body": "c"},
+    ]
+
+
+def test_the_hash_is_stable_per_number_and_changes_with_the_token():
+    assert sender_id_for("+4520304050", AUTH_TOKEN) == sender_id_for("+4520304050", AUTH_TOKEN)
+    assert sender_id_for("+4520304050", AUTH_TOKEN) != sender_id_for("+4520304051", AUTH_TOKEN)
+    assert sender_id_for("+4520304050", AUTH_TOKEN) != sender_id_for("+4520304050", "another-token")
+    assert len(sender_id_for("+4520304050", AUTH_TOKEN)) == len("twilio-") + 32
+
+
+def test_a_reply_twilio_refuses_is_logged_without_the_number(twilio, monkeypatch, caplog):
+    def refuse(self, **kwargs: Any) -> None:
+        raise TwilioRestException(400, "https://api.twilio.com/x", msg=f"The 'To' number {kwargs['to']} is not valid",
+                                  code=21211)
+
+    monkeypatch.setattr(MessageList, "create", refuse)
+    answering(twilio)
+    with caplog.at_level(logging.DEBUG):
+        response = post(twilio, FORM, twilio_signature(PUBLIC_URL, FORM))
+    assert response.status_code == 204
+    assert len(twilio.collector.messages) == 1
+    logged = [record.getMessage() for record in caplog.records]
+    assert "twilio: a reply was refused (HTTP 400, Twilio error 21211)" in logged
+    assert not [line for line in logged if "20304050" in line]
 
 
 @pytest.mark.parametrize(("case", "status", "code"), [

@@ -3,11 +3,20 @@ recorded in ``undelivered_replies`` (SQLite and PostgreSQL) and logged."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
+import socket
+import ssl
 
 import pytest
+import requests.adapters
 import sqlalchemy as sa
+import urllib3.util.connection
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from bot.channels.callbacks import (
     CallbackDispatcher,
@@ -180,3 +189,118 @@ def test_delete_undelivered_by_sender_and_age(kind, tmp_path):
         assert delete_undelivered(engine, before=datetime.now(timezone.utc) + timedelta(seconds=1)) == 1
         assert list_undelivered(engine) == []
         engine.dispose()
+
+
+PUBLIC = "93.184.216.34"  # a public address; tests never let a connection reach it
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """Fake DNS for chosen names (a list of answers, the last repeating); real DNS for the rest."""
+    real = socket.getaddrinfo
+    answers: dict = {}
+    asked: list = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in answers:
+            asked.append(host)
+            queue = answers[host]
+            address = queue.pop(0) if len(queue) > 1 else queue[0]
+            return real(address, port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    answers["asked"] = asked
+    return answers
+
+
+@pytest.fixture
+def network(monkeypatch):
+    """Connections to PUBLIC go to ``network["PUBLIC"]`` (a local port) or are refused; all are recorded."""
+    real = urllib3.util.connection.create_connection
+    state: dict = {"connected": [], PUBLIC: None}
+
+    def create_connection(address, *args, **kwargs):
+        state["connected"].append(address[0])
+        if address[0] == PUBLIC:
+            if state[PUBLIC] is None:
+                raise ConnectionRefusedError("no internet in tests")
+            address = ("127.0.0.1", state[PUBLIC])
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", create_connection)
+    return state
+
+
+def test_dns_rebinding_is_refused_and_nothing_is_sent(dns, network):
+    with receiver([200]) as callback:
+        port = callback.url.rsplit(":", 1)[1].split("/")[0]
+        # public when checked, then loopback (where the receiver listens) for any later lookup
+        dns["rebind.example"] = [PUBLIC, "127.0.0.1"]
+        result = deliver(job(f"http://rebind.example:{port}/cb"), settings(attempts=3, allowed=""),
+                         sleep=lambda _: None)
+    assert callback.requests == []
+    assert network["connected"] == [PUBLIC]  # only the checked address; the name was not resolved again
+    assert dns["asked"] == ["rebind.example", "rebind.example"]  # one lookup per attempt, by the check
+    assert (result.delivered, result.attempts) == (False, 1)
+    assert result.last_error == (
+        "rebind.example resolves to a non-public address (127.0.0.1); only WEBHOOK_CALLBACK_ALLOWED_HOSTS may")
+
+
+def test_pinned_delivery_keeps_the_host_header(dns, network):
+    with receiver([200]) as callback:
+        port = int(callback.url.rsplit(":", 1)[1].split("/")[0])
+        network[PUBLIC] = port
+        dns["hooks.example"] = [PUBLIC]
+        result = deliver(job(f"http://hooks.example:{port}/cb?token=t"), settings(allowed=""), sleep=lambda _: None)
+    assert (result.delivered, result.attempts) == (True, 1)
+    assert network["connected"] == [PUBLIC]
+    [received] = callback.requests
+    assert (received.path, header(received, "Host")) == ("/cb?token=t", f"hooks.example:{port}")
+    assert verify(received.headers, received.body, {"k1": SECRET}).key_id == "k1"
+
+
+def self_signed(tmp_path, name: str):
+    """A certificate for ``name`` and its key, written as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / f"{name}.crt", tmp_path / f"{name}.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+@pytest.mark.parametrize(("certificate_for", "delivered", "last_error"), [
+    ("hooks.example", True, None),
+    ("other.example", False, "attempt 2: SSLError"),
+])
+def test_pinned_https_checks_the_certificate_against_the_host_name(
+    tmp_path, monkeypatch, dns, network, certificate_for, delivered, last_error
+):
+    cert_file, key_file = self_signed(tmp_path, certificate_for)
+    monkeypatch.setattr(requests.adapters, "DEFAULT_CA_BUNDLE_PATH", str(cert_file))  # trust only this cert
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server_names: list = []
+    context.sni_callback = lambda sock, name, ctx: server_names.append(name)
+    with receiver([200], tls=context) as callback:
+        port = int(callback.url.rsplit(":", 1)[1].split("/")[0])
+        network[PUBLIC] = port
+        dns["hooks.example"] = [PUBLIC]
+        result = deliver(job(f"https://hooks.example:{port}/cb"), settings(attempts=2, allowed=""),
+                         sleep=lambda _: None)
+    assert (result.delivered, result.last_error) == (delivered, last_error)
+    assert set(server_names) == {"hooks.example"}  # SNI names the host, not the address
+    assert len(callback.requests) == (1 if delivered else 0)
+    if delivered:
+        assert header(callback.requests[0], "Host") == f"hooks.example:{port}"

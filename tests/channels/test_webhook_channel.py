@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -10,6 +11,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+import bot.channels.callbacks as callbacks_module
+import bot.channels.webhook as webhook_module
 from bot.channels.callbacks import list_undelivered
 from bot.channels.signing import sign, verify
 from bot.channels.webhook import SignedWebhookInput
@@ -18,6 +21,7 @@ from tests.channels.webhook_receiver import receiver
 from tests.e2e.conftest import free_port
 
 SECRET = "a" * 32
+REDIS = "redis://127.0.0.1:6379/0"
 OLD_SECRET = "b" * 48
 
 
@@ -106,6 +110,7 @@ def test_stale_timestamp(webhook):
     headers = sign("new", SECRET, raw, timestamp=1_700_000_000)
     response = requests.post(webhook.url, data=raw, headers=headers, timeout=10)
     assert (response.status_code, response.json()["error"]["code"]) == (401, "stale_timestamp")
+    assert webhook.collector.messages == []
 
 
 def test_replayed_request_is_refused(webhook):
@@ -131,9 +136,10 @@ def test_replay_protection_with_redis(serve, configure):
 
 def test_redis_down_answers_503(serve, configure):
     configure(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
-    url = serve(SignedWebhookInput()).webhook("signed")
-    response = post(url, {"sender": "s", "message": "hi"})
+    served = serve(SignedWebhookInput())
+    response = post(served.webhook("signed"), {"sender": "s", "message": "hi"})
     assert (response.status_code, response.json()["error"]["code"]) == (503, "nonce_store_unavailable")
+    assert served.collector.messages == []
 
 
 @pytest.mark.parametrize(
@@ -165,6 +171,7 @@ def test_oversize_body_is_413(webhook):
     response = post(webhook.url, json.dumps({"sender": "s", "message": "x" * 20_000}).encode())
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "body_too_large"
+    assert webhook.collector.messages == []
 
 
 def test_without_keys_the_webhook_answers_503(serve, configure):
@@ -205,3 +212,72 @@ def test_undeliverable_callback_is_recorded(webhook, tmp_path):
     assert [(row["sender_id"], row["attempts"], row["last_error"]) for row in rows] == [
         ("crm-8", 2, "attempt 2: HTTP 500")]
     assert rows[0]["payload"]["messages"][0]["text"] == "echo: hello"
+
+
+def stopping_webhook(serve, monkeypatch, answer_delay: float = 0.0, wait: float = 0.5):
+    """A served channel (its object returned too) whose stand-in assistant waits before answering."""
+    monkeypatch.setattr(webhook_module, "SHUTDOWN_WAIT_SECONDS", wait)
+    channel = SignedWebhookInput()
+    served = serve(channel)
+
+    async def slow_echo(message):
+        served.collector.messages.append(message)
+        await asyncio.sleep(answer_delay)
+        await message.output_channel.send_text_message(message.sender_id, f"echo: {message.text}")
+
+    served.collector.handle_message = slow_echo
+    return channel, served
+
+
+def undelivered(tmp_path):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'tracker.db'}", future=True)
+    try:
+        return [(row["sender_id"], row["attempts"], row["last_error"], row["payload"]["messages"])
+                for row in list_undelivered(engine, 10)]
+    finally:
+        engine.dispose()
+
+
+def test_stop_waits_for_a_delivery_in_progress(serve, configure, monkeypatch, tmp_path):
+    configure(WEBHOOK_CALLBACK_BACKOFF_SECONDS="0.3", WEBHOOK_CALLBACK_ATTEMPTS="3")
+    _, served = stopping_webhook(serve, monkeypatch, answer_delay=0.3, wait=10)
+    with receiver([500, 200]) as callback:
+        response = post(served.webhook("signed"), {"sender": "crm-9", "message": "hi", "callback_url": callback.url})
+        assert response.status_code == 202
+        served.stop()  # at once: the answer (0.3 s) and the retry (0.3 s later) are still to come
+        assert len(callback.requests) == 2
+    assert json.loads(callback.requests[1].body)["messages"] == [{"text": "echo: hi"}]
+    assert undelivered(tmp_path) == []
+
+
+def test_stop_records_an_answer_that_is_not_ready(serve, configure, monkeypatch, tmp_path):
+    configure()
+    _, served = stopping_webhook(serve, monkeypatch, answer_delay=60, wait=0.5)
+    with receiver([200]) as callback:
+        response = post(served.webhook("signed"), {"sender": "crm-10", "message": "hi", "callback_url": callback.url})
+        assert response.status_code == 202
+        served.collector.received(1)
+        started = time.monotonic()
+        served.stop()
+        assert time.monotonic() - started < 5  # bounded: the 60 s answer is not awaited
+    assert callback.requests == []
+    assert undelivered(tmp_path) == [("crm-10", 0, "the server stopped before the reply was ready", [])]
+
+
+def test_stop_ends_retries_records_the_reply_and_releases_redis_and_the_database(
+    serve, configure, monkeypatch, tmp_path
+):
+    configure(WEBHOOK_CALLBACK_BACKOFF_SECONDS="30", WEBHOOK_CALLBACK_ATTEMPTS="3", REDIS_URL=REDIS)
+    channel, served = stopping_webhook(serve, monkeypatch, wait=0.5)
+    with receiver([503]) as callback:
+        response = post(served.webhook("signed"), {"sender": "crm-11", "message": "hi", "callback_url": callback.url})
+        assert response.status_code == 202
+        callback.wait(1)
+        assert len(channel.nonces()._clients) == 1  # the Redis client of the server's loop
+        started = time.monotonic()
+        served.stop()
+        assert time.monotonic() - started < 5  # the 30 s backoff is cut short
+    assert len(callback.requests) == 1
+    assert undelivered(tmp_path) == [("crm-11", 1, "the server stopped before attempt 2", [{"text": "echo: hi"}])]
+    assert channel.nonces()._clients == {}
+    assert callbacks_module._engines == {}

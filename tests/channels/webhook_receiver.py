@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,8 +35,10 @@ class Receiver:
 
 
 @contextlib.contextmanager
-def receiver(statuses: Sequence[int], host: str = "127.0.0.1") -> Iterator[Receiver]:
-    """Run a receiver on a free port; ``receiver.url`` is its ``/callback`` URL."""
+def receiver(
+    statuses: Sequence[int], host: str = "127.0.0.1", tls: Optional[ssl.SSLContext] = None
+) -> Iterator[Receiver]:
+    """Run a receiver on a free port; ``receiver.url`` is its ``/callback`` URL (HTTPS with ``tls``)."""
     state = Receiver(list(statuses))
     lock = threading.Lock()
 
@@ -58,7 +61,9 @@ def receiver(statuses: Sequence[int], host: str = "127.0.0.1") -> Iterator[Recei
             pass
 
     server = ThreadingHTTPServer((host, 0), Handler)
-    state.url = f"http://{host}:{server.server_address[1]}/callback"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    state.url = f"{'https' if tls else 'http'}://{host}:{server.server_address[1]}/callback"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

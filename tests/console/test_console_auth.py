@@ -143,6 +143,7 @@ def test_the_login_form_has_its_own_csrf_token(fresh_attempts: Console) -> None:
             data["csrf_token"] = token
         response = session.post(console.url("/console/login"), data=data, allow_redirects=False, timeout=10)
         assert response.status_code == 403
+        assert "The sign-in form expired. Please try again." in response.text  # the login form's CSRF check
         assert "console_session" not in session.cookies
         session.close()
 
@@ -187,6 +188,7 @@ def test_logout_ends_the_session_and_needs_the_csrf_token(fresh_attempts: Consol
     session, name, token = console.signed_in("admin")
     refused = session.post(console.url("/console/logout"), data={"csrf_token": "forged"}, allow_redirects=False)
     assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "csrf"
     assert session.get(console.url("/console/users"), allow_redirects=False).status_code == 200
     old_cookie = session.cookies.get("console_session", path="/console")
     response = session.post(console.url("/console/logout"), data={"csrf_token": token}, allow_redirects=False)
@@ -367,11 +369,13 @@ def test_every_console_route_needs_a_session(app: Sanic, console: Console) -> No
             assert response.status_code == 302, (method, path, response.status_code)
             assert response.headers["Location"].startswith("/console/login?next="), (method, path)
         else:
-            assert response.status_code in (401, 403), (method, path, response.status_code)
+            assert response.status_code == 401, (method, path, response.status_code)
+            assert response.json()["error"]["code"] == "not_signed_in", (method, path)
         as_json = requests.request(
             method, console.url(path), headers={"Accept": "application/json"}, allow_redirects=False, timeout=10
         )
-        assert as_json.status_code in (401, 403), (method, path, as_json.status_code)
+        assert as_json.status_code == 401, (method, path, as_json.status_code)
+        assert as_json.json()["error"] == {"code": "not_signed_in", "message": "sign in to the console first"}
 
 
 def test_public_console_routes_are_only_login_and_static(app: Sanic) -> None:
@@ -389,6 +393,7 @@ def test_every_post_route_rejects_a_forged_csrf_token(app: Sanic, fresh_attempts
         for headers, data in (({}, {"csrf_token": "forged"}), ({"X-CSRF-Token": "forged"}, {}), ({}, {})):
             response = admin.request(method, console.url(path), data=data, headers=headers, allow_redirects=False)
             assert response.status_code == 403, (method, path, response.status_code)
+            assert response.json()["error"]["code"] == "csrf", (method, path, response.text[:200])
     assert admin.get(console.url("/console/users"), allow_redirects=False).status_code == 200  # still signed in
 
 
@@ -399,3 +404,4 @@ def test_viewers_cannot_post_anything_but_logout(app: Sanic, fresh_attempts: Con
     for method, path in posts:
         response = viewer.request(method, console.url(path), data={"csrf_token": token}, allow_redirects=False)
         assert response.status_code == 403, (method, path, response.status_code)
+        assert response.json()["error"]["code"] == "forbidden", (method, path)

@@ -10,8 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.console import review_db
-from bot.console.transcripts import ConversationFilter, list_conversations, load_transcript, turns_between
-from tests.console.review_data import CPR_DA, DAY1, DAY2, XSS_TEXT, at, write_dataset
+from bot.console.transcripts import (
+    ConversationFilter,
+    ensure_console_tables,
+    list_conversations,
+    load_transcript,
+    turns_between,
+)
+from tests.console.review_data import CPR_DA, DAY1, DAY2, XSS_TEXT, Msg, at, write_conversation, write_dataset
 from tests.databases import database_url
 
 DB_KINDS = ["sqlite", "postgresql"]
@@ -67,6 +73,9 @@ def test_list_is_newest_first_with_computed_columns(engine: Engine) -> None:
         ({"search": "får jeg"}, ["bjorn"]),
         ({"search": "nyhavnsgade"}, ["dmytro", "alice"]),  # bot replies are searched too
         ({"search": "<script>"}, ["carla"]),
+        ({"search": "ДЕ ЗНАХОДИТЬСЯ"}, ["dmytro"]),  # non-ASCII case folding, on SQLite too
+        ({"search": "де знаходиться"}, ["dmytro"]),
+        ({"search": "Hvor FÅR"}, ["bjorn"]),
         ({"search": "%"}, []),
         ({"search": "_"}, []),
         ({"reviewed": False}, ["dmytro", "carla", "bjorn", "alice"]),
@@ -141,5 +150,27 @@ def test_tag_and_review_filters(kind: str, tmp_path) -> None:
             assert senders(engine, reviewed=False) == ["dmytro", "carla", "bjorn"]
             alice = list_conversations(engine, ConversationFilter(reviewed=True)).items[0]
             assert alice.tags == ("contact", "security test")
+        finally:
+            engine.dispose()
+
+
+@pytest.mark.parametrize("kind", DB_KINDS)
+def test_search_ignores_case_beyond_ascii(kind: str, tmp_path) -> None:
+    """SQLite's own lower() only knows A-Z; the search must find "Århus" as "ÅRHUS" and "århus" on both."""
+    with database_url(kind, tmp_path) as url:
+        write_conversation(url, "erik", at(DAY1, 8), [
+            Msg("Jeg flytter til Århus", "ask_topic", 0.6, ["action_search_content"], ["ÆBLE ØST"]),
+        ])
+        write_conversation(url, "olena", at(DAY1, 9), [
+            Msg("Я з Києва", "ask_topic", 0.6, ["action_search_content"], ["ok"]),
+        ])
+        engine = sa.create_engine(url, future=True)
+        try:
+            ensure_console_tables(engine)
+            for needle in ("århus", "ÅRHUS", "Århus", "æble øst", "ÆBLE Øst"):
+                assert senders(engine, search=needle) == ["erik"], needle
+            for needle in ("києва", "КИЄВА", "з Києва"):
+                assert senders(engine, search=needle) == ["olena"], needle
+            assert senders(engine, search="aarhus") == []
         finally:
             engine.dispose()

@@ -18,6 +18,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from tests.conversation_rows import places_mentioning
 from tests.databases import fresh_postgres_url
 from tests.e2e.conftest import Stack, reply_text, start_stack, stop_stack
 
@@ -112,12 +113,46 @@ def test_sqlite_database_never_sees_the_raw_values(stack):
     assert_api_returns_masked(stack, list(replies))
 
 
+def sqlite_engine(stack: Stack) -> sa.engine.Engine:
+    return sa.create_engine(f"sqlite:///{stack.var_dir / 'tracker.db'}", future=True)
+
+
 def test_the_widget_secret_still_deletes_a_masked_conversation(stack):
     sender, secret = f"privacy-{uuid.uuid4().hex}", uuid.uuid4().hex
-    stack.ask("my CPR is 010190-1234, what now?", sender, metadata={"session_secret": secret, "language": "en"})
-    url = f"{stack.web}/api/conversations/{sender}/delete"
-    response = requests.post(url, headers={"X-Session-Secret": secret}, timeout=10)
-    assert response.status_code == 200 and response.json()["deleted_events"] > 0
+    reply = reply_text(stack.ask(
+        "my CPR is 010190-1234, what now?", sender, metadata={"session_secret": secret, "language": "en"}
+    ))
+    rated = requests.post(
+        f"{stack.web}/api/feedback", json={"session_id": sender, "rating": "down", "text": reply},
+        headers={"X-Session-Secret": secret}, timeout=10,
+    )
+    assert rated.status_code == 201
+    engine = sqlite_engine(stack)
+    try:
+        assert places_mentioning(engine, sender) >= {("events", "sender_id"), ("feedback", "sender_id")}
+        url = f"{stack.web}/api/conversations/{sender}/delete"
+        response = requests.post(url, headers={"X-Session-Secret": secret}, timeout=10)
+        assert response.status_code == 200
+        assert response.json()["deleted_events"] >= 4  # session start, listen, the message, the reply
+        assert places_mentioning(engine, sender) == set()  # no row of any table names the conversation
+    finally:
+        engine.dispose()
+
+
+def test_feedback_text_is_stored_masked(stack):
+    sender, secret = f"privacy-{uuid.uuid4().hex}", uuid.uuid4().hex
+    stack.ask("hello", sender, metadata={"session_secret": secret, "language": "en"})
+    text = "Thanks! My CPR is 010190-1234, mail anna.hansen@example.com, or call International House on +45 99 31 15 30"
+    response = requests.post(
+        f"{stack.web}/api/feedback", json={"session_id": sender, "rating": "up", "text": text},
+        headers={"X-Session-Secret": secret}, timeout=10,
+    )
+    assert response.status_code == 201
+    with sqlite3.connect(stack.var_dir / "tracker.db") as db:
+        stored = db.execute("SELECT rating, message_text FROM feedback WHERE sender_id = ?", (sender,)).fetchall()
+    assert stored == [
+        ("up", "Thanks! My CPR is [CPR], mail [EMAIL], or call International House on +45 99 31 15 30")
+    ]  # the content's public number stays readable
 
 
 @pytest.fixture(scope="module")
