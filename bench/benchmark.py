@@ -123,8 +123,12 @@ def ensure_model(name: str, project: Path, reuse: bool, env: Dict[str, str]) -> 
         stem = target.name[: -len(".tar.gz")]
         print(f"[{name}] training ...", flush=True)
         took = procs.train(project, Path(out), stem, env, WORK / f"train-{name}.log")
+        trained = Path(out) / target.name
+        # The fingerprint includes bot/nlu's source; if it changed during a long training, the
+        # runner looks for the new name (the baseline does not use bot/nlu at all).
+        target = model_for(project)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(Path(out) / target.name), target)
+        shutil.move(str(trained), target)
     times[target.name] = round(took, 1)
     TIMES_FILE.write_text(json.dumps(times, indent=1))
     print(f"[{name}] trained in {took:.0f} s", flush=True)
