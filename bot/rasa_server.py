@@ -1,8 +1,8 @@
-"""Start Rasa (``python -m bot.rasa_server run ...``) with one measured fix for Rasa 3.6.
+"""Start Rasa (``python -m bot.rasa_server run ...``) with two measured fixes for Rasa 3.6.
 
 ``bot.run`` starts Rasa through this module; the arguments are Rasa's own (``python -m rasa``).
 
-The fix: after every call to the action server, Rasa 3.6 checks the response against its
+The first fix: after every call to the action server, Rasa 3.6 checks the response against its
 JSON schema with ``jsonschema.validate(result, schema)``, which first validates the *schema*
 itself against the JSON-Schema meta-schema (``check_schema``) and builds a new validator, on
 every call. The schema holds every Rasa event type, so this costs more than the rest of the turn:
@@ -11,6 +11,9 @@ turn). :func:`install_validator_cache` checks the schema once and reuses one val
 response is still validated in full, and an invalid response still raises the same
 ``ValidationError`` with Rasa's message.
 
+The second (:func:`install_event_type_cache`): Rasa looks up an event's class by searching every
+subclass of ``Event``, for every event it loads.
+
 Set ``STOCK_RASA=1`` to start Rasa exactly as shipped (the benchmark's baseline does).
 """
 
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import Any, Dict, Text
+from typing import Any, Dict, Optional, Text
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,9 +55,46 @@ def install_validator_cache() -> None:
         RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
 
 
-def main() -> None:
-    """Install the fix, then hand over to Rasa's command line."""
+_EVENT_TYPES: Dict[str, Any] = {}
+_ORIGINAL_RESOLVE: Any = None
+
+
+def _resolve_by_type(type_name: Text, default: Optional[Any] = None) -> Optional[Any]:
+    """Rasa's ``Event.resolve_by_type``, remembering each class it found."""
+    cached = _EVENT_TYPES.get(type_name)
+    if cached is not None:
+        return cached
+    found = _ORIGINAL_RESOLVE(type_name, default)
+    if found is not None and found is not default:
+        _EVENT_TYPES[type_name] = found
+    return found
+
+
+def install_event_type_cache() -> None:
+    """Remember the event class of each type name instead of searching every subclass each time.
+
+    Rasa turns each stored event back into an object through ``Event.resolve_by_type``, which
+    walks every subclass of ``Event`` (and checks each for being abstract) per event: 3 ms of a
+    turn in the profile (``docs/benchmarks.md``). Only found classes are remembered, so an
+    unknown type still raises Rasa's error.
+    """
+    global _ORIGINAL_RESOLVE
+    from rasa.shared.core.events import Event
+
+    if _ORIGINAL_RESOLVE is None:
+        _ORIGINAL_RESOLVE = Event.resolve_by_type
+        Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign,assignment]
+
+
+def install() -> None:
+    """Install both fixes."""
     install_validator_cache()
+    install_event_type_cache()
+
+
+def main() -> None:
+    """Install the fixes, then hand over to Rasa's command line."""
+    install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

@@ -50,3 +50,31 @@ def test_short_words_are_not_fuzzy(gazetteer):
 def test_round_trip_through_dict(gazetteer):
     again = Gazetteer.from_dict(gazetteer.to_dict())
     assert again.find("mitid help") == gazetteer.find("mitid help")
+
+
+def test_the_typo_index_finds_exactly_what_comparing_every_word_finds(gazetteer):
+    import random
+
+    from bot.nlu.gazetteer import FUZZY_MIN_LENGTH, _within_one_edit
+
+    singles = [(p[0], t) for p, t in gazetteer.phrases.items() if len(p) == 1 and len(p[0]) >= FUZZY_MIN_LENGTH]
+    assert len(singles) > 20
+    rng = random.Random(4)
+    letters = "abcdefghijklmnopqrstuvwxyzæøå"
+    probes = []
+    for word, _ in singles:
+        i = rng.randrange(len(word))
+        probes += [
+            word,
+            word[:i] + word[i + 1 :],  # deletion
+            word[:i] + rng.choice(letters) + word[i:],  # insertion
+            word[:i] + rng.choice(letters) + word[i + 1 :],  # substitution
+            word[:i] + word[i + 1 : i + 2] + word[i : i + 1] + word[i + 2 :],  # swap
+            word[::-1],  # usually no match at all
+        ]
+    for probe in probes:
+        brute = {t for w, t in singles if _within_one_edit(probe, w)}
+        expected = brute.pop() if len(brute) == 1 else None
+        if len(probe) < FUZZY_MIN_LENGTH:
+            expected = None
+        assert gazetteer._fuzzy_lookup(probe) == expected, probe

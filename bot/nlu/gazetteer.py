@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 import yaml
 
@@ -50,6 +50,11 @@ def _within_one_edit(a: str, b: str) -> bool:
     return any(long_[:index] + long_[index + 1 :] == short for index in range(len(long_)))
 
 
+def _deletions(word: str) -> Set[str]:
+    """The word and every string made by deleting one of its letters."""
+    return {word, *(word[:index] + word[index + 1 :] for index in range(len(word)))}
+
+
 @dataclass(frozen=True)
 class Match:
     """One phrase found in a message.
@@ -79,10 +84,15 @@ class Gazetteer:
             phrases: Normalised token tuples mapped to ``(entity, value)``.
         """
         self.phrases = dict(phrases)
-        self._fuzzy: Dict[int, List[Tuple[str, Tuple[str, str]]]] = {}
+        # Symmetric-delete index of the single words that may match with one typo: each word and
+        # each of its one-letter deletions point to it. Two words within one edit (insertion,
+        # deletion, substitution, swap) always share a key, so a lookup only checks the few words
+        # behind its own keys instead of every word of similar length.
+        self._fuzzy: Dict[str, List[Tuple[str, Tuple[str, str]]]] = {}
         for phrase, target in self.phrases.items():
             if len(phrase) == 1 and len(phrase[0]) >= FUZZY_MIN_LENGTH:
-                self._fuzzy.setdefault(len(phrase[0]), []).append((phrase[0], target))
+                for key in _deletions(phrase[0]):
+                    self._fuzzy.setdefault(key, []).append((phrase[0], target))
 
     def to_dict(self) -> Dict[str, Any]:
         """Serialise for persistence."""
@@ -98,8 +108,8 @@ class Gazetteer:
             return None
         found = {
             target
-            for length in (len(word) - 1, len(word), len(word) + 1)
-            for candidate, target in self._fuzzy.get(length, [])
+            for key in _deletions(word)
+            for candidate, target in self._fuzzy.get(key, ())
             if _within_one_edit(word, candidate)
         }
         return found.pop() if len(found) == 1 else None

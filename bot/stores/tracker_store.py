@@ -23,7 +23,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine.url import URL, make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import get_settings
 from bot.stores.masked_events import mask_event, mask_events, public_values
@@ -70,6 +70,25 @@ def check_database(database_url: str, timeout: float = 10.0) -> None:
         engine.dispose()
 
 
+def use_wal(engine: sa.engine.Engine) -> None:
+    """SQLite in write-ahead-log mode, synced at checkpoints rather than at every commit.
+
+    Every turn commits once; with SQLite's default (rollback journal, ``synchronous=FULL``) each
+    commit waits for the disk twice. WAL also lets the web app and the console read while Rasa
+    writes. The price: a power cut (not a crash of the process) can lose the last turns; the
+    database itself stays intact. PostgreSQL is the production store.
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    engine.dispose()  # connections opened before the listener get the pragmas too
+
+
 class ConfiguredTrackerStore(RecentTurnsMixin, SQLTrackerStore):
     """Rasa's SQL tracker store, with its database taken from the project settings.
 
@@ -98,6 +117,15 @@ class ConfiguredTrackerStore(RecentTurnsMixin, SQLTrackerStore):
         check_database(settings.tracker_db_url, timeout=float(kwargs.pop("connect_timeout", 10.0)))
         # A host containing "://" is taken by SQLTrackerStore as the complete database URL.
         super().__init__(domain=domain, host=settings.tracker_db_url, event_broker=event_broker, **kwargs)
+        if make_url(settings.tracker_db_url).get_backend_name() == "sqlite":
+            # Rasa's engine opens and closes a SQLite connection for every session (SQLAlchemy 1.4
+            # uses no pool for SQLite files): two or three per turn. Keep them in a pool instead.
+            self.engine.dispose()
+            self.engine: sa.engine.Engine = sa.create_engine(
+                settings.tracker_db_url, poolclass=sa.pool.QueuePool, connect_args={"check_same_thread": False}
+            )
+            use_wal(self.engine)
+            self.sessionmaker = sessionmaker(bind=self.engine)
 
     def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator[Event]:
         """The tracker's events not stored yet, masked.
