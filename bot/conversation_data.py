@@ -93,6 +93,7 @@ def delete_conversation(engine: Engine, sender_id: str) -> Dict[str, int]:
     """
     deleted: Dict[str, int] = {}
     with engine.begin() as connection:
+        _overwrite_deleted_rows(connection)
         existing = _existing(connection)
         if EVENTS.name in existing:
             result = connection.execute(EVENTS.delete().where(EVENTS.c.sender_id == sender_id))
@@ -102,7 +103,24 @@ def delete_conversation(engine: Engine, sender_id: str) -> Dict[str, int]:
                 column = item.table.c[item.sender_column]
                 result = connection.execute(item.table.delete().where(column == sender_id))
                 deleted[item.name] = int(result.rowcount or 0)
+    _checkpoint(engine)
     return deleted
+
+
+def _overwrite_deleted_rows(connection: Connection) -> None:
+    """On SQLite, make the deletions of this connection overwrite the freed space with zeros.
+
+    Without it, deleted rows stay readable in the database file's free pages until reused.
+    """
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA secure_delete=ON")
+
+
+def _checkpoint(engine: Engine) -> None:
+    """On SQLite in WAL mode, copy the log into the database and empty it (old page images go)."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _as_utc(moment: dt.datetime) -> dt.datetime:
@@ -147,6 +165,7 @@ def delete_older_than(engine: Engine, cutoff: dt.datetime, dry_run: bool = False
     epoch = limit.timestamp()
     rows: Dict[str, int] = {}
     with engine.begin() as connection:
+        _overwrite_deleted_rows(connection)
         existing = _existing(connection)
         has_events = EVENTS.name in existing
         # correlate(None): the subqueries read the whole events table, also inside DELETE FROM events
@@ -171,6 +190,8 @@ def delete_older_than(engine: Engine, cutoff: dt.datetime, dry_run: bool = False
             rows[item.name] = _apply(connection, item.table, condition, dry_run)
         if has_events:  # last: the conditions above read the events
             rows[EVENTS.name] = _apply(connection, EVENTS, EVENTS.c.sender_id.in_(expired), dry_run)
+    if not dry_run:
+        _checkpoint(engine)
     return Expired(conversations, rows)
 
 
