@@ -66,7 +66,7 @@ nlu-eval: train
 nlu-variants: setup
 	$(PY) bench/nlu_variants.py
 
-## bench: our assistant against Rasa's default configuration in one run (docs/benchmarks.md; ~1 hour)
+## bench: our assistant against Rasa's default configuration in one run (docs/benchmarks.md; ~30 min)
 bench: setup
 	$(PY) bench/benchmark.py $(BENCH_ARGS)
 
