@@ -173,16 +173,24 @@ async def _exists(request: Request, sender_id: str) -> bool:
     return await db_call(request, transcripts.load_transcript, sender_id, language) is not None
 
 
-@review_bp.post("/conversations/<sender_id:str>/tags")
-@require_role("reviewer")
-async def change_tag(request: Request, sender_id: str) -> HTTPResponse:
-    """Add (``action=add``, the default) or remove (``action=remove``) a tag."""
+async def _reviewable(request: Request, sender_id: str) -> Optional[HTTPResponse]:
+    """None when a reviewer may change this conversation; else the error (bad id 400, unknown 404)."""
     refused = _check_sender(sender_id)
     if refused is not None:
         return refused
     await prepare(request)
     if not await _exists(request, sender_id):
         return json_error(404, "not_found", "no conversation with this id")
+    return None
+
+
+@review_bp.post("/conversations/<sender_id:str>/tags")
+@require_role("reviewer")
+async def change_tag(request: Request, sender_id: str) -> HTTPResponse:
+    """Add (``action=add``, the default) or remove (``action=remove``) a tag."""
+    refused = await _reviewable(request, sender_id)
+    if refused is not None:
+        return refused
     action = _form(request, "action") or "add"
     if action not in ("add", "remove"):
         return json_error(400, "invalid_field", "'action' must be add or remove")
@@ -203,12 +211,9 @@ async def change_tag(request: Request, sender_id: str) -> HTTPResponse:
 @require_role("reviewer")
 async def add_note(request: Request, sender_id: str) -> HTTPResponse:
     """Add a note to the conversation."""
-    refused = _check_sender(sender_id)
+    refused = await _reviewable(request, sender_id)
     if refused is not None:
         return refused
-    await prepare(request)
-    if not await _exists(request, sender_id):
-        return json_error(404, "not_found", "no conversation with this id")
     try:
         note = await db_call(request, review_db.add_note, sender_id, _form(request, "note"), request.ctx.user.name)
     except ReviewInputError as error:
@@ -227,9 +232,9 @@ async def mark_reviewed(request: Request, sender_id: str) -> HTTPResponse:
     value = _form(request, "reviewed")
     if value not in ("yes", "no"):
         return json_error(400, "invalid_field", "'reviewed' must be yes or no")
-    await prepare(request)
-    if not await _exists(request, sender_id):
-        return json_error(404, "not_found", "no conversation with this id")
+    refused = await _reviewable(request, sender_id)
+    if refused is not None:
+        return refused
     await db_call(request, review_db.set_reviewed, sender_id, value == "yes", request.ctx.user.name)
     await audit(request, "mark_reviewed" if value == "yes" else "mark_unreviewed", sender_id)
     return _done(sender_id, "reviewed" if value == "yes" else "unreviewed")
