@@ -32,7 +32,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.delivery import BestEffortDelivery
-from bot.channels.guard import InvalidMessage, guard
+from bot.channels.guard import InvalidMessage, channel_blueprint, guard
 from bot.channels.verification import invalid, json_object, refuse
 from bot.settings import get_settings
 
@@ -155,12 +155,8 @@ class VerifiedBotFrameworkInput(BotFrameworkInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The channel's routes: ``GET /`` (health) and ``POST /webhook`` (verified activities)."""
         handle = guard(on_new_message)
-        webhook = Blueprint("verified_botframework_webhook", __name__)
+        webhook = channel_blueprint("verified_botframework_webhook")
         channel = self.name()
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

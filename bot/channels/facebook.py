@@ -29,7 +29,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.delivery import BestEffortDelivery
-from bot.channels.guard import InvalidMessage, guard
+from bot.channels.guard import InvalidMessage, channel_blueprint, guard
 from bot.channels.verification import invalid, json_object, refuse
 from bot.privacy import constant_time_equal
 
@@ -129,12 +129,8 @@ class VerifiedFacebookInput(FacebookInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The channel's routes: ``GET /``, ``GET /webhook`` (handshake), ``POST /webhook``."""
         handle = guard(on_new_message)
-        webhook = Blueprint("verified_facebook_webhook", __name__)
+        webhook = channel_blueprint("verified_facebook_webhook")
         channel = self.name()
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
 
         @webhook.route("/webhook", methods=["GET"])
         async def handshake(request: Request) -> HTTPResponse:

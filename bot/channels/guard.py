@@ -16,6 +16,9 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 import aiohttp
 from rasa.core.channels.channel import OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from bot.i18n import translate
 from bot.privacy import protect_metadata
@@ -150,6 +153,17 @@ def message_language(message: UserMessage) -> str:
     settings = get_settings()
     language = (message.metadata or {}).get("language") if isinstance(message.metadata, dict) else None
     return language if language in settings.languages else settings.default_language
+
+
+def channel_blueprint(name: str) -> Blueprint:
+    """A channel's blueprint with Rasa's health route (``GET /`` answers ``{"status": "ok"}``)."""
+    webhook = Blueprint(name, __name__)
+
+    @webhook.route("/", methods=["GET"])
+    async def health(_: Request) -> HTTPResponse:
+        return response.json({"status": "ok"})
+
+    return webhook
 
 
 def guard(on_new_message: OnNewMessage) -> OnNewMessage:

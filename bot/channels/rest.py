@@ -18,7 +18,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import InvalidMessage, check_metadata, check_sender, check_text, guard
+from bot.channels.guard import InvalidMessage, channel_blueprint, check_metadata, check_sender, check_text, guard
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -61,11 +61,7 @@ class GuardedRestInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """The channel's routes: ``GET /`` (health) and ``POST /webhook``."""
         handle = guard(on_new_message)
-        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        webhook = channel_blueprint(f"custom_webhook_{type(self).__name__}")
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

@@ -29,7 +29,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.delivery import BestEffortDelivery
-from bot.channels.guard import InvalidMessage, guard
+from bot.channels.guard import InvalidMessage, channel_blueprint, guard
 from bot.channels.verification import invalid, json_object, refuse
 from bot.privacy import constant_time_equal
 
@@ -116,12 +116,8 @@ class VerifiedTelegramInput(TelegramInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The channel's routes: ``GET /`` (health) and ``POST /webhook`` (verified updates)."""
         handle = guard(on_new_message)
-        webhook = Blueprint("verified_telegram_webhook", __name__)
+        webhook = channel_blueprint("verified_telegram_webhook")
         channel = self.name()
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

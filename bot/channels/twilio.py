@@ -32,7 +32,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
 from bot.channels.delivery import BestEffortDelivery
-from bot.channels.guard import guard
+from bot.channels.guard import channel_blueprint, guard
 from bot.channels.verification import refuse
 
 logger = logging.getLogger(__name__)
@@ -169,12 +169,8 @@ class VerifiedTwilioInput(TwilioInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The channel's routes: ``GET /`` (health) and ``POST /webhook`` (signed form posts)."""
         handle = guard(on_new_message)
-        webhook = Blueprint("verified_twilio_webhook", __name__)
+        webhook = channel_blueprint("verified_twilio_webhook")
         channel = self.name()
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

@@ -35,7 +35,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.callbacks import CallbackDispatcher, CallbackJob, check_callback_url, dispose_engines, give_up
-from bot.channels.guard import InvalidMessage, check_metadata, check_sender, check_text, guard
+from bot.channels.guard import InvalidMessage, channel_blueprint, check_metadata, check_sender, check_text, guard
 from bot.channels.nonces import NonceStore, NonceStoreUnavailable, nonce_store_for
 from bot.channels.signing import MAX_SKEW_SECONDS, SignatureError, Verified, verify
 from bot.settings import Settings, get_settings
@@ -205,7 +205,7 @@ class SignedWebhookInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The channel's routes: ``GET /`` (health) and ``POST /webhook``."""
         handle = guard(on_new_message)
-        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+        webhook = channel_blueprint(f"custom_webhook_{type(self).__name__}")
 
         @webhook.listener("before_server_stop")
         async def finish_answers(*_: Any) -> None:
@@ -214,10 +214,6 @@ class SignedWebhookInput(InputChannel):
         @webhook.listener("after_server_stop")
         async def stop(*_: Any) -> None:
             await self.close()
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
