@@ -11,7 +11,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Rasa reports usage and crashes to its own servers unless told not to.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup run train test lint typecheck unit content-validate nlu-eval nlu-variants bench lock browser-deps clean
+.PHONY: setup run train test lint typecheck unit content-validate nlu-eval eval nlu-variants bench lock browser-deps clean
 
 ## setup: create .venv with Python 3.10 and install everything (idempotent)
 setup: $(STAMP)
@@ -61,6 +61,10 @@ browser-deps:
 ## nlu-eval: intent accuracy, macro-F1 and language identification on tests/nlu_holdout
 nlu-eval: train
 	$(PY) -m bot.nlu.evaluate
+
+## eval: the user-voice set (tests/user_voice), end to end through the running assistant (docs/nlu.md)
+eval: train
+	$(PY) bench/user_voice.py $(EVAL_ARGS)
 
 ## nlu-variants: measure the NLU design choices (docs/nlu.md); takes about 15 minutes
 nlu-variants: setup

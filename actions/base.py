@@ -37,9 +37,25 @@ class Resolution:
     candidates: Tuple[Entry, ...] = ()
 
 
-def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
-    """Send a reply through the dispatcher."""
-    dispatcher.utter_message(text=reply.text, buttons=[button.as_dict() for button in reply.buttons])
+#: What a reply did with the question, stored on the bot message (``metadata.outcome``) so that
+#: the console and ``make eval`` can tell answers from non-answers (docs/console.md).
+OUTCOME_ANSWER = "answer"
+OUTCOME_CLARIFY = "clarify"
+OUTCOME_MENU = "menu"
+OUTCOME_SEARCH = "search"
+OUTCOME_NOTHING = "nothing"
+
+
+def send(dispatcher: CollectingDispatcher, reply: Reply, **metadata: Any) -> None:
+    """Send a reply through the dispatcher.
+
+    Args:
+        dispatcher: The action's dispatcher.
+        reply: The reply.
+        **metadata: Kept on the stored bot event (Rasa puts extra keys in ``BotUttered.metadata``);
+            channels do not show them to the user.
+    """
+    dispatcher.utter_message(text=reply.text, buttons=[button.as_dict() for button in reply.buttons], **metadata)
 
 
 class ContentAction(Action, ABC):
@@ -95,10 +111,12 @@ class ContentAction(Action, ABC):
         from bot.i18n import translate
 
         if resolution.candidates:
-            buttons = entry_buttons(self.kb, [entry.id for entry in resolution.candidates], language)
-            send(dispatcher, Reply(translate("ambiguous", language), buttons))
+            ids = [entry.id for entry in resolution.candidates]
+            send(dispatcher, Reply(translate("ambiguous", language), entry_buttons(self.kb, ids, language)),
+                 outcome=OUTCOME_CLARIFY, candidates=ids)
         else:
-            send(dispatcher, Reply(translate("which_topic", language), entry_buttons(self.kb, AREA_IDS, language)))
+            send(dispatcher, Reply(translate("which_topic", language), entry_buttons(self.kb, AREA_IDS, language)),
+                 outcome=OUTCOME_MENU)
 
     @staticmethod
     def remember(entry: Entry) -> List[Dict[str, Any]]:
@@ -122,5 +140,6 @@ class EntryAnswerAction(ContentAction, ABC):
         if resolution.entry is None:
             self.ask_which(dispatcher, resolution, language)
             return []
-        send(dispatcher, self.answer(resolution.entry, tracker, language))
+        reply = self.answer(resolution.entry, tracker, language)
+        send(dispatcher, reply, outcome=OUTCOME_ANSWER, entry=resolution.entry.id, kind=reply.kind)
         return self.remember(resolution.entry)

@@ -36,4 +36,4 @@ class ActionAnswerAddress(EntryAnswerAction):
 
     def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
         """The entry's address with a map link."""
-        return address_answer(entry, language)
+        return address_answer(entry, language, self.kb)

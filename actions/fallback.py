@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.base as base
-from actions.base import AREA_IDS, ContentAction, send
+from actions.base import AREA_IDS, OUTCOME_NOTHING, OUTCOME_SEARCH, ContentAction, send
 from bot.answers import Reply, entry_buttons, human_contact
 from bot.content import KnowledgeBase
 from bot.content.search import ContentIndex
@@ -38,10 +38,12 @@ class ActionSearchContent(ContentAction):
         kb = self.kb
         hits = content_index(kb, language).search(text, limit=3, exclude=AREA_IDS)
         if hits:
-            buttons = entry_buttons(kb, [hit.entry_id for hit in hits], language)
-            send(dispatcher, Reply(translate("fallback_intro", language), buttons))
+            ids = [hit.entry_id for hit in hits]
+            send(dispatcher, Reply(translate("fallback_intro", language), entry_buttons(kb, ids, language)),
+                 outcome=OUTCOME_SEARCH, candidates=ids)
         else:
-            send(dispatcher, Reply(translate("fallback_nothing", language), entry_buttons(kb, AREA_IDS, language)))
+            send(dispatcher, Reply(translate("fallback_nothing", language), entry_buttons(kb, AREA_IDS, language)),
+                 outcome=OUTCOME_NOTHING)
         contact = human_contact(kb, language, base.clock())
         if contact is not None:
             send(dispatcher, contact)

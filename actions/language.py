@@ -36,6 +36,7 @@ class ActionValidateSlotMappings(Action):
             (message.get("intent") or {}).get("name"),
             list(message.get("entities") or []),
             supported,
+            first_message=sum(1 for event in tracker.events if event.get("event") == "user") <= 1,
         )
         if decision.unsupported:
             names = translate("language_list_join", supported[0]).join(language.name for language in languages)

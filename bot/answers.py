@@ -49,6 +49,9 @@ class Reply:
 
     text: str
     buttons: Tuple[Button, ...] = field(default_factory=tuple)
+    #: Which part of an entry the reply shows (``topic``, ``contact``, ``address``, ``hours``); empty
+    #: for replies that are not about one entry. Stored with the bot message (``metadata.kind``).
+    kind: str = ""
 
 
 def topic_payload(intent: str, entry_id: str) -> str:
@@ -97,7 +100,7 @@ def topic_answer(kb: KnowledgeBase, entry: Entry, language: str) -> Reply:
     placeholders in the texts (``{phone:siri}``) are filled with the current values.
     """
     reply = _topic_answer(kb, entry, language)
-    return Reply(expand_placeholders(reply.text, kb.entries), reply.buttons)
+    return Reply(expand_placeholders(reply.text, kb.entries), reply.buttons, kind="topic")
 
 
 def contact_of(kb: KnowledgeBase, entry: Entry) -> Optional[Contact]:
@@ -134,12 +137,19 @@ def _topic_answer(kb: KnowledgeBase, entry: Entry, language: str) -> Reply:
     return Reply("\n\n".join(lines), buttons)
 
 
-def contact_answer(entry: Entry, language: str, kb: Optional[KnowledgeBase] = None) -> Reply:
-    """The entry's contact card, or a pointer to its official page when it has none."""
-    contact = contact_of(kb, entry) if kb is not None else entry.contact
+def has_contact(kb: KnowledgeBase, entry: Entry) -> bool:
+    """Whether the entry (or the entry it takes its contact from) has a phone, e-mail or person."""
+    contact = contact_of(kb, entry)
+    return contact is not None and bool(contact.phone or contact.email or contact.person)
+
+
+def contact_answer(entry: Entry, language: str, kb: KnowledgeBase) -> Reply:
+    """The entry's contact card; the whole entry when it has none (the question is about the service)."""
+    if not has_contact(kb, entry):
+        return topic_answer(kb, entry, language)
+    contact = contact_of(kb, entry)
+    assert contact is not None
     name = entry.name(language)
-    if contact is None or not (contact.phone or contact.email or contact.person):
-        return Reply(t("contact_missing", language, name=name, url=entry.official_url))
     lines = [t("contact_heading", language, name=name)]
     if contact.person:
         role = contact.role.get(language) or contact.role.get("en")
@@ -161,21 +171,25 @@ def contact_answer(entry: Entry, language: str, kb: Optional[KnowledgeBase] = No
     if uncertain:
         lines.append(uncertain)
     text = "\n".join(lines)
-    return Reply(expand_placeholders(text, kb.entries) if kb is not None else text)
+    return Reply(expand_placeholders(text, kb.entries), kind="contact")
 
 
-def address_answer(entry: Entry, language: str) -> Reply:
-    """Where the entry is, with a map link, or a pointer to its official page."""
+def address_answer(entry: Entry, language: str, kb: KnowledgeBase) -> Reply:
+    """Where the entry is, with a map link.
+
+    An entry without a street address (a course, a programme, an online service) gets its whole
+    answer instead: "where can I learn Danish?" asks about the service, not about a street.
+    """
     name = entry.name(language)
     if entry.contact is None or entry.contact.address is None:
-        return Reply(t("address_missing", language, name=name, url=entry.official_url))
+        return topic_answer(kb, entry, language)
     address = entry.contact.address
     lines = [
         t("address_heading", language, name=name, address=format_address(address, language)),
         t("address_map", language, url=map_url(address)),
         t("more_info", language, url=entry.official_url),
     ]
-    return Reply("\n".join(lines))
+    return Reply("\n".join(lines), kind="address")
 
 
 def format_date(day: dt.date, language: str) -> str:
@@ -242,7 +256,8 @@ def hours_answer(
     moment: dt.datetime,
     day: Optional[str] = None,
     kind: Optional[str] = None,
-    kb: Optional[KnowledgeBase] = None,
+    *,
+    kb: KnowledgeBase,
 ) -> Reply:
     """Opening hours of an entry: now, on a given day, or the whole week.
 
@@ -252,15 +267,16 @@ def hours_answer(
         moment: The current Copenhagen time.
         day: ``now``, ``today``, ``tomorrow`` or a weekday key; None for the whole week plus now.
         kind: ``desk`` or ``phone``; None for the desk (and phone hours when the entry has them).
-        kb: The knowledge base, to fill contact placeholders in the uncertainty note.
+        kb: The knowledge base, to fill contact placeholders (and for the whole entry).
 
     Returns:
-        The reply.
+        The reply; the whole entry when it has no opening hours ("when is the job seminar?" asks
+        about the programme).
     """
     name = entry.name(language)
     hours = entry.hours
     if hours is None:
-        return Reply(t("hours_missing", language, name=name, url=entry.official_url))
+        return topic_answer(kb, entry, language)
     kinds: List[str] = (
         [kind] if kind is not None and kind in hours.schedules else [k for k in HOURS_KINDS if k in hours.schedules]
     )
@@ -318,7 +334,7 @@ def hours_answer(
         lines.append("")
         lines.append(uncertain)
     text = "\n".join(lines).strip()
-    return Reply(expand_placeholders(text, kb.entries) if kb is not None else text)
+    return Reply(expand_placeholders(text, kb.entries), kind="hours")
 
 
 def human_contact(kb: KnowledgeBase, language: str, moment: dt.datetime) -> Optional[Reply]:

@@ -1,9 +1,18 @@
 """The supported languages and the rule that decides a conversation's language.
 
-Order of authority (issue #4): an explicit request ("can you answer in Danish?", a language
-button) over the website widget's chosen language (message metadata) over automatic detection of
-the message. Short or unclear messages change nothing; a conversation with no signal stays in the
-default language (the first in ``data/i18n/languages.yml``).
+Order of authority (issues #4 and #12), each branch tested in ``tests/test_languages.py``:
+
+1. an explicit request ("can you answer in Danish?", a language button);
+2. a language the user chose: the widget's picker once the visitor changed it, or the language an
+   integrator's client sends in the message metadata;
+3. the language of the message, when it is long and clear enough (three words or more, confident
+   detection, content names such as "Skattestyrelsen" ignored), so a Danish sentence typed into a
+   widget whose picker still shows its default English is answered in Danish;
+4. the widget's default language (a picker nobody touched), only on the conversation's first
+   message: it is a better guess than English for a first "hej";
+5. otherwise the conversation keeps its language: short or mixed messages change nothing. A
+   conversation with no signal at all stays in the default language (the first in
+   ``data/i18n/languages.yml``).
 """
 
 from __future__ import annotations
@@ -55,7 +64,7 @@ class LanguageDecision:
     Attributes:
         language: The language to answer in.
         changed: Whether it differs from the language before the message.
-        reason: ``request``, ``widget``, ``detected``, ``unsupported`` or ``kept``.
+        reason: ``request``, ``widget``, ``detected``, ``unsupported``, ``widget_default`` or ``kept``.
         unsupported: The code of an unsupported language the message was written in, if any.
     """
 
@@ -77,6 +86,7 @@ def decide_language(
     intent: Optional[str],
     entities: List[Dict[str, Any]],
     supported: Tuple[str, ...],
+    first_message: bool = False,
 ) -> LanguageDecision:
     """Decide the conversation's language after a message.
 
@@ -85,6 +95,7 @@ def decide_language(
         intent: The message's intent.
         entities: The message's entities (``language``, ``detected_language``, ``unsupported_language``).
         supported: The supported language codes; the first is the default.
+        first_message: Whether this is the conversation's first user message.
 
     Returns:
         The decision.
@@ -100,10 +111,13 @@ def decide_language(
     widget = _first(entities, "detected_language", source="metadata")
     if widget is not None and widget.get("value") in supported:
         return result(str(widget["value"]), "widget")
-    detected = _first(entities, "detected_language")
+    detected = _first(entities, "detected_language", source="text")
     if detected is not None and detected.get("value") in supported:
         return result(str(detected["value"]), "detected")
     unsupported = _first(entities, "unsupported_language")
     if unsupported is not None:
         return result(supported[0], "unsupported", str(unsupported.get("value")))
+    default = _first(entities, "detected_language", source="widget_default")
+    if first_message and default is not None and default.get("value") in supported:
+        return result(str(default["value"]), "widget_default")
     return result(before, "kept")

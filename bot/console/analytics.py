@@ -1,6 +1,8 @@
 """Usage numbers for the analytics page and its CSV export, over a date range (UTC days).
 
-Counted over the user messages whose time falls in the range (``transcripts.turns_between``):
+Counted over the user messages whose time falls in the range (``transcripts.turns_between``),
+and, with a language, only those the conversation was in that language at the time (a
+conversation then counts when one of its messages does; ratings count for such conversations):
 
 * conversations per day: conversations with at least one user message that day;
   messages per day: user messages that day;
@@ -10,7 +12,11 @@ Counted over the user messages whose time falls in the range (``transcripts.turn
 * fallback rate: user messages after which the content search ran (see ``Turn.fallback``), over
   all user messages;
 * thumbs up/down: ratings given in the range (``feedback.created_at``); the ratio is ups over all;
-* handed to a person: conversations in which ``action_answer_contact`` gave a contact card.
+* handed to a person: conversations in which ``action_answer_contact`` gave a contact card;
+* answers and non-answers: questions (user messages that are not chit-chat) by answer class
+  (``bot.console.non_answers``), in all, per language (the conversation's language at the
+  message) and per day; a rate is a class's share of the questions, and the non-answer rate is
+  the share of all non-answer classes together.
 """
 
 from __future__ import annotations
@@ -20,16 +26,21 @@ import datetime as dt
 import io
 from collections import Counter
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import AbstractSet, Any, Dict, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.console.transcripts import to_epoch, turns_between
+from bot.console.non_answers import CLASSES, Tally, tally
+from bot.console.transcripts import Turn, to_epoch, turns_between
 from bot.web.conversations import feedback
 
 MAX_DAYS = 366
 TOP_INTENTS = 10
+
+#: Answer classes per language code, and per day.
+PerLanguage = Tuple[Tuple[str, Tally], ...]
+PerDay = Tuple[Tuple[dt.date, Tally], ...]
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,10 @@ class Analytics:
     thumbs_up: int
     thumbs_down: int
     handoffs: int
+    outcomes: Tally
+    outcomes_by_language: PerLanguage
+    outcomes_by_day: PerDay
+    language: Optional[str] = None
 
     @property
     def fallback_rate(self) -> Optional[float]:
@@ -81,20 +96,49 @@ def _ranked(counter: Counter, limit: Optional[int] = None) -> Tuple[Tuple[str, i
     return tuple(ranked[:limit] if limit else ranked)
 
 
-def _ratings(engine: Engine, start: dt.datetime, end: dt.datetime) -> Counter:
+def _ratings(
+    engine: Engine, start: dt.datetime, end: dt.datetime, senders: Optional[AbstractSet[str]] = None
+) -> Counter:
+    """Ratings given in ``[start, end)`` by rating, of the conversations ``senders`` (None: all)."""
     query = (
-        sa.select(feedback.c.rating, sa.func.count())
+        sa.select(feedback.c.sender_id, feedback.c.rating, sa.func.count())
         .where(feedback.c.created_at >= start, feedback.c.created_at < end)
-        .group_by(feedback.c.rating)
+        .group_by(feedback.c.sender_id, feedback.c.rating)
     )
+    counts: Counter = Counter()
     with engine.connect() as connection:
         try:
-            return Counter({str(rating): int(count) for rating, count in connection.execute(query)})
+            for sender_id, rating, count in connection.execute(query):
+                if senders is None or sender_id in senders:
+                    counts[str(rating)] += int(count)
         except sa.exc.DBAPIError:  # no feedback table yet: no ratings
             return Counter()
+    return counts
 
 
-def compute(engine: Engine, date_from: dt.date, date_to: dt.date, default_language: str = "en") -> Analytics:
+def _outcome_tallies(turns: Sequence[Turn], days: Sequence[dt.date]) -> Tuple[Tally, PerLanguage, PerDay]:
+    """Answer classes of ``turns``: in all, per language (sorted) and per day (every day of ``days``)."""
+    per_language: Dict[str, List[Optional[str]]] = {}
+    per_day: Dict[dt.date, List[Optional[str]]] = {day: [] for day in days}
+    for turn in turns:
+        if turn.answer_class is None:
+            continue
+        per_language.setdefault(turn.language, []).append(turn.answer_class)
+        per_day.setdefault(turn.at.date(), []).append(turn.answer_class)
+    return (
+        tally(turn.answer_class for turn in turns),
+        tuple((language, tally(per_language[language])) for language in sorted(per_language)),
+        tuple((day, tally(per_day[day])) for day in days),
+    )
+
+
+def compute(
+    engine: Engine,
+    date_from: dt.date,
+    date_to: dt.date,
+    default_language: str = "en",
+    language: Optional[str] = None,
+) -> Analytics:
     """The analytics of the days ``date_from`` to ``date_to`` (both included, UTC).
 
     Args:
@@ -102,6 +146,7 @@ def compute(engine: Engine, date_from: dt.date, date_to: dt.date, default_langua
         date_from: First day.
         date_to: Last day.
         default_language: The ``language`` slot's initial value.
+        language: Only messages in this language (None: all).
 
     Returns:
         The numbers.
@@ -115,6 +160,11 @@ def compute(engine: Engine, date_from: dt.date, date_to: dt.date, default_langua
         raise ValueError(f"choose at most {MAX_DAYS} days")
     end_day = date_to + dt.timedelta(days=1)
     turns_by_sender = turns_between(engine, to_epoch(date_from), to_epoch(end_day), default_language)
+    if language is not None:
+        in_language = {
+            sender: [turn for turn in turns if turn.language == language] for sender, turns in turns_by_sender.items()
+        }
+        turns_by_sender = {sender: turns for sender, turns in in_language.items() if turns}
     per_day_messages: Counter = Counter()
     per_day_conversations: Counter = Counter()
     languages: Counter = Counter()
@@ -139,10 +189,12 @@ def compute(engine: Engine, date_from: dt.date, date_to: dt.date, default_langua
         engine,
         dt.datetime.combine(date_from, dt.time()),
         dt.datetime.combine(end_day, dt.time()),
+        None if language is None else set(turns_by_sender),
     )
-    days = tuple(
-        DayCount(day, per_day_conversations[day], per_day_messages[day])
-        for day in (date_from + dt.timedelta(days=offset) for offset in range((date_to - date_from).days + 1))
+    all_days = [date_from + dt.timedelta(days=offset) for offset in range((date_to - date_from).days + 1)]
+    days = tuple(DayCount(day, per_day_conversations[day], per_day_messages[day]) for day in all_days)
+    outcomes, by_language, by_day = _outcome_tallies(
+        [turn for turns in turns_by_sender.values() for turn in turns], all_days
     )
     return Analytics(
         date_from=date_from,
@@ -157,6 +209,10 @@ def compute(engine: Engine, date_from: dt.date, date_to: dt.date, default_langua
         thumbs_up=ratings["up"],
         thumbs_down=ratings["down"],
         handoffs=handoffs,
+        outcomes=outcomes,
+        outcomes_by_language=by_language,
+        outcomes_by_day=by_day,
+        language=language,
     )
 
 
@@ -192,7 +248,41 @@ def to_csv(analytics: Analytics) -> str:
     writer.writerow(["thumbs_up_ratio", "", _ratio(analytics.thumbs_up_ratio)])
     writer.writerow(["handed_to_person", "", analytics.handoffs])
     writer.writerow(["handed_to_person_share", "", _ratio(analytics.handoff_share)])
+    _outcome_rows(writer, analytics)
     return buffer.getvalue()
+
+
+def _outcome_rows(writer: Any, analytics: Analytics) -> None:
+    """The answer classes: in all (``outcome,<class>``), then per language and per day.
+
+    Per language and per day: ``questions_per_language,<code>``, ``non_answers_per_language``,
+    ``non_answer_rate_per_language``, and for each class ``<class>_per_language`` and
+    ``<class>_rate_per_language`` (``_per_day`` with ISO dates likewise).
+    """
+    outcomes = analytics.outcomes
+    writer.writerow(["questions", "", outcomes.questions])
+    writer.writerow(["non_answers", "", outcomes.non_answers])
+    writer.writerow(["non_answer_rate", "", _ratio(outcomes.non_answer_rate)])
+    for name in CLASSES:
+        writer.writerow(["outcome", name, outcomes.count(name)])
+    for name in CLASSES:
+        writer.writerow(["outcome_rate", name, _ratio(outcomes.rate(name))])
+    scopes: List[Tuple[str, List[Tuple[str, Tally]]]] = [
+        ("language", [(_csv_safe(code), counts) for code, counts in analytics.outcomes_by_language]),
+        ("day", [(day.isoformat(), counts) for day, counts in analytics.outcomes_by_day]),
+    ]
+    for scope, rows in scopes:
+        for key, counts in rows:
+            writer.writerow([f"questions_per_{scope}", key, counts.questions])
+        for key, counts in rows:
+            writer.writerow([f"non_answers_per_{scope}", key, counts.non_answers])
+        for key, counts in rows:
+            writer.writerow([f"non_answer_rate_per_{scope}", key, _ratio(counts.non_answer_rate)])
+        for name in CLASSES:
+            for key, counts in rows:
+                writer.writerow([f"{name}_per_{scope}", key, counts.count(name)])
+            for key, counts in rows:
+                writer.writerow([f"{name}_rate_per_{scope}", key, _ratio(counts.rate(name))])
 
 
 def _csv_safe(value: str) -> str:

@@ -1,21 +1,24 @@
 """The analytics page and its CSV export.
 
-    GET /console/analytics?from=YYYY-MM-DD&to=YYYY-MM-DD       charts and tables (viewer)
-    GET /console/analytics.csv?from=YYYY-MM-DD&to=YYYY-MM-DD   the same numbers as CSV (reviewer; audited)
+    GET /console/analytics?from=YYYY-MM-DD&to=YYYY-MM-DD&language=xx       charts and tables (viewer)
+    GET /console/analytics.csv?from=YYYY-MM-DD&to=YYYY-MM-DD&language=xx   the same numbers as CSV
+                                                                           (reviewer; audited)
 
-Without dates the last 30 days (UTC) up to today are shown; at most 366 days at once.
+Without dates the last 30 days (UTC) up to today are shown; at most 366 days at once. Without
+``language`` every language is counted; with it, only the messages in that language.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Tuple, Union
+from typing import Any, Dict, Tuple, Union
+from urllib.parse import urlencode
 
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.console import analytics, charts, query
+from bot.console import analytics, charts, non_answers, query
 from bot.console.accounts_db import db_call
 from bot.console.audit import audit
 from bot.console.auth import json_error, require_role
@@ -27,16 +30,20 @@ analytics_bp = Blueprint("console_analytics", url_prefix="/console")
 
 async def _numbers(request: Request) -> Union[analytics.Analytics, HTTPResponse]:
     """The analytics for the request's date range, or the error response."""
+    settings = request.app.ctx.settings
     try:
         date_from, date_to = query.date_range(request.args, dt.datetime.utcnow().date())
+        language = query.text(request.args, "language")
     except query.QueryError as error:
         return bad_query(error)
+    if language is not None and language not in settings.languages:
+        return json_error(400, "invalid_query", "'language' is not one of the assistant's languages")
     if (date_to - date_from).days + 1 > analytics.MAX_DAYS:
         return json_error(400, "invalid_query", f"choose at most {analytics.MAX_DAYS} days")
     await prepare(request)
     try:
         return await db_call(
-            request, analytics.compute, date_from, date_to, request.app.ctx.settings.default_language
+            request, analytics.compute, date_from, date_to, settings.default_language, language
         )
     except OverflowError:  # a date at the end of the calendar (query.date refuses them; a safety net)
         return json_error(400, "invalid_query", "a date is out of range")
@@ -44,6 +51,14 @@ async def _numbers(request: Request) -> Union[analytics.Analytics, HTTPResponse]
 
 def _percent(value: Any) -> str:
     return "—" if value is None else f"{value * 100:.1f} %"
+
+
+def _params(numbers: analytics.Analytics) -> str:
+    """The query string that shows these numbers again."""
+    params: Dict[str, str] = {"from": numbers.date_from.isoformat(), "to": numbers.date_to.isoformat()}
+    if numbers.language:
+        params["language"] = numbers.language
+    return urlencode(params)
 
 
 def _charts(numbers: analytics.Analytics) -> Tuple[Any, ...]:
@@ -58,6 +73,10 @@ def _charts(numbers: analytics.Analytics) -> Tuple[Any, ...]:
         charts.bar_chart(
             "Ratings", [("thumbs up", numbers.thumbs_up), ("thumbs down", numbers.thumbs_down)]
         ),
+        charts.bar_chart(
+            "Questions not answered, by class",
+            [(non_answers.LABELS[name], numbers.outcomes.count(name)) for name in non_answers.NON_ANSWER_CLASSES],
+        ),
     )
 
 
@@ -68,14 +87,15 @@ async def analytics_page(request: Request) -> HTTPResponse:
     numbers = await _numbers(request)
     if isinstance(numbers, HTTPResponse):
         return numbers
-    per_day, messages_day, languages, channels, intents, ratings = _charts(numbers)
-    csv_url = f"/console/analytics.csv?from={numbers.date_from.isoformat()}&to={numbers.date_to.isoformat()}"
+    per_day, messages_day, languages, channels, intents, ratings, outcomes = _charts(numbers)
     return render(
         request, "analytics.html", numbers=numbers, per_day_chart=per_day, messages_chart=messages_day,
         languages_chart=languages, channels_chart=channels, intents_chart=intents, ratings_chart=ratings,
-        fallback_rate=_percent(numbers.fallback_rate), thumbs_up_ratio=_percent(numbers.thumbs_up_ratio),
-        handoff_share=_percent(numbers.handoff_share), csv_url=csv_url,
-        can_export=request.ctx.user.has_role("reviewer"),
+        outcomes_chart=outcomes, fallback_rate=_percent(numbers.fallback_rate),
+        non_answer_rate=_percent(numbers.outcomes.non_answer_rate), thumbs_up_ratio=_percent(numbers.thumbs_up_ratio),
+        handoff_share=_percent(numbers.handoff_share), csv_url=f"/console/analytics.csv?{_params(numbers)}",
+        can_export=request.ctx.user.has_role("reviewer"), languages=request.app.ctx.settings.languages,
+        classes=non_answers.CLASSES, labels=non_answers.LABELS, percent=_percent,
     )
 
 
@@ -87,8 +107,9 @@ async def analytics_csv(request: Request) -> HTTPResponse:
     if isinstance(numbers, HTTPResponse):
         return numbers
     period = f"{numbers.date_from.isoformat()}..{numbers.date_to.isoformat()}"
-    await audit(request, "export_analytics", period)
-    filename = f"analytics_{numbers.date_from.isoformat()}_{numbers.date_to.isoformat()}.csv"
+    await audit(request, "export_analytics", period, f"language {numbers.language}" if numbers.language else "")
+    suffix = f"_{numbers.language}" if numbers.language else ""
+    filename = f"analytics_{numbers.date_from.isoformat()}_{numbers.date_to.isoformat()}{suffix}.csv"
     resp = response.text(
         analytics.to_csv(numbers), content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},

@@ -24,7 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.console import query, review_db, transcripts
+from bot.console import non_answers, query, review_db, transcripts
 from bot.console.accounts_db import db_call
 from bot.console.audit import audit
 from bot.console.auth import json_error, require_role
@@ -132,6 +132,7 @@ async def transcript_page(request: Request, sender_id: str, status: int = 200, e
         request, "review_conversation.html", status=status, transcript=transcript, tags=tags, notes=notes,
         review=review, corrections=corrections, intents=intents, entities=entities, error=error, notice=notice,
         languages=request.app.ctx.settings.languages, can_review=request.ctx.user.has_role("reviewer"),
+        answer_labels=non_answers.LABELS,
     )
 
 

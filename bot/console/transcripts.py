@@ -14,7 +14,9 @@ What counts as what:
 * a **fallback** happened when a message's intent is ``nlu_fallback`` or ``action_search_content``
   ran (the content search offered instead of an answer);
 * a conversation was **handed to a person** when ``action_answer_contact`` ran (the contact card);
-* the **channel** is the ``input_channel`` of the conversation's user messages.
+* the **channel** is the ``input_channel`` of the conversation's user messages;
+* each turn's **answer class** (answered, or how it went unanswered) is decided by
+  ``bot.console.non_answers`` once the turn's ratings are known.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from bot.console import review_db
+from bot.console import non_answers, review_db
 from bot.console.sqljson import enable_unicode_lower, json_float, json_text, unicode_lower
 from bot.web.conversations import feedback
 
@@ -165,7 +167,11 @@ class Entity:
 
 @dataclass
 class Turn:
-    """A user message and what the bot did about it."""
+    """A user message and what the bot did about it.
+
+    ``reply_metadata`` holds each reply's stored ``metadata`` (same order as ``replies``);
+    ``answer_class`` is one of ``non_answers.CLASSES``, or None for chit-chat.
+    """
 
     event_id: int
     timestamp: float
@@ -178,7 +184,9 @@ class Turn:
     channel: Optional[str]
     actions: List[str] = field(default_factory=list)
     replies: List[str] = field(default_factory=list)
+    reply_metadata: List[Dict[str, Any]] = field(default_factory=list)
     rating: Optional[str] = None
+    answer_class: Optional[str] = None
 
     @property
     def at(self) -> dt.datetime:
@@ -396,6 +404,26 @@ def _ratings(connection: Connection, sender_id: str) -> List[Tuple[Optional[str]
         return []
 
 
+def _ratings_of(connection: Connection, senders: Any) -> Dict[str, List[Tuple[Optional[str], str]]]:
+    """The ratings of the conversations ``senders`` selects, oldest first, per conversation.
+
+    Run it last on a connection: without a feedback table the query fails (no ratings), which
+    on PostgreSQL ends the connection's transaction.
+    """
+    query = (
+        sa.select(feedback.c.sender_id, feedback.c.message_text, feedback.c.rating)
+        .where(feedback.c.sender_id.in_(senders))
+        .order_by(feedback.c.id)
+    )
+    found: Dict[str, List[Tuple[Optional[str], str]]] = {}
+    try:
+        for sender_id, text, rating in connection.execute(query):
+            found.setdefault(sender_id, []).append((text, rating))
+    except sa.exc.DBAPIError:
+        return {}
+    return found
+
+
 def build_turns(rows: Sequence[Any], default_language: str) -> Tuple[List[str], List[Turn], str]:
     """Group one conversation's events (ordered by id) into turns.
 
@@ -446,9 +474,35 @@ def build_turns(rows: Sequence[Any], default_language: str) -> Tuple[List[str], 
         elif kind == "action" and turns and row.action_name and row.action_name not in QUIET_ACTIONS:
             turns[-1].actions.append(str(row.action_name))
         elif kind == "bot":
-            text = str(_parse(row.data).get("text") or "")
-            (turns[-1].replies if turns else greeting).append(text)
+            data = _parse(row.data)
+            text = str(data.get("text") or "")
+            if turns:
+                metadata = data.get("metadata")
+                turns[-1].replies.append(text)
+                turns[-1].reply_metadata.append(metadata if isinstance(metadata, dict) else {})
+            else:
+                greeting.append(text)
     return greeting, turns, language
+
+
+def apply_ratings(turns: Sequence[Turn], ratings: Sequence[Tuple[Optional[str], str]]) -> None:
+    """Give each turn the rating of its replies (later ratings replace earlier ones).
+
+    Args:
+        turns: One conversation's turns.
+        ratings: Its (rated text, rating) pairs, oldest first; the rated text is the turn's
+            replies joined by blank lines, or one of them.
+    """
+    for text, rating in ratings:
+        for turn in turns:
+            if text is not None and (text == "\n\n".join(turn.replies) or text in turn.replies):
+                turn.rating = rating
+
+
+def classify_turns(turns: Sequence[Turn]) -> None:
+    """Set each turn's ``answer_class`` (all of one conversation's turns, ratings applied)."""
+    for turn, answer_class in zip(turns, non_answers.classify(turns), strict=True):
+        turn.answer_class = answer_class
 
 
 def load_transcript(engine: Engine, sender_id: str, default_language: str = "en") -> Optional[Transcript]:
@@ -461,7 +515,7 @@ def load_transcript(engine: Engine, sender_id: str, default_language: str = "en"
 
     Returns:
         The transcript: every user message with its language, intent, confidence, entities, the
-        actions the bot took and its replies, and the user's rating of the answer.
+        actions the bot took and its replies, the user's rating of the answer and its answer class.
     """
     if not has_events_table(engine):
         return None
@@ -476,10 +530,8 @@ def load_transcript(engine: Engine, sender_id: str, default_language: str = "en"
     if not rows:
         return None
     greeting, turns, language = build_turns(rows, default_language)
-    for text, rating in ratings:  # later ratings replace earlier ones
-        for turn in turns:
-            if text is not None and (text == "\n\n".join(turn.replies) or text in turn.replies):
-                turn.rating = rating
+    apply_ratings(turns, ratings)
+    classify_turns(turns)
     channel = next((turn.channel for turn in turns if turn.channel), None)
     return Transcript(sender_id, language, channel, from_epoch(rows[0].timestamp), tuple(greeting), tuple(turns))
 
@@ -497,8 +549,9 @@ def turns_between(
 ) -> Dict[str, List[Turn]]:
     """Every turn whose user message falls in ``[start, end)`` (epoch seconds), per conversation.
 
-    The conversations' earlier events are read too, so each turn knows the language the
-    conversation had at that time.
+    The conversations' other events and ratings are read too, so each turn knows the language
+    the conversation had at that time, its rating and its answer class (which can depend on the
+    next message, even one after ``end``).
     """
     if not has_events_table(engine):
         return {}
@@ -518,9 +571,12 @@ def turns_between(
     with engine.connect() as connection:
         for row in connection.execute(query):
             grouped.setdefault(row.sender_id, []).append(row)
+        ratings = _ratings_of(connection, senders)
     result: Dict[str, List[Turn]] = {}
     for sender_id, rows in grouped.items():
         _, turns, _ = build_turns(rows, default_language)
+        apply_ratings(turns, ratings.get(sender_id, []))
+        classify_turns(turns)
         kept = [
             turn for turn in turns
             if (start is None or turn.timestamp >= start) and (end is None or turn.timestamp < end)

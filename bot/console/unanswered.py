@@ -1,41 +1,41 @@
-"""The questions the assistant could not answer, grouped by similarity per language.
+"""The questions the assistant did not answer, grouped by similarity per language.
 
-A message counts as unanswered when the assistant fell back to the content search for it
-(``action_search_content`` ran after it: intent ``nlu_fallback``), whether or not the search then
-offered related topics: in both cases the user got no answer to the question itself.
+A message counts as unanswered when its answer class (``bot.console.non_answers``) is one of the
+non-answer classes: out of scope, the generic menu, a clarification question, the fallback
+search, an answer rated down, or an answer the user asked again. Each message keeps its class;
+similar messages are grouped whatever their classes.
 
-Grouping: each message becomes a TF-IDF vector of its words (lower case, Unicode words of two or
-more letters; the IDF is computed over the messages of that language, so words every question
-has, like "where" or "how", weigh little). Messages are taken oldest first; each joins the group
-whose centroid is most similar (cosine) if that similarity reaches the threshold, else it starts a
-new group. Texts with the same words (or, without words, the same text) always share a group.
+Grouping: each message becomes a TF-IDF vector of its words (``bot.console.similarity``; the IDF
+is computed over the messages of that language, so words every question has, like "where" or
+"how", weigh little). Messages are taken oldest first; each joins the group whose centroid is
+most similar (cosine) if that similarity reaches the threshold, else it starts a new group. Texts
+with the same words (or, without words, the same text) always share a group.
 """
 
 from __future__ import annotations
 
-import math
-import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from bot.console.transcripts import FALLBACK_ACTION, Turn
+from bot.console.non_answers import NON_ANSWER_CLASSES
+from bot.console.similarity import cosine, same_question_key, tfidf_vectors
+from bot.console.transcripts import Turn
 
 DEFAULT_THRESHOLD = 0.35
 MAX_EXAMPLES = 5
-_WORD = re.compile(r"\w{2,}")
 
 
 @dataclass(frozen=True)
 class UnansweredMessage:
-    """A message the assistant could not answer."""
+    """A message the assistant did not answer, and how (one of ``non_answers.NON_ANSWER_CLASSES``)."""
 
     sender_id: str
     event_id: int
     text: str
     language: str
     timestamp: float
+    answer_class: str
 
 
 @dataclass
@@ -62,6 +62,11 @@ class Group:
         best = max(counts.values())
         return next(message.text for message in self.messages if counts[same_question_key(message.text)] == best)
 
+    def classes(self) -> List[Tuple[str, int]]:
+        """How many of the group's messages each non-answer class has (classes without any left out)."""
+        counts = Counter(message.answer_class for message in self.messages)
+        return [(name, counts[name]) for name in NON_ANSWER_CLASSES if counts[name]]
+
     def examples(self, limit: int = MAX_EXAMPLES) -> List[UnansweredMessage]:
         """Up to ``limit`` members with distinct texts, oldest first."""
         seen: set = set()
@@ -74,48 +79,6 @@ class Group:
             if len(found) == limit:
                 break
         return found
-
-
-def normalise(text: str) -> str:
-    """Text compared for identity: NFKC, case-folded, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
-def tokens(text: str) -> List[str]:
-    """The words of a message (case-folded, at least two letters)."""
-    return _WORD.findall(normalise(text))
-
-
-def same_question_key(text: str) -> str:
-    """Texts with the same key count as the same question: same words (or, without words, same text)."""
-    return " ".join(tokens(text)) or normalise(text)
-
-
-def tfidf_vectors(texts: Sequence[str]) -> List[Dict[str, float]]:
-    """Unit-length TF-IDF vectors of ``texts`` (smoothed IDF over ``texts`` themselves)."""
-    documents = [Counter(tokens(text)) for text in texts]
-    frequency: Counter = Counter()
-    for document in documents:
-        frequency.update(document.keys())
-    total = len(documents)
-    vectors: List[Dict[str, float]] = []
-    for document in documents:
-        weights = {
-            word: count * (math.log((1 + total) / (1 + frequency[word])) + 1.0) for word, count in document.items()
-        }
-        norm = math.sqrt(sum(value * value for value in weights.values()))
-        vectors.append({word: value / norm for word, value in weights.items()} if norm else {})
-    return vectors
-
-
-def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    """Cosine similarity of two sparse vectors (0 when either is empty)."""
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(value * b.get(word, 0.0) for word, value in a.items())
-    norm_a = math.sqrt(sum(value * value for value in a.values()))
-    norm_b = math.sqrt(sum(value * value for value in b.values()))
-    return dot / (norm_a * norm_b) if norm_a and norm_b else 0.0
 
 
 def group_messages(messages: Sequence[UnansweredMessage], threshold: float = DEFAULT_THRESHOLD) -> List[Group]:
@@ -151,12 +114,12 @@ def group_messages(messages: Sequence[UnansweredMessage], threshold: float = DEF
 
 
 def unanswered_messages(turns_by_sender: Mapping[str, Iterable[Turn]]) -> List[UnansweredMessage]:
-    """The messages after which the assistant fell back to the content search."""
+    """The messages of any non-answer class, oldest first (turns classified, as ``turns_between`` gives them)."""
     found = [
-        UnansweredMessage(sender_id, turn.event_id, turn.text, turn.language, turn.timestamp)
+        UnansweredMessage(sender_id, turn.event_id, turn.text, turn.language, turn.timestamp, turn.answer_class)
         for sender_id, turns in turns_by_sender.items()
         for turn in turns
-        if FALLBACK_ACTION in turn.actions and turn.text.strip()
+        if turn.answer_class in NON_ANSWER_CLASSES and turn.text.strip()
     ]
     return sorted(found, key=lambda message: (message.timestamp, message.event_id))
 

@@ -323,14 +323,21 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         if not text:
             return None
         metadata = message.get("metadata") or {}
-        chosen = metadata.get("language") if isinstance(metadata, dict) else None
-        if chosen in self.supported:
-            return {"entity": "detected_language", "value": chosen, "confidence": 1.0, "source": "metadata"}
+        if not isinstance(metadata, dict):
+            metadata = {}
+        picker = metadata.get("language")
+        # The widget says whether its visitor chose the language (``language_chosen``); a picker
+        # the visitor never touched is only a default. Other clients that send a language chose it.
+        chosen = metadata.get("language_chosen", True) is not False
+        if picker in self.supported and chosen:
+            return {"entity": "detected_language", "value": picker, "confidence": 1.0, "source": "metadata"}
         words = len(_WORD_RE.findall(text))
         # Content names ("International House") are the same in every language, so detection
         # first ignores them; when what is left is inconclusive, the whole text decides.
         found = self.detector.detect(self._without_entities(message), words) or self.detector.detect(text, words)
         if found is None:
+            if picker in self.supported:
+                return {"entity": "detected_language", "value": picker, "confidence": 0.0, "source": "widget_default"}
             return None
         code, confidence = found
         entity = "detected_language" if code in self.supported else "unsupported_language"

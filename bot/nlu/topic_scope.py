@@ -6,6 +6,12 @@ classifier gave ``out_of_scope`` is moved to the best-ranked question intent (``
 ``ask_contact``, ``ask_address``, ``ask_hours``). "Wie sieht Aalborgs Vision 2030 für
 Unternehmen aus?" names the business strategy, so it is a question about it, however unusual
 its wording.
+
+When the TopicClassifier understood the message as being about our entries (an answer or a
+choice of close entries, ``topic_ranking`` in the parse data), a weak chit-chat guess is not
+trusted either: "my wife came with me and she is bored all day" is not a greeting, however the
+intent classifier reads its first words. A chit-chat intent keeps the turn only when the classifier
+is at least ``CHITCHAT_KEEP`` sure of it ("thanks, that helped with my tax card").
 """
 
 from __future__ import annotations
@@ -20,33 +26,46 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_
 from rasa.shared.nlu.training_data.message import Message
 
 QUESTION_INTENTS = ("ask_topic", "ask_contact", "ask_address", "ask_hours")
+#: A chit-chat intent at least this sure keeps the turn even when the message is about a topic.
+CHITCHAT_KEEP = 0.8
+#: Intents that are never overruled by the topic (the user asks for something else explicitly).
+KEEP_INTENTS = ("switch_language",)
 
 
-def adjust(intent: Dict[str, Any], ranking: List[Dict[str, Any]], has_topic: bool) -> List[Dict[str, Any]]:
+def adjust(
+    intent: Dict[str, Any], ranking: List[Dict[str, Any]], has_topic: bool, understood: bool = False
+) -> List[Dict[str, Any]]:
     """Return the new ranking (best first) for one message.
 
     Args:
         intent: The classifier's top intent (``name``, ``confidence``).
         ranking: The full ranking.
         has_topic: Whether the message names a content topic.
+        understood: Whether the topic model found the entry (or close entries) the message is about.
 
     Returns:
-        The ranking, unchanged unless the message names a topic and out_of_scope had some
-        probability, which then goes to the best-ranked question intent.
+        The ranking, unchanged unless the message is about a topic: then out_of_scope's
+        probability (and, when ``understood``, a weak chit-chat top intent's) goes to the
+        best-ranked question intent.
     """
-    out_of_scope = next((item for item in ranking if item.get(INTENT_NAME_KEY) == "out_of_scope"), None)
-    if not has_topic or out_of_scope is None or not out_of_scope[PREDICTED_CONFIDENCE_KEY]:
+    if not has_topic or not ranking:
         return ranking
+    moving = {"out_of_scope"}
+    top = ranking[0]
+    top_name = top.get(INTENT_NAME_KEY)
+    if (understood and top_name not in QUESTION_INTENTS and top_name not in KEEP_INTENTS
+            and float(top[PREDICTED_CONFIDENCE_KEY]) < CHITCHAT_KEEP):
+        moving.add(str(top_name))
+    moved = sum(float(item[PREDICTED_CONFIDENCE_KEY]) for item in ranking if item.get(INTENT_NAME_KEY) in moving)
     candidates = [item for item in ranking if item.get(INTENT_NAME_KEY) in QUESTION_INTENTS]
-    if not candidates:
+    if not moved or not candidates:
         return ranking
     best = max(candidates, key=lambda item: item[PREDICTED_CONFIDENCE_KEY])
-    moved = float(out_of_scope[PREDICTED_CONFIDENCE_KEY])
     adjusted = []
     for item in ranking:
         if item is best:
             adjusted.append({**item, PREDICTED_CONFIDENCE_KEY: float(item[PREDICTED_CONFIDENCE_KEY]) + moved})
-        elif item.get(INTENT_NAME_KEY) == "out_of_scope":
+        elif item.get(INTENT_NAME_KEY) in moving:
             adjusted.append({**item, PREDICTED_CONFIDENCE_KEY: 0.0})
         else:
             adjusted.append(item)
@@ -76,7 +95,9 @@ class TopicScopeAdjuster(GraphComponent):
             if not intent or not ranking:
                 continue
             has_topic = any(entity.get("entity") == "topic" for entity in message.get(ENTITIES, []) or [])
-            new_ranking = adjust(intent, ranking, has_topic)
+            topics = message.get("topic_ranking") or {}
+            understood = topics.get("outcome") in ("answer", "clarify")
+            new_ranking = adjust(intent, ranking, has_topic, understood)
             if new_ranking is not ranking:
                 message.set(INTENT, {INTENT_NAME_KEY: new_ranking[0][INTENT_NAME_KEY],
                                      PREDICTED_CONFIDENCE_KEY: new_ranking[0][PREDICTED_CONFIDENCE_KEY]},

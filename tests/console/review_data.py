@@ -3,7 +3,10 @@
 The events have the shapes the running assistant stores (checked against a live stack): user
 events with ``parse_data`` (intent, confidence, entities incl. the ``detected_language`` entity of
 the LanguageDetector, intent ranking), ``input_channel`` and ``metadata``; ``SlotSet("language")``
-only when the language changes; the fallback as intent ``nlu_fallback`` + ``action_search_content``.
+only when the language changes; the fallback as intent ``nlu_fallback`` + ``action_search_content``;
+bot events of Rasa responses (``utter_*``) with ``metadata.utter_action``, those of custom actions
+with the metadata the actions send (``outcome``, ``entry``, ``kind``, ``candidates``), or none
+(conversations stored before the actions sent an outcome).
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from bot.web.conversations import feedback
 
 DAY1 = dt.date(2026, 11, 20)
 DAY2 = dt.date(2026, 11, 21)
+#: The days of ``write_outcomes_dataset``.
+DAY3 = dt.date(2026, 11, 22)
+DAY4 = dt.date(2026, 11, 23)
 
 
 def at(day: dt.date, hour: int, minute: int = 0, second: int = 0) -> float:
@@ -33,7 +39,11 @@ def at(day: dt.date, hour: int, minute: int = 0, second: int = 0) -> float:
 
 @dataclass
 class Msg:
-    """One turn to write: the user's message and the bot's reaction."""
+    """One turn to write: the user's message and the bot's reaction.
+
+    ``reply_metadata`` is stored on the bot events of custom actions (``utter_*`` responses get
+    ``utter_action``); ``pause`` adds seconds before this turn (turns are a minute apart).
+    """
 
     text: str
     intent: str
@@ -45,6 +55,8 @@ class Msg:
     language_set: Optional[str] = None
     channel: str = "rest"
     metadata: Optional[Dict[str, Any]] = None
+    reply_metadata: Optional[Dict[str, Any]] = None
+    pause: int = 0
 
 
 def user_event(msg: Msg, timestamp: float) -> UserUttered:
@@ -74,20 +86,23 @@ def turn_events(msg: Msg, start: float) -> List[Event]:
     for action in msg.actions:
         result.append(ActionExecuted(action, timestamp=next(clock)))
         if action.startswith(("action_answer", "action_search", "utter_")):
+            metadata = {"utter_action": action} if action.startswith("utter_") else dict(msg.reply_metadata or {})
             for reply in msg.replies:
-                result.append(BotUttered(reply, {}, timestamp=next(clock)))
+                result.append(BotUttered(reply, {}, metadata=metadata, timestamp=next(clock)))
     result.append(ActionExecuted("action_listen", timestamp=next(clock)))
     return result
 
 
 def write_conversation(url: str, sender_id: str, start: float, turns: Sequence[Msg]) -> None:
-    """Store a conversation through Rasa's SQLTrackerStore, a minute per turn."""
+    """Store a conversation through Rasa's SQLTrackerStore, a minute per turn (plus each turn's pause)."""
     store = SQLTrackerStore(Domain.empty(), host=url)
     try:
         evts: List[Event] = [ActionExecuted("action_session_start", timestamp=start), SessionStarted(timestamp=start),
                              ActionExecuted("action_listen", timestamp=start)]
+        pauses = 0
         for index, msg in enumerate(turns):
-            evts.extend(turn_events(msg, start + 1 + 60 * index))
+            pauses += msg.pause
+            evts.extend(turn_events(msg, start + 1 + 60 * index + pauses))
         tracker = DialogueStateTracker.from_events(sender_id, evts)
         asyncio.run(store.save(tracker))
     finally:
@@ -140,6 +155,118 @@ def write_dataset(url: str) -> None:
                  "created_at": dt.datetime(2026, 11, 20, 12, 2)},
                 {"sender_id": "dmytro", "rating": "up", "message_text": "International House North Denmark: "
                  "Nyhavnsgade 14.", "created_at": dt.datetime(2026, 11, 21, 15, 1)},
+            ])
+    finally:
+        engine.dispose()
+
+
+def answer(entry: str, kind: str) -> Dict[str, Any]:
+    """The metadata of an answer about one entry."""
+    return {"outcome": "answer", "entry": entry, "kind": kind}
+
+
+SEARCH_REPLY_DA = "Mente du en af disse? Sundhedskort, Skattekort."
+CPR_EN = "You get a CPR number at International House North Denmark."
+HOURS_EN = "International House North Denmark is open Monday to Thursday 10-15."
+TOPIC_ANSWER = ["action_answer_topic"]
+SEARCH = ["action_search_content"]
+
+
+def write_outcomes_dataset(url: str) -> None:
+    """A conversation of each answer class, on DAY3 and DAY4, with the metadata the actions send.
+
+    DAY3 (9 questions):
+
+    * ``ans`` (en): an answer (``answered``), then "thanks" (chit-chat: no class);
+    * ``oos`` (en): ``utter_out_of_scope`` (``out_of_scope``);
+    * ``menu`` (en): the generic menu (``menu``);
+    * ``clar`` (da): "which do you mean?" (``clarification``), then the chosen answer (``answered``);
+    * ``search`` (da): ``nlu_fallback``, related entries offered (``fallback``; its thumbs down
+      does not make it ``thumbs_down``: it was no answer);
+    * ``nothing`` (uk, socketio): ``nlu_fallback``, nothing found (``fallback``);
+    * ``old`` (en): stored before outcomes existed: an answer (``answered``), then
+      ``action_search_content`` (``fallback``, today's rule).
+
+    DAY4 (7 questions):
+
+    * ``thumbs`` (en): a contact answer rated down (``thumbs_down``);
+    * ``rephrase`` (en): an answer, then the same question in other words a minute later (text
+      similarity 0.58: ``rephrased``), then that answer (``answered``);
+    * ``retopic`` (en): an answer about a topic, then the same intent and topic in other words
+      (similarity 0.19, but same intent and topic: ``rephrased``), then ``answered``;
+    * ``late`` (en): like ``rephrase`` but four minutes later: both ``answered``;
+    * ``chat`` (en): greet, bot_challenge, affirm, goodbye: no class.
+
+    In all 16 questions: answered 7, out_of_scope 1, menu 1, clarification 1, fallback 3,
+    thumbs_down 1, rephrased 2; 21 user messages (5 chit-chat), old-rule fallbacks 3.
+    """
+    cpr = answer("cpr", "topic")
+    write_conversation(url, "ans", at(DAY3, 10), [
+        Msg("When is International House North Denmark open?", "ask_hours", 0.91, ["action_answer_hours"], [HOURS_EN],
+            topic="ihnd", reply_metadata=answer("ihnd", "hours")),
+        Msg("thanks", "thank", 0.99, ["utter_thank"], ["You're welcome!"]),
+    ])
+    write_conversation(url, "oos", at(DAY3, 10, 10), [
+        Msg("Can you recommend a good pizza place?", "out_of_scope", 0.8, ["utter_out_of_scope"],
+            ["I can only help with newcomer topics."]),
+    ])
+    write_conversation(url, "menu", at(DAY3, 10, 20), [
+        Msg("I need help with something", "ask_topic", 0.45, TOPIC_ANSWER, ["Which area is it about?"],
+            reply_metadata={"outcome": "menu"}),
+    ])
+    write_conversation(url, "clar", at(DAY3, 10, 30), [
+        Msg("Hvordan får jeg et kort?", "ask_topic", 0.6, TOPIC_ANSWER, ["Hvilket kort mener du?"], detected="da",
+            language_set="da", reply_metadata={"outcome": "clarify", "candidates": ["health-card", "tax-card"]}),
+        Msg('/ask_topic{"topic": "health-card"}', "ask_topic", 1.0, TOPIC_ANSWER, ["Sundhedskortet får du ..."],
+            reply_metadata=answer("health-card", "topic")),
+    ])
+    write_conversation(url, "search", at(DAY3, 11), [
+        Msg("hvor kan jeg parkere", "nlu_fallback", 0.2, SEARCH, [SEARCH_REPLY_DA], detected="da", language_set="da",
+            reply_metadata={"outcome": "search", "candidates": ["health-card", "tax-card"]}),
+    ])
+    write_conversation(url, "nothing", at(DAY3, 11, 10), [
+        Msg("Де купити квиток на автобус?", "nlu_fallback", 0.1, SEARCH, ["Я нічого не знайшов."], detected="uk",
+            language_set="uk", channel="socketio", reply_metadata={"outcome": "nothing"}),
+    ])
+    write_conversation(url, "old", at(DAY3, 11, 20), [
+        Msg("Where do I get a tax card?", "ask_topic", 0.8, TOPIC_ANSWER, ["You apply for a tax card at ..."]),
+        Msg("is there a dog park", "nlu_fallback", 0.2, SEARCH, [FALLBACK_EN]),
+    ])
+    write_conversation(url, "thumbs", at(DAY4, 9), [
+        Msg("What is the phone number of International House?", "ask_contact", 0.95, ["action_answer_contact"],
+            [CONTACT_EN], topic="ihnd", reply_metadata=answer("ihnd", "contact")),
+    ])
+    write_conversation(url, "rephrase", at(DAY4, 9, 10), [
+        Msg("How do I get a CPR number?", "ask_topic", 0.7, TOPIC_ANSWER, [CPR_EN], reply_metadata=cpr),
+        Msg("how can I get my CPR number", "ask_topic", 0.7, TOPIC_ANSWER, [CPR_EN],
+            reply_metadata=cpr),
+    ])
+    write_conversation(url, "retopic", at(DAY4, 9, 20), [
+        Msg("When is International House open?", "ask_hours", 0.9, ["action_answer_hours"], [HOURS_EN],
+            topic="ihnd", reply_metadata=answer("ihnd", "hours")),
+        Msg("What are the opening hours of International House?", "ask_hours", 0.9, ["action_answer_hours"],
+            [HOURS_EN], topic="ihnd", reply_metadata=answer("ihnd", "hours")),
+    ])
+    write_conversation(url, "late", at(DAY4, 9, 30), [
+        Msg("How do I get a CPR number?", "ask_topic", 0.7, TOPIC_ANSWER, [CPR_EN], reply_metadata=cpr),
+        Msg("how can I get my CPR number", "ask_topic", 0.7, TOPIC_ANSWER, [CPR_EN],
+            reply_metadata=cpr, pause=180),
+    ])
+    write_conversation(url, "chat", at(DAY4, 9, 40), [
+        Msg("hi", "greet", 0.99, ["utter_greet"], ["Hello!"]),
+        Msg("are you a bot?", "bot_challenge", 0.97, ["utter_bot_challenge"], ["Yes, I am a bot."]),
+        Msg("yes", "affirm", 0.99, ["utter_affirm"], ["Good."]),
+        Msg("bye", "goodbye", 0.99, ["utter_goodbye"], ["Goodbye!"]),
+    ])
+    engine = sa.create_engine(url, future=True)
+    try:
+        ensure_console_tables(engine)
+        with engine.begin() as connection:
+            connection.execute(feedback.insert(), [
+                {"sender_id": "thumbs", "rating": "down", "message_text": CONTACT_EN,
+                 "created_at": dt.datetime(2026, 11, 23, 9, 2)},
+                {"sender_id": "search", "rating": "down", "message_text": SEARCH_REPLY_DA,
+                 "created_at": dt.datetime(2026, 11, 22, 11, 1)},
             ])
     finally:
         engine.dispose()

@@ -62,7 +62,7 @@ def test_bad_ranges_are_refused(engine: Engine) -> None:
 
 def test_csv(engine: Engine) -> None:
     lines = to_csv(compute(engine, DAY1, DAY2, "en")).splitlines()
-    assert lines == [
+    assert lines[:26] == [
         "metric,key,value", "date_from,,2026-11-20", "date_to,,2026-11-21", "conversations,,4", "messages,,7",
         "conversations_per_day,2026-11-20,2", "conversations_per_day,2026-11-21,2",
         "messages_per_day,2026-11-20,4", "messages_per_day,2026-11-21,3",
@@ -71,6 +71,22 @@ def test_csv(engine: Engine) -> None:
         "intent,out_of_scope,1", "fallbacks,,2", "fallback_rate,,0.2857", "thumbs_up,,1", "thumbs_down,,1",
         "thumbs_up_ratio,,0.5000", "handed_to_person,,1", "handed_to_person_share,,0.2500",
     ]
+    assert lines[26:43] == [  # the answer classes in all (then 3 languages and 2 days of 17 rows each)
+        "questions,,7", "non_answers,,4", "non_answer_rate,,0.5714",
+        "outcome,answered,3", "outcome,out_of_scope,1", "outcome,menu,0", "outcome,clarification,0",
+        "outcome,fallback,2", "outcome,thumbs_down,1", "outcome,rephrased,0",
+        "outcome_rate,answered,0.4286", "outcome_rate,out_of_scope,0.1429", "outcome_rate,menu,0.0000",
+        "outcome_rate,clarification,0.0000", "outcome_rate,fallback,0.2857", "outcome_rate,thumbs_down,0.1429",
+        "outcome_rate,rephrased,0.0000",
+    ]
+    assert lines[43:52] == [
+        "questions_per_language,da,2", "questions_per_language,en,4", "questions_per_language,uk,1",
+        "non_answers_per_language,da,2", "non_answers_per_language,en,2", "non_answers_per_language,uk,0",
+        "non_answer_rate_per_language,da,1.0000", "non_answer_rate_per_language,en,0.5000",
+        "non_answer_rate_per_language,uk,0.0000",
+    ]
+    assert "thumbs_down_per_day,2026-11-20,1" in lines and "out_of_scope_rate_per_day,2026-11-21,0.3333" in lines
+    assert len(lines) == 43 + 17 * 3 + 17 * 2
 
 
 def test_bar_chart_is_valid_svg_with_escaped_labels() -> None:

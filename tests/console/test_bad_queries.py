@@ -32,9 +32,9 @@ PAGE_PARAMS: Dict[str, Tuple[str, ...]] = {
     CONVERSATION: ("done",),
     "/console/inbox": ("done",),
     "/console/inbox/export": ("language",),
-    "/console/unanswered": ("from", "to", "language", "similarity"),
-    "/console/analytics": ("from", "to"),
-    "/console/analytics.csv": ("from", "to"),
+    "/console/unanswered": ("from", "to", "language", "class", "similarity"),
+    "/console/analytics": ("from", "to", "language"),
+    "/console/analytics.csv": ("from", "to", "language"),
     "/console/undelivered": ("done",),
 }
 #: Values as they appear in the URL (already percent-encoded where needed).

@@ -188,7 +188,8 @@ def test_analytics_page_and_csv(site: Console) -> None:
     assert '<td id="fallback-rate">28.6 % (2 of 7)</td>' in page.text
     assert '<td id="thumbs-ratio">50.0 % (1 up, 1 down)</td>' in page.text
     assert '<td id="handoff-share">25.0 % (1 of 4)</td>' in page.text
-    assert page.text.count("<svg") == 6
+    assert '<td id="non-answer-rate">57.1 % (4 of 7)</td>' in page.text
+    assert page.text.count("<svg") == 7
     csv = session.get(site.url("/console/analytics.csv?from=2026-11-20&to=2026-11-21"), timeout=30)
     assert csv.status_code == 200 and csv.headers["Content-Type"].startswith("text/csv")
     assert "conversations,,4\n" in csv.text and "handed_to_person_share,,0.2500\n" in csv.text
@@ -202,12 +203,12 @@ def test_unanswered_page_groups_per_language(site: Console) -> None:
     session, _, _ = site.signed_in("viewer")
     page = session.get(site.url("/console/unanswered?from=2026-11-20&to=2026-11-21"), timeout=30)
     assert page.status_code == 200
-    assert '<p id="unanswered-total">2 unanswered messages.</p>' in page.text
+    assert '<p id="unanswered-total">4 unanswered messages.</p>' in page.text  # 2 fallbacks, out of scope, rated down
     assert 'id="unanswered-da"' in page.text and 'id="unanswered-en"' in page.text
     assert '<td class="label">hvor kan jeg parkere min bil</td>' in page.text
     danish = session.get(site.url("/console/unanswered?from=2026-11-20&to=2026-11-21&language=da"), timeout=30)
     assert 'id="unanswered-en"' not in danish.text
-    assert '<p id="unanswered-total">1 unanswered message.</p>' in danish.text
+    assert '<p id="unanswered-total">2 unanswered messages.</p>' in danish.text
     for query, message in (("similarity=2", "'similarity' must be greater than 0 and at most 1"),
                            ("language=xx", "'language' is not one of the assistant's languages"),
                            ("from=yesterday", "'from' must be a date written YYYY-MM-DD")):

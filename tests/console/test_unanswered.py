@@ -8,22 +8,16 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot.console.similarity import cosine, text_similarity, tfidf_vectors, tokens
 from bot.console.transcripts import turns_between
-from bot.console.unanswered import (
-    UnansweredMessage,
-    cosine,
-    group_messages,
-    tfidf_vectors,
-    tokens,
-    top_groups,
-    unanswered_messages,
-)
+from bot.console.unanswered import UnansweredMessage, group_messages, top_groups, unanswered_messages
 from tests.console.review_data import DAY1, Msg, at, write_conversation
 from tests.databases import database_url
 
 
 def messages(texts: List[str], language: str = "en") -> List[UnansweredMessage]:
-    return [UnansweredMessage(f"s{index}", index, text, language, float(index)) for index, text in enumerate(texts)]
+    return [UnansweredMessage(f"s{index}", index, text, language, float(index), "fallback")
+            for index, text in enumerate(texts)]
 
 
 def test_tokens_and_similarity() -> None:
@@ -33,6 +27,9 @@ def test_tokens_and_similarity() -> None:
     assert cosine(a, b) == pytest.approx(1.0)
     assert cosine(a, c) == 0.0
     assert cosine({}, a) == 0.0
+    assert text_similarity("park my car", "Park my car!") == pytest.approx(1.0)
+    assert text_similarity("park my car", "dog licence") == 0.0
+    assert text_similarity("😀", "😀") == 0.0  # no words: nothing to compare
 
 
 def test_similar_questions_are_grouped_largest_first() -> None:

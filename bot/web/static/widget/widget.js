@@ -1336,7 +1336,9 @@
     socket.emit('user_uttered', {
       message: text,
       session_id: session,
-      metadata: { language: lang, session_secret: secret }
+      // language_chosen: whether the visitor picked the language; an untouched picker is only a
+      // default, and a clear message in another language is answered in that language (docs/nlu.md).
+      metadata: { language: lang, language_chosen: storage.get(KEYS.language) === lang, session_secret: secret }
     });
     transcript.turn += 1;
     transcript.turns[transcript.turn] = displayText === null ? 'system' : 'user';

@@ -1,0 +1,213 @@
+"""TopicClassifier: which content entry a message is about, learned from example questions.
+
+Runs after the ContentEntityExtractor (the gazetteer's ``topic`` matches) and the intent
+classifier. It ranks every entry with the learned :class:`~bot.nlu.topic_model.TopicModel`,
+combines that with the gazetteer's matches (:func:`bot.nlu.topic_ranking.decide`) and rewrites
+the message's ``topic`` entities to the decision: one entity for an answer, two or three for
+"which of these do you mean?", none when nothing of ours is near (then the gazetteer's own
+matches, if any, stay as they were). The ranking itself is added to the parse data as
+``topic_ranking``.
+
+Training data, all read at training time and persisted in the model:
+* ``data/content/questions/<lang>.yml``: example questions per entry and "none" questions;
+* every entry's names and synonyms (``data/content``);
+* the NLU training data: chit-chat and out-of-scope examples are "none"; a question example that
+  names exactly one entry (by the gazetteer) is an example of that entry; a question that names no
+  entry ("when are you open?") is "none", so that follow-ups keep the conversation's topic.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_CONFIDENCE,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    INTENT,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.topic_examples import NONE_LABEL, labelled_questions, read_question_files
+from bot.nlu.topic_model import TopicModel
+from bot.nlu.topic_ranking import ANSWER, CLARIFY, DEFAULTS, TopicDecision, decide
+
+SETTINGS_FILE = "topic_classifier.json"
+RANKING_KEY = "topic_ranking"
+TOPIC = "topic"
+
+#: Intents whose examples are never about an entry.
+NONE_INTENTS = ("greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "ask_capabilities",
+                "switch_language", "out_of_scope")
+#: Intents whose examples are questions about an entry (when they name one).
+QUESTION_INTENTS = ("ask_topic", "ask_contact", "ask_address", "ask_hours")
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
+class TopicClassifier(GraphComponent, EntityExtractorMixin):
+    """Decides the ``topic`` entities from the learned model and the gazetteer's matches."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """Return the default configuration.
+
+        Keys:
+            content_dir: Folder of the content files (entries, names, synonyms).
+            questions_dir: Folder of the example questions per language.
+            lexicon_file: The lexicon, for the gazetteer that labels NLU examples.
+            c: Inverse regularisation strength of the logistic regression.
+            name_bonus, margin, min_candidate, max_candidates: the decision's thresholds
+                (:mod:`bot.nlu.topic_ranking`).
+        """
+        return {
+            "content_dir": "data/content",
+            "questions_dir": "data/content/questions",
+            "lexicon_file": "data/i18n/lexicon.yml",
+            "c": 1.0,
+            **DEFAULTS,
+        }
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[TopicModel] = None,
+    ) -> None:
+        """Create the component (use :meth:`create` or :meth:`load`)."""
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TopicClassifier:
+        """Create an untrained component."""
+        return cls(config, model_storage, resource)
+
+    def training_examples(self, training_data: TrainingData) -> List[Tuple[str, str]]:
+        """Every (text, label) pair the model learns from.
+
+        Raises:
+            ValueError: When the question files name unknown entries or languages.
+        """
+        from bot.content.loader import load_knowledge_base
+        from bot.nlu.gazetteer import build_gazetteer, read_lexicon
+        from bot.settings import read_languages
+
+        content_dir = Path(self._config["content_dir"])
+        languages = read_languages(content_dir.resolve().parent.parent)
+        kb = load_knowledge_base(content_dir, languages)
+        entries = [entry for entry in kb if entry.kind != "area"]
+        files, problems = read_question_files(
+            Path(self._config["questions_dir"]), [entry.id for entry in entries], languages
+        )
+        if problems:
+            raise ValueError("data/content/questions: " + "; ".join(problems))
+        pairs = labelled_questions(files)
+        for entry in entries:
+            pairs.extend((name, entry.id) for name in entry.names.values())
+            pairs.extend((synonym, entry.id) for synonyms in entry.synonyms.values() for synonym in synonyms)
+        gazetteer = build_gazetteer(kb, read_lexicon(Path(self._config["lexicon_file"])))
+        entry_ids = {entry.id for entry in entries}
+        for example in training_data.intent_examples:
+            text, intent = example.get(TEXT), example.get(INTENT)
+            if not text:
+                continue
+            if intent in NONE_INTENTS:
+                pairs.append((text, NONE_LABEL))
+            elif intent in QUESTION_INTENTS:
+                named = {match.value for match in gazetteer.find(text) if match.entity == TOPIC}
+                if not named:
+                    pairs.append((text, NONE_LABEL))
+                elif len(named) == 1 and named <= entry_ids:
+                    pairs.append((text, next(iter(named))))
+        return pairs
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Train the topic model and persist it with the decision's settings."""
+        pairs = self.training_examples(training_data)
+        texts = [text for text, _ in pairs]
+        labels = [label for _, label in pairs]
+        self._model = TopicModel.train(texts, labels, c=float(self._config["c"]))
+        with self._model_storage.write_to(self._resource) as directory:
+            self._model.save(directory)
+            (directory / SETTINGS_FILE).write_text(json.dumps({"examples": len(pairs)}), encoding="utf-8")
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> TopicClassifier:
+        """Load the trained model."""
+        with model_storage.read_from(resource) as directory:
+            model = TopicModel.load(directory)
+        return cls(config, model_storage, resource, model)
+
+    def decide(self, text: str, named: List[str]) -> TopicDecision:
+        """The decision for one message text and the entries the gazetteer found in it."""
+        assert self._model is not None
+        settings = {key: float(self._config[key]) for key in DEFAULTS}
+        return decide(self._model.rank(text), named, settings)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Rewrite each message's ``topic`` entities to the combined decision."""
+        if self._model is None:
+            return messages
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            entities = list(message.get(ENTITIES, []) or [])
+            found = [entity for entity in entities if entity.get(ENTITY_ATTRIBUTE_TYPE) == TOPIC]
+            named: List[str] = []
+            for entity in found:
+                value = str(entity.get(ENTITY_ATTRIBUTE_VALUE))
+                if value not in named:
+                    named.append(value)
+            decision = self.decide(str(text), named)
+            message.set(RANKING_KEY, {"outcome": decision.outcome, "confidence": round(decision.confidence, 4),
+                                      "entries": [{"entry": entry_id, "score": score}
+                                                  for entry_id, score in decision.ranking]},
+                        add_to_output=True)
+            if decision.outcome not in (ANSWER, CLARIFY) or list(decision.entries) == named:
+                continue
+            kept = [entity for entity in entities if entity.get(ENTITY_ATTRIBUTE_TYPE) != TOPIC]
+            by_value = {str(entity.get(ENTITY_ATTRIBUTE_VALUE)): entity for entity in found}
+            decided = []
+            for entry_id in decision.entries:
+                if entry_id in by_value:
+                    decided.append(by_value[entry_id])
+                else:
+                    decided.extend(self.add_extractor_name([{
+                        ENTITY_ATTRIBUTE_TYPE: TOPIC,
+                        ENTITY_ATTRIBUTE_VALUE: entry_id,
+                        ENTITY_ATTRIBUTE_START: 0,
+                        ENTITY_ATTRIBUTE_END: 0,
+                        ENTITY_ATTRIBUTE_CONFIDENCE: round(decision.confidence, 4),
+                    }]))
+            message.set(ENTITIES, kept + decided, add_to_output=True)
+        return messages

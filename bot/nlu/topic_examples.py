@@ -1,0 +1,105 @@
+"""The example questions kept beside the content, and the other examples the topic model learns from.
+
+``data/content/questions/<lang>.yml`` holds, per content entry, questions in that language as
+newcomers write them: situations and needs ("my wife came with me and has nothing to do"), not
+only the topic's name. Adding an entry to ``data/content/`` means adding its questions there; a
+test fails when an entry has none in some language. The ``none`` list of each file holds questions
+that no entry answers (housing, a doctor, the weather), so the model learns when nothing of ours
+is near. Format: ``docs/content.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, List, Mapping, Sequence, Tuple
+
+import yaml
+
+#: The label of "none of our entries" in the topic model.
+NONE_LABEL = "__none__"
+
+
+@dataclass(frozen=True)
+class QuestionFile:
+    """The example questions of one language.
+
+    Attributes:
+        language: The language code.
+        entries: Entry id to its example questions.
+        none: Questions no entry answers.
+    """
+
+    language: str
+    entries: Mapping[str, Tuple[str, ...]]
+    none: Tuple[str, ...] = ()
+
+
+@dataclass
+class QuestionProblems:
+    """Problems found while reading the question files (one line each)."""
+
+    lines: List[str] = field(default_factory=list)
+
+
+def _strings(raw: object, where: str, problems: QuestionProblems) -> Tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.lines.append(f"{where}: must be a list of questions")
+        return ()
+    values = []
+    for index, item in enumerate(raw):
+        if isinstance(item, (str, int, float)) and str(item).strip():
+            values.append(str(item).strip())
+        else:
+            problems.lines.append(f"{where}[{index}]: must be a non-empty string")
+    return tuple(values)
+
+
+def read_question_files(
+    questions_dir: Path, entry_ids: Iterable[str], languages: Sequence[str]
+) -> Tuple[Dict[str, QuestionFile], List[str]]:
+    """Read every ``<lang>.yml`` in ``questions_dir``.
+
+    Args:
+        questions_dir: ``data/content/questions``.
+        entry_ids: The ids of the knowledge base's entries (questions for other ids are a problem).
+        languages: The supported languages (a file for another language is a problem).
+
+    Returns:
+        The files by language, and the problems found (empty when all is well).
+    """
+    known = set(entry_ids)
+    problems = QuestionProblems()
+    files: Dict[str, QuestionFile] = {}
+    if not questions_dir.is_dir():
+        return files, [f"{questions_dir}: folder missing"]
+    for path in sorted(questions_dir.glob("*.yml")):
+        language = path.stem
+        if language not in languages:
+            problems.lines.append(f"{path.name}: not a supported language")
+            continue
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(raw, dict) or not isinstance(raw.get("entries"), dict):
+            problems.lines.append(f"{path.name}: needs an 'entries' mapping of entry id to questions")
+            continue
+        entries: Dict[str, Tuple[str, ...]] = {}
+        for entry_id, questions in raw["entries"].items():
+            if str(entry_id) not in known:
+                problems.lines.append(f"{path.name}: entries.{entry_id}: no such entry in data/content")
+                continue
+            entries[str(entry_id)] = _strings(questions, f"{path.name}: entries.{entry_id}", problems)
+        files[language] = QuestionFile(language, entries, _strings(raw.get("none"), f"{path.name}: none", problems))
+    return files, problems.lines
+
+
+def labelled_questions(files: Mapping[str, QuestionFile]) -> List[Tuple[str, str]]:
+    """Every example question with its label (an entry id or :data:`NONE_LABEL`)."""
+    pairs: List[Tuple[str, str]] = []
+    for language in sorted(files):
+        question_file = files[language]
+        for entry_id, questions in question_file.entries.items():
+            pairs.extend((question, entry_id) for question in questions)
+        pairs.extend((question, NONE_LABEL) for question in question_file.none)
+    return pairs

@@ -1,0 +1,133 @@
+"""A learned model of which content entry a message is about, from example questions.
+
+Character n-grams (2 to 5 letters within words) and word unigrams and bigrams, both TF-IDF
+weighted over the lower-cased, diacritic-free text, feed a multinomial logistic regression. The
+character n-grams make it work across eight languages and survive typos and inflection
+("skatekort", "skattekortet"); the words carry the situations ("my wife", "hire"). Measured
+choices: ``docs/nlu.md``.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any, Dict, List, Sequence, Tuple
+
+from bot.nlu.gazetteer import normalise
+
+MODEL_FILE = "topic_model.pkl"
+
+
+def normalise_text(text: str) -> str:
+    """Lower-case the text and remove diacritics, as the gazetteer does for single words."""
+    return normalise(text)
+
+
+class TopicModel:
+    """Ranks labels (entry ids and the "none" label) for a message."""
+
+    def __init__(self, pipeline: object, labels: Sequence[str], temperature: float = 0.2) -> None:
+        """Wrap a fitted scikit-learn pipeline (use :meth:`train` or :meth:`load`)."""
+        self._pipeline = pipeline
+        self.labels = tuple(labels)
+        self.temperature = temperature
+
+    @classmethod
+    def train(cls, texts: Sequence[str], labels: Sequence[str], c: float = 1.0, seed: int = 0) -> TopicModel:
+        """Fit the model and its temperature.
+
+        Args:
+            texts: Example messages.
+            labels: The label of each message.
+            c: Regularisation parameter of the linear SVM.
+            seed: Seed of the held-out split used to fit the temperature.
+
+        Returns:
+            The trained model.
+        """
+        import numpy
+        from sklearn.model_selection import train_test_split
+
+        counts: Dict[str, int] = {}
+        for label in labels:
+            counts[label] = counts.get(label, 0) + 1
+        splittable = [index for index, label in enumerate(labels) if counts[label] >= 4]
+        fit_idx, held_idx = train_test_split(
+            splittable, test_size=0.15, random_state=seed, stratify=[labels[i] for i in splittable]
+        )
+        rest = sorted(set(range(len(labels))) - set(held_idx))
+        probe = _pipeline(c).fit([texts[i] for i in rest], [labels[i] for i in rest])
+        scores = probe.decision_function([texts[i] for i in held_idx])
+        classes = list(probe.classes_)
+        truth = numpy.array([classes.index(labels[i]) for i in held_idx])
+        temperature = min(TEMPERATURES, key=lambda value: _log_loss(scores, truth, value))
+        pipeline = _pipeline(c).fit(list(texts), list(labels))
+        return cls(pipeline, [str(label) for label in pipeline.classes_], temperature)
+
+    def rank(self, text: str) -> List[Tuple[str, float]]:
+        """Every label with its probability for ``text``, best first."""
+        return self.rank_many([text])[0]
+
+    def rank_many(self, texts: Sequence[str]) -> List[List[Tuple[str, float]]]:
+        """:meth:`rank` for several texts at once."""
+        scores = self._pipeline.decision_function(list(texts))  # type: ignore[attr-defined]
+        return [
+            sorted(zip(self.labels, (float(value) for value in row)), key=lambda item: -item[1])
+            for row in _softmax(scores, self.temperature)
+        ]
+
+    def save(self, directory: Path) -> None:
+        """Write the model into ``directory`` (a model-storage folder)."""
+        with open(directory / MODEL_FILE, "wb") as handle:
+            pickle.dump({"pipeline": self._pipeline, "labels": self.labels, "temperature": self.temperature}, handle)
+
+    @classmethod
+    def load(cls, directory: Path) -> TopicModel:
+        """Read a model written by :meth:`save` (only from our own trained model archives)."""
+        with open(directory / MODEL_FILE, "rb") as handle:
+            data = pickle.load(handle)  # noqa: S301 - our own model file, as Rasa's sklearn components do
+        return cls(data["pipeline"], data["labels"], float(data["temperature"]))
+
+
+#: Softmax temperatures tried at training time.
+TEMPERATURES = (0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
+
+
+def _softmax(scores: Any, temperature: float) -> Any:
+    import numpy
+
+    scaled = numpy.asarray(scores, dtype=numpy.float64) / temperature
+    scaled -= scaled.max(axis=1, keepdims=True)
+    exp = numpy.exp(scaled)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _log_loss(scores: Any, truth: Any, temperature: float) -> float:
+    import numpy
+
+    probabilities = _softmax(scores, temperature)
+    return float(-numpy.mean(numpy.log(probabilities[numpy.arange(len(truth)), truth] + 1e-12)))
+
+
+def _pipeline(c: float) -> Any:
+    """The untrained feature extraction and classifier."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion, make_pipeline
+    from sklearn.svm import LinearSVC
+
+    features = FeatureUnion(
+            [
+                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2,
+                                          preprocessor=normalise_text, dtype=_float32())),
+                ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1,
+                                          preprocessor=normalise_text, token_pattern=r"(?u)\b\w+\b",
+                                          dtype=_float32())),
+            ]
+        )
+    return make_pipeline(features, LinearSVC(C=c))
+
+
+def _float32() -> type:
+    import numpy
+
+    return numpy.float32

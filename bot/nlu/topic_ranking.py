@@ -1,0 +1,87 @@
+"""One ranking of content entries from the gazetteer's matches and the learned topic model.
+
+The gazetteer is precise (it found the entry's own name or synonym in the message); the model
+understands situations ("my wife came with me and has nothing to do"). Each entry's score is the
+model's probability, plus a bonus when the gazetteer found the entry's name. Then:
+
+* **answer** the top entry when it is clearly ahead (its score leads the next by ``margin``);
+* **clarify** when two or three entries are close to the top (the user picks among exactly those);
+* **none** when the model thinks no entry is near (its "none" label outranks every entry) and the
+  message names nothing, or when nothing reaches ``min_candidate``: the message is left to the
+  intent classifier (chit-chat, out of scope, a follow-up about the current topic).
+
+Thresholds are chosen on a development split of the example questions (``docs/nlu.md``), never
+on the user-voice evaluation set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Mapping, Sequence, Tuple
+
+from bot.nlu.topic_examples import NONE_LABEL
+
+ANSWER = "answer"
+CLARIFY = "clarify"
+NONE = "none"
+
+DEFAULTS: Dict[str, float] = {
+    "name_bonus": 0.3,
+    "margin": 0.12,
+    "min_candidate": 0.15,
+    "max_candidates": 3,
+}
+
+
+@dataclass(frozen=True)
+class TopicDecision:
+    """What the message is about.
+
+    Attributes:
+        outcome: ``answer`` (one entry), ``clarify`` (2-3 close entries) or ``none``.
+        entries: The entry answered, or the candidates, best first.
+        confidence: The top entry's share of the scores (0-1).
+        ranking: The best entries with their scores, for the parse data and the console.
+    """
+
+    outcome: str
+    entries: Tuple[str, ...]
+    confidence: float
+    ranking: Tuple[Tuple[str, float], ...]
+
+
+def decide(
+    model: Sequence[Tuple[str, float]],
+    named: Sequence[str],
+    settings: Mapping[str, float] = DEFAULTS,
+) -> TopicDecision:
+    """Combine the model's ranking and the gazetteer's matches into one decision.
+
+    Args:
+        model: Labels with probabilities from the topic model (entries and :data:`NONE_LABEL`).
+        named: Entry ids the gazetteer found in the message, in order of appearance.
+        settings: Thresholds (see :data:`DEFAULTS`).
+
+    Returns:
+        The decision.
+    """
+    config = {**DEFAULTS, **settings}
+    probabilities = {label: probability for label, probability in model}
+    none = probabilities.pop(NONE_LABEL, 0.0)
+    scores: Dict[str, float] = dict(probabilities)
+    for entry_id in named:
+        scores[entry_id] = scores.get(entry_id, 0.0) + config["name_bonus"]
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    total = sum(scores.values()) + none
+    ranking = tuple((entry_id, round(score, 4)) for entry_id, score in ranked[:5])
+    if not ranked:
+        return TopicDecision(NONE, (), 0.0, ranking)
+    top_id, top = ranked[0]
+    confidence = top / total if total else 0.0
+    if not named and (none >= top or top < config["min_candidate"]):
+        return TopicDecision(NONE, (), confidence, ranking)
+    close = [entry_id for entry_id, score in ranked[1:] if top - score < config["margin"]
+             and score >= config["min_candidate"]]
+    if not close:
+        return TopicDecision(ANSWER, (top_id,), confidence, ranking)
+    return TopicDecision(CLARIFY, tuple([top_id, *close][: int(config["max_candidates"])]), confidence, ranking)
