@@ -229,7 +229,8 @@ def format_report(results: Sequence[TurnResult]) -> str:
             key = f"{language}/{cls}"
             total = tables["language_class"].total[key]
             cells.append(f"{tables['language_class'].rate(key):.2f} ({total})" if total else "–")
-        lines.append(f"| {cls} | " + " | ".join(cells) + f" | {tables['class'].rate(cls):.3f} ({tables['class'].total[cls]}) |")
+        overall = f"{tables['class'].rate(cls):.3f} ({tables['class'].total[cls]})"
+        lines.append(f"| {cls} | " + " | ".join(cells) + f" | {overall} |")
     failures = {key: count for key, count in tables["reason"].total.items() if key != "ok"}
     lines += ["", "| failure | turns |", "|---|---|"]
     for key, count in sorted(failures.items(), key=lambda item: -item[1]):

@@ -87,3 +87,47 @@ def test_action_announces_an_unsupported_language_in_english():
     events, texts = run(tracker({"language": "en"}, "ask_topic", [entity("unsupported_language", "fr")]))
     assert texts == [f"Sorry, I can't write in that language yet. I speak {names}. Here is my answer in English:"]
     assert events == []  # already English
+
+
+# ------------------------------------------------------------------ the widget's untouched picker (issue #12)
+
+
+def test_a_clear_message_wins_over_a_picker_nobody_touched():
+    # A Danish sentence typed into a widget that still shows its default English.
+    decision = decide_language(
+        "en", "ask_topic",
+        [entity("detected_language", "da", source="text")],
+        SUPPORTED,
+    )
+    assert (decision.language, decision.reason) == ("da", "detected")
+
+
+def test_the_untouched_picker_is_the_default_of_a_first_short_message():
+    entities = [entity("detected_language", "de", source="widget_default")]
+    first = decide_language("en", "greet", entities, SUPPORTED, first_message=True)
+    assert (first.language, first.reason) == ("de", "widget_default")
+
+
+def test_later_short_messages_keep_the_conversation_language_whatever_the_untouched_picker_says():
+    entities = [entity("detected_language", "en", source="widget_default")]
+    later = decide_language("da", "affirm", entities, SUPPORTED, first_message=False)
+    assert (later.language, later.changed, later.reason) == ("da", False, "kept")
+
+
+def test_an_unrecognised_unsupported_message_does_not_fall_back_to_the_untouched_picker():
+    entities = [entity("unsupported_language", "fr")]
+    decision = decide_language("da", "ask_topic", entities, SUPPORTED, first_message=True)
+    assert (decision.language, decision.unsupported) == ("en", "fr")
+
+
+def test_the_action_knows_the_first_message_of_a_conversation():
+    entities = [entity("detected_language", "pl", source="widget_default")]
+    first = Tracker("t", {"language": "en"}, {"text": "hej", "intent": {"name": "greet"}, "entities": entities},
+                    [{"event": "user", "text": "hej"}], False, None, {}, "action_listen")
+    events, _ = run(first)
+    assert events == [{"event": "slot", "timestamp": None, "name": "language", "value": "pl"}]
+    later = Tracker("t", {"language": "da"}, {"text": "ok", "intent": {"name": "affirm"}, "entities": entities},
+                    [{"event": "user", "text": "hej"}, {"event": "user", "text": "ok"}], False, None, {},
+                    "action_listen")
+    events, _ = run(later)
+    assert events == []

@@ -73,10 +73,6 @@ def _charts(numbers: analytics.Analytics) -> Tuple[Any, ...]:
         charts.bar_chart(
             "Ratings", [("thumbs up", numbers.thumbs_up), ("thumbs down", numbers.thumbs_down)]
         ),
-        charts.bar_chart(
-            "Questions not answered, by class",
-            [(non_answers.LABELS[name], numbers.outcomes.count(name)) for name in non_answers.NON_ANSWER_CLASSES],
-        ),
     )
 
 
@@ -87,11 +83,11 @@ async def analytics_page(request: Request) -> HTTPResponse:
     numbers = await _numbers(request)
     if isinstance(numbers, HTTPResponse):
         return numbers
-    per_day, messages_day, languages, channels, intents, ratings, outcomes = _charts(numbers)
+    per_day, messages_day, languages, channels, intents, ratings = _charts(numbers)
     return render(
         request, "analytics.html", numbers=numbers, per_day_chart=per_day, messages_chart=messages_day,
         languages_chart=languages, channels_chart=channels, intents_chart=intents, ratings_chart=ratings,
-        outcomes_chart=outcomes, fallback_rate=_percent(numbers.fallback_rate),
+        fallback_rate=_percent(numbers.fallback_rate),
         non_answer_rate=_percent(numbers.outcomes.non_answer_rate), thumbs_up_ratio=_percent(numbers.thumbs_up_ratio),
         handoff_share=_percent(numbers.handoff_share), csv_url=f"/console/analytics.csv?{_params(numbers)}",
         can_export=request.ctx.user.has_role("reviewer"), languages=request.app.ctx.settings.languages,

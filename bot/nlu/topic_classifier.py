@@ -11,9 +11,10 @@ matches, if any, stay as they were). The ranking itself is added to the parse da
 Training data, all read at training time and persisted in the model:
 * ``data/content/questions/<lang>.yml``: example questions per entry and "none" questions;
 * every entry's names and synonyms (``data/content``);
-* the NLU training data: chit-chat and out-of-scope examples are "none"; a question example that
-  names exactly one entry (by the gazetteer) is an example of that entry; a question that names no
-  entry ("when are you open?") is "none", so that follow-ups keep the conversation's topic.
+* the NLU training data: chit-chat examples are "chat", out-of-scope ones "none"; a question
+  example that names exactly one entry (by the gazetteer) is an example of that entry; a question
+  that names no entry ("when are you open?") is a "follow-up", so that it keeps the
+  conversation's topic.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.topic_examples import NONE_LABEL, labelled_questions, read_question_files
+from bot.nlu.topic_examples import CHAT_LABEL, FOLLOW_UP_LABEL, NONE_LABEL, labelled_questions, read_question_files
 from bot.nlu.topic_model import TopicModel
 from bot.nlu.topic_ranking import ANSWER, CLARIFY, DEFAULTS, TopicDecision, decide
 
@@ -49,8 +50,8 @@ RANKING_KEY = "topic_ranking"
 TOPIC = "topic"
 
 #: Intents whose examples are never about an entry.
-NONE_INTENTS = ("greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "ask_capabilities",
-                "switch_language", "out_of_scope")
+CHAT_INTENTS = ("greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "ask_capabilities",
+                "switch_language")
 #: Intents whose examples are questions about an entry (when they name one).
 QUESTION_INTENTS = ("ask_topic", "ask_contact", "ask_address", "ask_hours")
 
@@ -132,12 +133,14 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
             text, intent = example.get(TEXT), example.get(INTENT)
             if not text:
                 continue
-            if intent in NONE_INTENTS:
+            if intent in CHAT_INTENTS:
+                pairs.append((text, CHAT_LABEL))
+            elif intent == "out_of_scope":
                 pairs.append((text, NONE_LABEL))
             elif intent in QUESTION_INTENTS:
                 named = {match.value for match in gazetteer.find(text) if match.entity == TOPIC}
                 if not named:
-                    pairs.append((text, NONE_LABEL))
+                    pairs.append((text, FOLLOW_UP_LABEL))
                 elif len(named) == 1 and named <= entry_ids:
                     pairs.append((text, next(iter(named))))
         return pairs
@@ -191,7 +194,8 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
             decision = self.decide(str(text), named)
             message.set(RANKING_KEY, {"outcome": decision.outcome, "confidence": round(decision.confidence, 4),
                                       "entries": [{"entry": entry_id, "score": score}
-                                                  for entry_id, score in decision.ranking]},
+                                                  for entry_id, score in decision.ranking],
+                                      **{key: round(value, 4) for key, value in decision.other.items()}},
                         add_to_output=True)
             if decision.outcome not in (ANSWER, CLARIFY) or list(decision.entries) == named:
                 continue

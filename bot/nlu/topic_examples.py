@@ -5,7 +5,8 @@ newcomers write them: situations and needs ("my wife came with me and has nothin
 only the topic's name. Adding an entry to ``data/content/`` means adding its questions there; a
 test fails when an entry has none in some language. The ``none`` list of each file holds questions
 that no entry answers (housing, a doctor, the weather), so the model learns when nothing of ours
-is near. Format: ``docs/content.md``.
+is near; its ``follow_up`` list holds questions that only make sense after an answer ("is it
+free?", "and on Friday?"). Format: ``docs/content.md``.
 """
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ from typing import Dict, Iterable, List, Mapping, Sequence, Tuple
 
 import yaml
 
-#: The label of "none of our entries" in the topic model.
+#: Labels of the topic model that are not entries: a question none of our entries answers
+#: (housing, the weather); chit-chat (hello, thanks); a follow-up that names no topic and is about
+#: the conversation's current one ("how much is it?", "and on Friday?").
 NONE_LABEL = "__none__"
+CHAT_LABEL = "__chat__"
+FOLLOW_UP_LABEL = "__follow_up__"
+OTHER_LABELS = (NONE_LABEL, CHAT_LABEL, FOLLOW_UP_LABEL)
 
 
 @dataclass(frozen=True)
@@ -28,11 +34,13 @@ class QuestionFile:
         language: The language code.
         entries: Entry id to its example questions.
         none: Questions no entry answers.
+        follow_up: Follow-up questions that name no topic ("is it free?").
     """
 
     language: str
     entries: Mapping[str, Tuple[str, ...]]
     none: Tuple[str, ...] = ()
+    follow_up: Tuple[str, ...] = ()
 
 
 @dataclass
@@ -90,7 +98,12 @@ def read_question_files(
                 problems.lines.append(f"{path.name}: entries.{entry_id}: no such entry in data/content")
                 continue
             entries[str(entry_id)] = _strings(questions, f"{path.name}: entries.{entry_id}", problems)
-        files[language] = QuestionFile(language, entries, _strings(raw.get("none"), f"{path.name}: none", problems))
+        files[language] = QuestionFile(
+            language,
+            entries,
+            _strings(raw.get("none"), f"{path.name}: none", problems),
+            _strings(raw.get("follow_up"), f"{path.name}: follow_up", problems),
+        )
     return files, problems.lines
 
 
@@ -102,4 +115,5 @@ def labelled_questions(files: Mapping[str, QuestionFile]) -> List[Tuple[str, str
         for entry_id, questions in question_file.entries.items():
             pairs.extend((question, entry_id) for question in questions)
         pairs.extend((question, NONE_LABEL) for question in question_file.none)
+        pairs.extend((question, FOLLOW_UP_LABEL) for question in question_file.follow_up)
     return pairs

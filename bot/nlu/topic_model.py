@@ -72,7 +72,7 @@ class TopicModel:
         """:meth:`rank` for several texts at once."""
         scores = self._pipeline.decision_function(list(texts))  # type: ignore[attr-defined]
         return [
-            sorted(zip(self.labels, (float(value) for value in row)), key=lambda item: -item[1])
+            sorted(zip(self.labels, (float(value) for value in row), strict=True), key=lambda item: -item[1])
             for row in _softmax(scores, self.temperature)
         ]
 
@@ -85,7 +85,8 @@ class TopicModel:
     def load(cls, directory: Path) -> TopicModel:
         """Read a model written by :meth:`save` (only from our own trained model archives)."""
         with open(directory / MODEL_FILE, "rb") as handle:
-            data = pickle.load(handle)  # noqa: S301 - our own model file, as Rasa's sklearn components do
+            # Our own model file, written by save() at training time (as Rasa's sklearn components do).
+            data = pickle.load(handle)
         return cls(data["pipeline"], data["labels"], float(data["temperature"]))
 
 
@@ -116,14 +117,14 @@ def _pipeline(c: float) -> Any:
     from sklearn.svm import LinearSVC
 
     features = FeatureUnion(
-            [
-                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2,
-                                          preprocessor=normalise_text, dtype=_float32())),
-                ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1,
-                                          preprocessor=normalise_text, token_pattern=r"(?u)\b\w+\b",
-                                          dtype=_float32())),
-            ]
-        )
+        [
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2,
+                                      preprocessor=normalise_text, dtype=_float32())),
+            ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1,
+                                      preprocessor=normalise_text, token_pattern=r"(?u)\b\w+\b",
+                                      dtype=_float32())),
+        ]
+    )
     return make_pipeline(features, LinearSVC(C=c))
 
 

@@ -6,9 +6,11 @@ model's probability, plus a bonus when the gazetteer found the entry's name. The
 
 * **answer** the top entry when it is clearly ahead (its score leads the next by ``margin``);
 * **clarify** when two or three entries are close to the top (the user picks among exactly those);
-* **none** when the model thinks no entry is near (its "none" label outranks every entry) and the
-  message names nothing, or when nothing reaches ``min_candidate``: the message is left to the
-  intent classifier (chit-chat, out of scope, a follow-up about the current topic).
+* **none** when the model thinks no entry is near (its "none", "chat" or "follow-up" label
+  outranks every entry) and the message names nothing, or when nothing reaches ``min_candidate``:
+  the message is left to the intent classifier and the dialogue (chit-chat, out of scope, a
+  follow-up about the current topic). The probabilities of those three labels go with the
+  decision (``other``: ``none``, ``chat``, ``follow_up``).
 
 Thresholds are chosen on a development split of the example questions (``docs/nlu.md``), never
 on the user-voice evaluation set.
@@ -16,11 +18,12 @@ on the user-voice evaluation set.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, Mapping, Sequence, Tuple
 
-from bot.nlu.topic_examples import NONE_LABEL
+from bot.nlu.topic_examples import CHAT_LABEL, FOLLOW_UP_LABEL, NONE_LABEL, OTHER_LABELS
 
+NAMES = {NONE_LABEL: "none", CHAT_LABEL: "chat", FOLLOW_UP_LABEL: "follow_up"}
 ANSWER = "answer"
 CLARIFY = "clarify"
 NONE = "none"
@@ -42,12 +45,15 @@ class TopicDecision:
         entries: The entry answered, or the candidates, best first.
         confidence: The top entry's share of the scores (0-1).
         ranking: The best entries with their scores, for the parse data and the console.
+        other: The probabilities of the labels that are not entries (``none``, ``chat``,
+            ``follow_up``).
     """
 
     outcome: str
     entries: Tuple[str, ...]
     confidence: float
     ranking: Tuple[Tuple[str, float], ...]
+    other: Mapping[str, float] = field(default_factory=dict)
 
 
 def decide(
@@ -67,21 +73,27 @@ def decide(
     """
     config = {**DEFAULTS, **settings}
     probabilities = {label: probability for label, probability in model}
-    none = probabilities.pop(NONE_LABEL, 0.0)
+    other = {NAMES[label]: probabilities.pop(label, 0.0) for label in OTHER_LABELS}
+    none = max(other.values())
     scores: Dict[str, float] = dict(probabilities)
+    # A named entry the model does not know (the three areas: "newcomers", "business") is a hint,
+    # not a topic: it counts only when the model finds no entry of its own.
+    model_has_one = any(probability >= config["min_candidate"] for probability in probabilities.values())
+    named = [entry_id for entry_id in named if entry_id in probabilities or not model_has_one]
     for entry_id in named:
         scores[entry_id] = scores.get(entry_id, 0.0) + config["name_bonus"]
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-    total = sum(scores.values()) + none
+    total = sum(scores.values()) + sum(other.values())
     ranking = tuple((entry_id, round(score, 4)) for entry_id, score in ranked[:5])
     if not ranked:
-        return TopicDecision(NONE, (), 0.0, ranking)
+        return TopicDecision(NONE, (), 0.0, ranking, other)
     top_id, top = ranked[0]
     confidence = top / total if total else 0.0
     if not named and (none >= top or top < config["min_candidate"]):
-        return TopicDecision(NONE, (), confidence, ranking)
+        return TopicDecision(NONE, (), confidence, ranking, other)
     close = [entry_id for entry_id, score in ranked[1:] if top - score < config["margin"]
              and score >= config["min_candidate"]]
     if not close:
-        return TopicDecision(ANSWER, (top_id,), confidence, ranking)
-    return TopicDecision(CLARIFY, tuple([top_id, *close][: int(config["max_candidates"])]), confidence, ranking)
+        return TopicDecision(ANSWER, (top_id,), confidence, ranking, other)
+    return TopicDecision(CLARIFY, tuple([top_id, *close][: int(config["max_candidates"])]), confidence, ranking,
+                         other)

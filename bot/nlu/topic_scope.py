@@ -12,11 +12,19 @@ choice of close entries, ``topic_ranking`` in the parse data), a weak chit-chat 
 trusted either: "my wife came with me and she is bored all day" is not a greeting, however the
 intent classifier reads its first words. A chit-chat intent keeps the turn only when the classifier
 is at least ``CHITCHAT_KEEP`` sure of it ("thanks, that helped with my tax card").
+
+Two more cases use the topic model's labels that are not entries, when the message names no topic:
+* a follow-up ("how much is it?", "and on Friday?": the model's ``follow_up`` probability at least
+  ``FOLLOW_UP_MIN``) is a question about the conversation's current topic, not out of scope or
+  chit-chat, so its weak non-question intent gives way to the best question intent;
+* a question about something none of our entries covers ("where can I rent a cheap flat?": the
+  model's ``none`` probability at least ``OUT_OF_SCOPE_MIN``) is out of scope, even though it is
+  phrased like our questions; otherwise it would get International House's address.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Set, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -30,6 +38,51 @@ QUESTION_INTENTS = ("ask_topic", "ask_contact", "ask_address", "ask_hours")
 CHITCHAT_KEEP = 0.8
 #: Intents that are never overruled by the topic (the user asks for something else explicitly).
 KEEP_INTENTS = ("switch_language",)
+#: The topic model's follow-up probability above which a message is a question about the current topic.
+FOLLOW_UP_MIN = 0.5
+#: The topic model's "none of ours" probability above which a question is out of scope.
+OUT_OF_SCOPE_MIN = 0.6
+
+
+def _move(ranking: List[Dict[str, Any]], moving: Set[str], target: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Give the probability of the ``moving`` intents to ``target``; best first."""
+    moved = sum(float(item[PREDICTED_CONFIDENCE_KEY]) for item in ranking if item.get(INTENT_NAME_KEY) in moving)
+    if not moved:
+        return ranking
+    adjusted = []
+    for item in ranking:
+        if item is target:
+            adjusted.append({**item, PREDICTED_CONFIDENCE_KEY: float(item[PREDICTED_CONFIDENCE_KEY]) + moved})
+        elif item.get(INTENT_NAME_KEY) in moving:
+            adjusted.append({**item, PREDICTED_CONFIDENCE_KEY: 0.0})
+        else:
+            adjusted.append(item)
+    return sorted(adjusted, key=lambda item: -item[PREDICTED_CONFIDENCE_KEY])
+
+
+def adjust_without_topic(ranking: List[Dict[str, Any]], follow_up: float, none: float) -> List[Dict[str, Any]]:
+    """The ranking of a message that names no topic, given the topic model's other labels.
+
+    Args:
+        ranking: The intent ranking, best first.
+        follow_up: The topic model's probability that the message is a follow-up.
+        none: The topic model's probability that none of our entries is meant.
+
+    Returns:
+        The adjusted ranking (the same object when nothing changes).
+    """
+    if not ranking:
+        return ranking
+    top = ranking[0]
+    top_name = str(top.get(INTENT_NAME_KEY))
+    questions = [item for item in ranking if item.get(INTENT_NAME_KEY) in QUESTION_INTENTS]
+    if follow_up >= FOLLOW_UP_MIN and top_name not in QUESTION_INTENTS and top_name not in KEEP_INTENTS \
+            and (top_name == "out_of_scope" or float(top[PREDICTED_CONFIDENCE_KEY]) < CHITCHAT_KEEP) and questions:
+        return _move(ranking, {top_name, "out_of_scope"}, max(questions, key=lambda i: i[PREDICTED_CONFIDENCE_KEY]))
+    out_of_scope = next((item for item in ranking if item.get(INTENT_NAME_KEY) == "out_of_scope"), None)
+    if none >= OUT_OF_SCOPE_MIN and top_name in QUESTION_INTENTS and out_of_scope is not None:
+        return _move(ranking, set(QUESTION_INTENTS), out_of_scope)
+    return ranking
 
 
 def adjust(
@@ -56,20 +109,10 @@ def adjust(
     if (understood and top_name not in QUESTION_INTENTS and top_name not in KEEP_INTENTS
             and float(top[PREDICTED_CONFIDENCE_KEY]) < CHITCHAT_KEEP):
         moving.add(str(top_name))
-    moved = sum(float(item[PREDICTED_CONFIDENCE_KEY]) for item in ranking if item.get(INTENT_NAME_KEY) in moving)
     candidates = [item for item in ranking if item.get(INTENT_NAME_KEY) in QUESTION_INTENTS]
-    if not moved or not candidates:
+    if not candidates:
         return ranking
-    best = max(candidates, key=lambda item: item[PREDICTED_CONFIDENCE_KEY])
-    adjusted = []
-    for item in ranking:
-        if item is best:
-            adjusted.append({**item, PREDICTED_CONFIDENCE_KEY: float(item[PREDICTED_CONFIDENCE_KEY]) + moved})
-        elif item.get(INTENT_NAME_KEY) in moving:
-            adjusted.append({**item, PREDICTED_CONFIDENCE_KEY: 0.0})
-        else:
-            adjusted.append(item)
-    return sorted(adjusted, key=lambda item: -item[PREDICTED_CONFIDENCE_KEY])
+    return _move(ranking, moving, max(candidates, key=lambda item: item[PREDICTED_CONFIDENCE_KEY]))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -97,7 +140,11 @@ class TopicScopeAdjuster(GraphComponent):
             has_topic = any(entity.get("entity") == "topic" for entity in message.get(ENTITIES, []) or [])
             topics = message.get("topic_ranking") or {}
             understood = topics.get("outcome") in ("answer", "clarify")
-            new_ranking = adjust(intent, ranking, has_topic, understood)
+            if has_topic:
+                new_ranking = adjust(intent, ranking, has_topic, understood)
+            else:
+                new_ranking = adjust_without_topic(ranking, float(topics.get("follow_up") or 0.0),
+                                                   float(topics.get("none") or 0.0))
             if new_ranking is not ranking:
                 message.set(INTENT, {INTENT_NAME_KEY: new_ranking[0][INTENT_NAME_KEY],
                                      PREDICTED_CONFIDENCE_KEY: new_ranking[0][PREDICTED_CONFIDENCE_KEY]},

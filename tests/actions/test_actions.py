@@ -56,9 +56,20 @@ def topic(value: str) -> Dict[str, Any]:
 
 
 def run(action, track: Tracker):
+    events, messages, _ = run_with_metadata(action, track)
+    return events, messages
+
+
+STANDARD_KEYS = ("text", "buttons", "elements", "custom", "template", "response", "image", "attachment")
+
+
+def run_with_metadata(action, track: Tracker):
+    """Events, messages (text and buttons) and each message's stored metadata (outcome, entry...)."""
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, track, {}))
-    return events, [{"text": m["text"], "buttons": m["buttons"]} for m in dispatcher.messages]
+    messages = [{"text": m["text"], "buttons": m["buttons"]} for m in dispatcher.messages]
+    metadata = [{k: v for k, v in m.items() if k not in STANDARD_KEYS} for m in dispatcher.messages]
+    return events, messages, metadata
 
 
 # ------------------------------------------------------------------ topics
@@ -104,8 +115,9 @@ def test_list_entry_offers_its_items_as_buttons():
 
 
 def test_topic_not_found_asks_which_area_and_sets_nothing():
-    events, messages = run(ActionAnswerTopic(), tracker("tell me about it", "ask_topic"))
+    events, messages, metadata = run_with_metadata(ActionAnswerTopic(), tracker("tell me about it", "ask_topic"))
     assert events == []
+    assert metadata == [{"outcome": "menu"}]
     assert messages == [
         {"text": "Which office or topic do you mean? Here are the main areas I can help with:",
          "buttons": AREA_BUTTONS}
@@ -119,10 +131,11 @@ def test_unknown_topic_value_is_treated_as_not_found():
 
 
 def test_two_topics_are_ambiguous():
-    events, messages = run(
+    events, messages, metadata = run_with_metadata(
         ActionAnswerTopic(), tracker("cpr or tax card", "ask_topic", [topic("cpr"), topic("tax_card")])
     )
     assert events == []
+    assert metadata == [{"outcome": "clarify", "candidates": ["cpr", "tax_card"]}]
     assert messages == [
         {
             "text": "I found more than one match. Which one do you mean?",
@@ -144,8 +157,10 @@ def test_follow_up_uses_the_topic_slot():
 
 
 def test_contact_card():
-    events, messages = run(ActionAnswerContact(), tracker("phone of the house", "ask_contact", [topic("house")]))
+    events, messages, metadata = run_with_metadata(ActionAnswerContact(), tracker("phone of the house", "ask_contact",
+                                                                                  [topic("house")]))
     assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "house"}]
+    assert metadata == [{"outcome": "answer", "entry": "house", "kind": "contact"}]
     assert messages == [
         {
             "text": "Contact details for Test House:\nPhone: +45 11 22 33 44\nE-mail: info@house.example.org\n"
@@ -155,13 +170,15 @@ def test_contact_card():
     ]
 
 
-def test_contact_follow_up_after_a_topic_without_contact_details():
-    events, messages = run(ActionAnswerContact(), tracker("and the phone number?", "ask_contact",
-                                                         slots={"topic": "office"}))
+def test_contact_follow_up_after_a_topic_without_contact_details_gives_the_whole_entry():
+    events, messages, metadata = run_with_metadata(
+        ActionAnswerContact(), tracker("and the phone number?", "ask_contact", slots={"topic": "office"})
+    )
     assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "office"}]
     assert messages[0]["text"] == (
-        "I don't have phone or e-mail details for Faraway Office. You can find more on https://office.example.org"
+        "**Faraway Office**\n\nAn office with no known address.\n\nMore information: https://office.example.org"
     )
+    assert metadata == [{"outcome": "answer", "entry": "office", "kind": "topic"}]
 
 
 def test_contact_without_any_topic_defaults_to_the_house_of_the_real_content(monkeypatch, fixture_kb):
@@ -181,11 +198,15 @@ def test_address_with_map_link():
     )
 
 
-def test_address_missing():
-    _, messages = run(ActionAnswerAddress(), tracker("where is it", "ask_address", [topic("office")]))
+def test_where_question_about_an_entry_without_address_gets_the_whole_entry():
+    # "Where can I learn Danish?" asks about the service, not about a street (issue #12).
+    _, messages, metadata = run_with_metadata(ActionAnswerAddress(), tracker("where is it", "ask_address",
+                                                                             [topic("office")]))
     assert messages[0]["text"] == (
-        "I don't have a street address for Faraway Office. You can find more on https://office.example.org"
+        "**Faraway Office**\n\nAn office with no known address.\n\nMore information: https://office.example.org"
     )
+    assert "street address" not in messages[0]["text"]
+    assert metadata == [{"outcome": "answer", "entry": "office", "kind": "topic"}]
 
 
 def test_address_ambiguous():
@@ -252,9 +273,11 @@ def test_hours_on_a_public_holiday(monkeypatch):
     )
 
 
-def test_hours_missing_for_entry_without_hours():
-    _, messages = run(ActionAnswerHours(), tracker("when is cpr open", "ask_hours", [topic("cpr")]))
-    assert messages[0]["text"] == "I don't have opening hours for CPR number. You can find more on https://cpr.example.org"
+def test_when_question_about_an_entry_without_hours_gets_the_whole_entry():
+    _, messages, metadata = run_with_metadata(ActionAnswerHours(), tracker("when is cpr open", "ask_hours",
+                                                                           [topic("cpr")]))
+    assert messages[0]["text"].startswith("**CPR number**\n\nRegister to get a CPR number.")
+    assert metadata == [{"outcome": "answer", "entry": "cpr", "kind": "topic"}]
 
 
 # ------------------------------------------------------------------ fallback
@@ -263,8 +286,10 @@ def test_hours_missing_for_entry_without_hours():
 def test_fallback_offers_matches_and_a_person(monkeypatch, fixture_kb):
     # The fixture has no "ihnd" entry, so point the human contact at the fixture's house.
     monkeypatch.setattr("bot.answers.HUMAN_CONTACT_ID", "house")
-    events, messages = run(ActionSearchContent(), tracker("personal number passport", "nlu_fallback"))
+    events, messages, metadata = run_with_metadata(ActionSearchContent(),
+                                                   tracker("personal number passport", "nlu_fallback"))
     assert events == []
+    assert metadata == [{"outcome": "search", "candidates": ["cpr"]}, {}]
     assert messages == [
         {"text": "I'm not sure I understood. Did you mean one of these?",
          "buttons": [{"title": "CPR number", "payload": '/ask_topic{"topic":"cpr"}'}]},
@@ -277,8 +302,9 @@ def test_fallback_offers_matches_and_a_person(monkeypatch, fixture_kb):
 def test_fallback_with_no_match_offers_the_areas(monkeypatch):
     monkeypatch.setattr("bot.answers.HUMAN_CONTACT_ID", "house")
     monkeypatch.setattr(actions.base, "clock", lambda: cph(2026, 12, 5, 10, 0))  # Saturday
-    events, messages = run(ActionSearchContent(), tracker("qwzx plorf", "nlu_fallback"))
+    events, messages, metadata = run_with_metadata(ActionSearchContent(), tracker("qwzx plorf", "nlu_fallback"))
     assert events == []
+    assert metadata[0] == {"outcome": "nothing"}
     assert messages[0] == {"text": "I'm not sure I understood, and I couldn't find a matching topic.",
                            "buttons": AREA_BUTTONS}
     assert messages[1]["text"].endswith("Their desk is closed right now.")

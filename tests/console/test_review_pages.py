@@ -189,7 +189,7 @@ def test_analytics_page_and_csv(site: Console) -> None:
     assert '<td id="thumbs-ratio">50.0 % (1 up, 1 down)</td>' in page.text
     assert '<td id="handoff-share">25.0 % (1 of 4)</td>' in page.text
     assert '<td id="non-answer-rate">57.1 % (4 of 7)</td>' in page.text
-    assert page.text.count("<svg") == 7
+    assert page.text.count("<svg") == 6
     csv = session.get(site.url("/console/analytics.csv?from=2026-11-20&to=2026-11-21"), timeout=30)
     assert csv.status_code == 200 and csv.headers["Content-Type"].startswith("text/csv")
     assert "conversations,,4\n" in csv.text and "handed_to_person_share,,0.2500\n" in csv.text

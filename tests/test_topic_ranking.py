@@ -1,0 +1,67 @@
+"""One ranking from the learned topic model and the gazetteer: answer, offer close entries, or leave it."""
+
+from __future__ import annotations
+
+from bot.nlu.topic_examples import CHAT_LABEL, FOLLOW_UP_LABEL, NONE_LABEL
+from bot.nlu.topic_ranking import ANSWER, CLARIFY, NONE, decide
+
+
+def model(**probabilities):
+    ranking = {NONE_LABEL: 0.0, CHAT_LABEL: 0.0, FOLLOW_UP_LABEL: 0.0}
+    ranking.update(probabilities)
+    return sorted(ranking.items(), key=lambda item: -item[1])
+
+
+def test_a_clear_winner_is_answered_even_when_the_message_names_nothing():
+    decision = decide(model(spouse_space=0.82, culture_companions=0.1, ihnd=0.05), named=[])
+    assert (decision.outcome, decision.entries) == (ANSWER, ("spouse_space",))
+    assert round(decision.confidence, 3) == 0.845  # 0.82 of the 0.97 given to all labels
+
+
+def test_close_entries_are_offered_and_only_those():
+    decision = decide(model(mitid=0.41, mitid_support=0.36, cpr=0.12, tax_card=0.02), named=[])
+    assert (decision.outcome, decision.entries) == (CLARIFY, ("mitid", "mitid_support"))
+
+
+def test_at_most_three_candidates():
+    decision = decide(model(a=0.24, b=0.23, c=0.22, d=0.21), named=[])
+    assert (decision.outcome, decision.entries) == (CLARIFY, ("a", "b", "c"))
+
+
+def test_nothing_near_leaves_the_message_to_the_intent_classifier():
+    decision = decide([(NONE_LABEL, 0.7), ("cpr", 0.2), (CHAT_LABEL, 0.05), (FOLLOW_UP_LABEL, 0.05)], named=[])
+    assert (decision.outcome, decision.entries) == (NONE, ())
+    assert decision.other == {"none": 0.7, "chat": 0.05, "follow_up": 0.05}
+
+
+def test_a_weak_guess_is_not_an_answer():
+    decision = decide(model(cpr=0.09, tax_card=0.08), named=[])
+    assert decision.outcome == NONE
+
+
+def test_a_named_entry_wins_when_the_model_has_no_opinion():
+    decision = decide(model(cpr=0.05, tax_card=0.04), named=["tax_card"])
+    assert (decision.outcome, decision.entries) == (ANSWER, ("tax_card",))
+
+
+def test_two_named_entries_one_answer_when_the_model_prefers_one_clearly():
+    # "I can't get MitID without a CPR number - who do I phone?": both named, the model knows which.
+    decision = decide(model(mitid_support=0.1, mitid=0.55, cpr=0.05), named=["mitid", "cpr"])
+    assert (decision.outcome, decision.entries) == (ANSWER, ("mitid",))
+
+
+def test_two_named_entries_the_model_cannot_separate_are_offered():
+    decision = decide(model(mitid=0.2, cpr=0.18), named=["mitid", "cpr"])
+    assert (decision.outcome, decision.entries) == (CLARIFY, ("mitid", "cpr"))
+
+
+def test_the_model_can_overrule_a_named_entry():
+    decision = decide(model(mitid_support=0.9, mitid=0.02), named=["mitid"])
+    assert (decision.outcome, decision.entries) == (ANSWER, ("mitid_support",))
+
+
+def test_a_named_area_counts_only_when_the_model_finds_nothing():
+    decision = decide(model(culture_companions=0.6, spouse_space=0.1), named=["area_newcomers"])
+    assert (decision.outcome, decision.entries) == (ANSWER, ("culture_companions",))
+    alone = decide(model(culture_companions=0.05), named=["area_newcomers"])
+    assert (alone.outcome, alone.entries) == (ANSWER, ("area_newcomers",))
