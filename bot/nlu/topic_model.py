@@ -52,7 +52,7 @@ class TopicModel:
         for label in labels:
             counts[label] = counts.get(label, 0) + 1
         splittable = [index for index, label in enumerate(labels) if counts[label] >= 4]
-        fit_idx, held_idx = train_test_split(
+        _, held_idx = train_test_split(
             splittable, test_size=0.15, random_state=seed, stratify=[labels[i] for i in splittable]
         )
         rest = sorted(set(range(len(labels))) - set(held_idx))
