@@ -36,7 +36,7 @@ from rasa.shared.nlu.training_data.message import Message
 QUESTION_INTENTS = ("ask_topic", "ask_contact", "ask_address", "ask_hours")
 #: A chit-chat intent at least this sure keeps the turn even when the message is about a topic.
 CHITCHAT_KEEP = 0.8
-#: Intents that are never overruled by the topic (the user asks for something else explicitly).
+#: Intents a follow-up guess never overrules (the user asks for something else explicitly).
 KEEP_INTENTS = ("switch_language",)
 #: The topic model's follow-up probability above which a message is a question about the current topic.
 FOLLOW_UP_MIN = 0.5
@@ -106,8 +106,9 @@ def adjust(
     moving = {"out_of_scope"}
     top = ranking[0]
     top_name = top.get(INTENT_NAME_KEY)
-    if (understood and top_name not in QUESTION_INTENTS and top_name not in KEEP_INTENTS
-            and float(top[PREDICTED_CONFIDENCE_KEY]) < CHITCHAT_KEEP):
+    # A weak "switch language" guess gives way too: "де можна вивчати данську мову" names the Danish
+    # language as a subject to learn, not as the language to answer in.
+    if understood and top_name not in QUESTION_INTENTS and float(top[PREDICTED_CONFIDENCE_KEY]) < CHITCHAT_KEEP:
         moving.add(str(top_name))
     candidates = [item for item in ranking if item.get(INTENT_NAME_KEY) in QUESTION_INTENTS]
     if not candidates:

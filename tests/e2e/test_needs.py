@@ -1,0 +1,50 @@
+"""Issue #12 end to end: topics from needs, "where" about a service, the untouched picker, in every language.
+
+Each message goes to a fresh conversation over the REST channel; the stored conversation (Rasa's
+HTTP API) must show an answer about the expected entry (``metadata.outcome`` and ``entry`` of the
+bot message; for a situation, the entry may also be one of 2-3 close entries offered) and the
+conversation in the message's language. The broad measurement is ``make eval``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+import pytest
+import requests
+import yaml
+
+from bot.user_voice_eval import language_after, split_turns
+
+CASES_FILE = Path(__file__).with_name("needs_by_language.yml")
+
+
+def cases() -> List[Tuple[str, Dict[str, Any]]]:
+    raw = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
+    return [(language, case) for language, items in raw.items() for case in items]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(("language", "case"), cases(), ids=lambda value: value if isinstance(value, str) else
+                         value["class"])
+def test_the_entry_meant_is_answered_in_the_users_language(stack, language, case):
+    sender = uuid.uuid4().hex
+    metadata = {"language": "en", "language_chosen": False} if case["class"] == "picker" else None
+    stack.ask(case["text"], sender=sender, metadata=metadata)
+    tracker = requests.get(f"{stack.rasa}/conversations/{sender}/tracker", params={"token": stack.token},
+                           timeout=30).json()
+    turn = split_turns(tracker["events"])[0]
+    replies = [event.get("metadata") or {} for event in turn if event["event"] == "bot"]
+    answered = [meta.get("entry") for meta in replies if meta.get("outcome") == "answer"]
+    offered = [entry for meta in replies if meta.get("outcome") == "clarify" for entry in meta.get("candidates", [])]
+    if case["class"] == "need":
+        # A situation is answered when one entry is clearly ahead, or the two or three close entries
+        # are offered (never the generic menu or "I can't help").
+        assert answered == [case["expect"]] or (not answered and case["expect"] in offered), replies
+    else:
+        assert answered == [case["expect"]], replies
+    assert language_after(turn, "en") == language
+    texts = [event["text"] for event in turn if event["event"] == "bot"]
+    assert "street address" not in " ".join(texts)
