@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List
 
 import pytest
 import requests
@@ -21,9 +21,18 @@ from bot.user_voice_eval import language_after, split_turns
 CASES_FILE = Path(__file__).with_name("needs_by_language.yml")
 
 
-def cases() -> List[Tuple[str, Dict[str, Any]]]:
+#: Known failure, kept visible: the intent classifier is sure (0.83) that "learn the Danish language"
+#: in Arabic asks to switch the reply language; strict, so a fix is noticed.
+KNOWN = {("ar", "where"): "Arabic 'learn the Danish language' read as a language switch (switch_language 0.83)"}
+
+
+def cases() -> List[Any]:
     raw = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
-    return [(language, case) for language, items in raw.items() for case in items]
+    return [
+        pytest.param(language, case, marks=[pytest.mark.xfail(strict=True, reason=KNOWN[(language, case["class"])])]
+                     if (language, case["class"]) in KNOWN else [])
+        for language, items in raw.items() for case in items
+    ]
 
 
 @pytest.mark.e2e
@@ -39,7 +48,7 @@ def test_the_entry_meant_is_answered_in_the_users_language(stack, language, case
     replies = [event.get("metadata") or {} for event in turn if event["event"] == "bot"]
     answered = [meta.get("entry") for meta in replies if meta.get("outcome") == "answer"]
     offered = [entry for meta in replies if meta.get("outcome") == "clarify" for entry in meta.get("candidates", [])]
-    if case["class"] == "need":
+    if case["class"] in ("need", "picker"):
         # A situation is answered when one entry is clearly ahead, or the two or three close entries
         # are offered (never the generic menu or "I can't help").
         assert answered == [case["expect"]] or (not answered and case["expect"] in offered), replies
