@@ -95,13 +95,18 @@ class ContentAction(Action, ABC):
 
         The topics named in the message win; otherwise the topic of the conversation so far
         (a follow-up such as "and the phone number?"); otherwise the action's default entry.
+        When the message could be about several close entries and one of them is the
+        conversation's topic, it is a follow-up about that topic ("how many cities signed it?"
+        after the Aalborg Charter), not a question to ask back.
         """
         named = [entry for value in self.entity_values(tracker, TOPIC_SLOT) if (entry := self.kb.get(value))]
+        previous = self.kb.get(tracker.get_slot(TOPIC_SLOT))
         if len(named) > 1:
+            if previous is not None and previous.id in {entry.id for entry in named}:
+                return Resolution(previous)
             return Resolution(None, tuple(named))
         if named:
             return Resolution(named[0])
-        previous = self.kb.get(tracker.get_slot(TOPIC_SLOT))
         if previous is not None:
             return Resolution(previous)
         return Resolution(self.kb.get(self.default_entry_id))

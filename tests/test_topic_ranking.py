@@ -65,3 +65,29 @@ def test_a_named_area_counts_only_when_the_model_finds_nothing():
     assert (decision.outcome, decision.entries) == (ANSWER, ("culture_companions",))
     alone = decide(model(culture_companions=0.05), named=["area_newcomers"])
     assert (alone.outcome, alone.entries) == (ANSWER, ("area_newcomers",))
+
+
+def test_the_last_clause_holds_the_question():
+    from bot.nlu.topic_ranking import final_clause_start
+
+    text = "the bank needs a CPR number for my NemKonto, so where do I get the CPR?"
+    assert text[final_clause_start(text):] == "so where do I get the CPR?"
+    assert final_clause_start("where do I get a CPR number?") == 0
+    assert final_clause_start("CPR and tax card?!") == 0
+    two = "Jeg har fået mit skattekort. Hvad med MitID?"
+    assert two[final_clause_start(two):] == "Hvad med MitID?"
+    dash = "Nie mam CPR – gdzie dzwonić?"
+    assert dash[final_clause_start(dash):] == "gdzie dzwonić?"
+    arabic = "عندي CPR، كيف أسجل في دروس اللغة؟"
+    assert arabic[final_clause_start(arabic):] == "كيف أسجل في دروس اللغة؟"
+
+
+def test_a_name_outside_the_last_clause_is_context_not_the_question():
+    ranking = model(nemkonto=0.3, cpr=0.25)
+    both = decide(ranking, named=["nemkonto", "cpr"])
+    assert (both.outcome, both.entries) == (CLARIFY, ("nemkonto", "cpr"))
+    focused = decide(ranking, named=["nemkonto", "cpr"], focus=["cpr"])
+    assert (focused.outcome, focused.entries) == (ANSWER, ("cpr",))
+    # Every name in the last clause (or none there): all keep their bonus.
+    assert decide(ranking, named=["nemkonto", "cpr"], focus=["nemkonto", "cpr"]) == both
+    assert decide(ranking, named=["nemkonto", "cpr"], focus=[]) == both

@@ -45,7 +45,28 @@ def test_a_follow_up_is_a_question_about_the_current_topic():
 
     before = ranking(out_of_scope=0.5, deny=0.3, ask_topic=0.15, ask_hours=0.05)
     after = adjust_without_topic(before, follow_up=0.7, none=0.1)
-    assert after[0]["name"] == "ask_topic" and round(after[0]["confidence"], 2) == 0.65
+    assert after[0]["name"] == "ask_topic" and round(after[0]["confidence"], 2) == 0.95
+    assert [item["name"] for item in after[1:]] == ["ask_hours", "out_of_scope", "deny"]
+
+
+def test_a_weak_question_intent_is_made_sure_by_a_follow_up():
+    """'and friday?': ask_hours on top but too weak for the FallbackClassifier's 0.35."""
+    from bot.nlu.topic_scope import adjust_without_topic
+
+    before = ranking(ask_hours=0.3, ask_topic=0.25, greet=0.25, out_of_scope=0.2)
+    after = adjust_without_topic(before, follow_up=0.9, none=0.01)
+    assert after[0]["name"] == "ask_hours" and round(after[0]["confidence"], 2) == 0.75
+    assert after[1] == {"name": "ask_topic", "confidence": 0.25}
+    assert adjust_without_topic(before, follow_up=0.4, none=0.01) is before
+
+
+def test_a_sure_chitchat_intent_or_a_language_switch_is_not_a_follow_up():
+    from bot.nlu.topic_scope import adjust_without_topic
+
+    sure = ranking(thank=0.85, ask_topic=0.15)
+    assert adjust_without_topic(sure, follow_up=0.9, none=0.0) is sure
+    switch = ranking(switch_language=0.5, ask_topic=0.3, greet=0.2)
+    assert adjust_without_topic(switch, follow_up=0.9, none=0.0) is switch
 
 
 def test_a_question_the_topic_model_places_outside_our_content_is_out_of_scope():

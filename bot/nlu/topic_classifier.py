@@ -43,7 +43,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.topic_examples import CHAT_LABEL, FOLLOW_UP_LABEL, NONE_LABEL, labelled_questions, read_question_files
 from bot.nlu.topic_model import TopicModel
-from bot.nlu.topic_ranking import ANSWER, CLARIFY, DEFAULTS, TopicDecision, decide
+from bot.nlu.topic_ranking import ANSWER, CLARIFY, DEFAULTS, TopicDecision, decide, final_clause_start
 
 SETTINGS_FILE = "topic_classifier.json"
 RANKING_KEY = "topic_ranking"
@@ -69,7 +69,7 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
             questions_dir: Folder of the example questions per language.
             lexicon_file: The lexicon, for the gazetteer that labels NLU examples.
             c: Inverse regularisation strength of the logistic regression.
-            name_bonus, margin, min_candidate, max_candidates: the decision's thresholds
+            name_bonus, context_bonus, margin, min_candidate, max_candidates: the decision's thresholds
                 (:mod:`bot.nlu.topic_ranking`).
         """
         return {
@@ -170,11 +170,17 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
             model = TopicModel.load(directory)
         return cls(config, model_storage, resource, model)
 
-    def decide(self, text: str, named: List[str]) -> TopicDecision:
-        """The decision for one message text and the entries the gazetteer found in it."""
+    def decide(self, text: str, named: List[str], focus: Optional[List[str]] = None) -> TopicDecision:
+        """The decision for one message text and the entries the gazetteer found in it.
+
+        Args:
+            text: The message.
+            named: The entries the gazetteer found, in order of appearance.
+            focus: Those of them found in the message's last clause.
+        """
         assert self._model is not None
         settings = {key: float(self._config[key]) for key in DEFAULTS}
-        return decide(self._model.rank(text), named, settings)
+        return decide(self._model.rank(text), named, settings, focus)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Rewrite each message's ``topic`` entities to the combined decision."""
@@ -187,11 +193,15 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
             entities = list(message.get(ENTITIES, []) or [])
             found = [entity for entity in entities if entity.get(ENTITY_ATTRIBUTE_TYPE) == TOPIC]
             named: List[str] = []
+            focus: List[str] = []
+            last_clause = final_clause_start(str(text))
             for entity in found:
                 value = str(entity.get(ENTITY_ATTRIBUTE_VALUE))
                 if value not in named:
                     named.append(value)
-            decision = self.decide(str(text), named)
+                if int(entity.get(ENTITY_ATTRIBUTE_START) or 0) >= last_clause and value not in focus:
+                    focus.append(value)
+            decision = self.decide(str(text), named, focus)
             message.set(RANKING_KEY, {"outcome": decision.outcome, "confidence": round(decision.confidence, 4),
                                       "entries": [{"entry": entry_id, "score": score}
                                                   for entry_id, score in decision.ranking],

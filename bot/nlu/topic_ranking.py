@@ -2,7 +2,10 @@
 
 The gazetteer is precise (it found the entry's own name or synonym in the message); the model
 understands situations ("my wife came with me and has nothing to do"). Each entry's score is the
-model's probability, plus a bonus when the gazetteer found the entry's name. Then:
+model's probability, plus a bonus when the gazetteer found the entry's name. When a message names
+several entries in different clauses, only the names in its last clause (where the question is)
+get the bonus: "the bank needs a CPR number for my NemKonto, so where do I get the CPR?" asks
+about the CPR number; the NemKonto is context (:func:`final_clause_start`). Then:
 
 * **answer** the top entry when it is clearly ahead (its score leads the next by ``margin``);
 * **clarify** when two or three entries are close to the top (the user picks among exactly those);
@@ -18,8 +21,9 @@ on the user-voice evaluation set.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Dict, Mapping, Sequence, Tuple
+from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 from bot.nlu.topic_examples import CHAT_LABEL, FOLLOW_UP_LABEL, NONE_LABEL, OTHER_LABELS
 
@@ -30,6 +34,7 @@ NONE = "none"
 
 DEFAULTS: Dict[str, float] = {
     "name_bonus": 0.3,
+    "context_bonus": 0.0,
     "margin": 0.12,
     "min_candidate": 0.15,
     "max_candidates": 3,
@@ -56,10 +61,30 @@ class TopicDecision:
     other: Mapping[str, float] = field(default_factory=dict)
 
 
+#: Where one clause ends and the next begins: sentence and clause punctuation (Latin and Arabic)
+#: followed by a space, a dash between spaces, a line break.
+_CLAUSE_BOUNDARY = re.compile(r"[.!?;:,\u060c\u061b\u061f]+\s+|\s[-\u2013\u2014]+\s+|\n+")
+_TRAILING = " \t\n.!?\u061f\u2026"
+
+
+def final_clause_start(text: str) -> int:
+    """The offset where the message's last clause begins (0 for a one-clause message).
+
+    Trailing punctuation does not start a clause: "where do I get it?" is one clause.
+    """
+    stripped = text.rstrip(_TRAILING)
+    start = 0
+    for match in _CLAUSE_BOUNDARY.finditer(stripped):
+        if stripped[match.end():].strip():
+            start = match.end()
+    return start
+
+
 def decide(
     model: Sequence[Tuple[str, float]],
     named: Sequence[str],
     settings: Mapping[str, float] = DEFAULTS,
+    focus: Optional[Sequence[str]] = None,
 ) -> TopicDecision:
     """Combine the model's ranking and the gazetteer's matches into one decision.
 
@@ -67,6 +92,8 @@ def decide(
         model: Labels with probabilities from the topic model (entries and :data:`NONE_LABEL`).
         named: Entry ids the gazetteer found in the message, in order of appearance.
         settings: Thresholds (see :data:`DEFAULTS`).
+        focus: The named entries found in the message's last clause. When some but not all named
+            entries are there, the others get only ``context_bonus``.
 
     Returns:
         The decision.
@@ -80,8 +107,10 @@ def decide(
     # not a topic: it counts only when the model finds no entry of its own.
     model_has_one = any(probability >= config["min_candidate"] for probability in probabilities.values())
     named = [entry_id for entry_id in named if entry_id in probabilities or not model_has_one]
+    focused = {entry_id for entry_id in focus or () if entry_id in named}
     for entry_id in named:
-        scores[entry_id] = scores.get(entry_id, 0.0) + config["name_bonus"]
+        in_focus = not focused or entry_id in focused
+        scores[entry_id] = scores.get(entry_id, 0.0) + config["name_bonus" if in_focus else "context_bonus"]
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     total = sum(scores.values()) + sum(other.values())
     ranking = tuple((entry_id, round(score, 4)) for entry_id, score in ranked[:5])

@@ -16,7 +16,8 @@ is at least ``CHITCHAT_KEEP`` sure of it ("thanks, that helped with my tax card"
 Two more cases use the topic model's labels that are not entries, when the message names no topic:
 * a follow-up ("how much is it?", "and on Friday?": the model's ``follow_up`` probability at least
   ``FOLLOW_UP_MIN``) is a question about the conversation's current topic, not out of scope or
-  chit-chat, so its weak non-question intent gives way to the best question intent;
+  chit-chat: every non-question intent (unless sure, or a language switch) gives way to the best
+  question intent, so that a short follow-up is not left to the FallbackClassifier;
 * a question about something none of our entries covers ("where can I rent a cheap flat?": the
   model's ``none`` probability at least ``OUT_OF_SCOPE_MIN``) is out of scope, even though it is
   phrased like our questions; otherwise it would get International House's address.
@@ -76,9 +77,14 @@ def adjust_without_topic(ranking: List[Dict[str, Any]], follow_up: float, none: 
     top = ranking[0]
     top_name = str(top.get(INTENT_NAME_KEY))
     questions = [item for item in ranking if item.get(INTENT_NAME_KEY) in QUESTION_INTENTS]
-    if follow_up >= FOLLOW_UP_MIN and top_name not in QUESTION_INTENTS and top_name not in KEEP_INTENTS \
-            and (top_name == "out_of_scope" or float(top[PREDICTED_CONFIDENCE_KEY]) < CHITCHAT_KEEP) and questions:
-        return _move(ranking, {top_name, "out_of_scope"}, max(questions, key=lambda i: i[PREDICTED_CONFIDENCE_KEY]))
+    sure_other = top_name not in QUESTION_INTENTS and top_name != "out_of_scope" \
+        and float(top[PREDICTED_CONFIDENCE_KEY]) >= CHITCHAT_KEEP
+    if follow_up >= FOLLOW_UP_MIN and top_name not in KEEP_INTENTS and not sure_other and questions:
+        # Every non-question intent gives way, also when a question intent is already on top: a weak
+        # "ask_topic 0.3" beside chit-chat crumbs would otherwise end as nlu_fallback ("and friday?").
+        moving = {str(item.get(INTENT_NAME_KEY)) for item in ranking
+                  if item.get(INTENT_NAME_KEY) not in QUESTION_INTENTS and item.get(INTENT_NAME_KEY) not in KEEP_INTENTS}
+        return _move(ranking, moving, max(questions, key=lambda i: i[PREDICTED_CONFIDENCE_KEY]))
     out_of_scope = next((item for item in ranking if item.get(INTENT_NAME_KEY) == "out_of_scope"), None)
     if none >= OUT_OF_SCOPE_MIN and top_name in QUESTION_INTENTS and out_of_scope is not None:
         return _move(ranking, set(QUESTION_INTENTS), out_of_scope)

@@ -147,6 +147,23 @@ def test_two_topics_are_ambiguous():
     ]
 
 
+def test_close_entries_that_include_the_current_topic_are_a_follow_up_about_it():
+    """Two close candidates, one of them the topic just answered: answer it, do not ask back."""
+    events, messages, metadata = run_with_metadata(
+        ActionAnswerTopic(),
+        tracker("and do I need it first?", "ask_topic", [topic("cpr"), topic("tax_card")], slots={"topic": "tax_card"}),
+    )
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "tax_card"}]
+    assert metadata[0]["outcome"] == "answer" and metadata[0]["entry"] == "tax_card"
+    assert messages[0]["text"].startswith("**Tax card**")
+    # Close entries without the current topic among them: still "which one do you mean?".
+    events, _, metadata = run_with_metadata(
+        ActionAnswerTopic(), tracker("cpr or tax card", "ask_topic", [topic("cpr"), topic("tax_card")],
+                                     slots={"topic": "mitid"}),
+    )
+    assert events == [] and metadata == [{"outcome": "clarify", "candidates": ["cpr", "tax_card"]}]
+
+
 def test_follow_up_uses_the_topic_slot():
     events, messages = run(ActionAnswerTopic(), tracker("tell me more", "ask_topic", slots={"topic": "tax_card"}))
     assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "tax_card"}]
