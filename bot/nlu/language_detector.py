@@ -8,8 +8,10 @@ The component adds at most one of two entities to a message:
   assistant does not speak.
 
 Short or unclear messages ("ok", "tak", "CPR?") get neither, so the conversation keeps its
-language. Content names found by the ContentEntityExtractor ("International House") are removed
-before detection, because they are the same in every language. Norwegian and Swedish, which
+language, unless their letters are in a script that only one supported language uses ("رقم SIRI"
+is Arabic, "адреса BusinessAalborg" Ukrainian): :func:`script_languages`. Content names found by
+the ContentEntityExtractor ("International House") are removed before detection, because they
+are the same in every language. Norwegian and Swedish, which
 lingua often confuses with Danish and which Danish readers understand, count as Danish.
 The ``language`` slot is decided from these entities by ``action_validate_slot_mappings``
 (``actions/language.py``), where the conversation's current language is known.
@@ -40,6 +42,35 @@ LINGUA_FLOOR = 1e-2
 #: Messages whose words are mostly known from our training data are never "unsupported".
 KNOWN_SHARE_SUPPORTED = 0.5
 _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def _script(char: str) -> str:
+    """The Unicode script of a letter, as the first word of its Unicode name ("CYRILLIC")."""
+    import unicodedata
+
+    return unicodedata.name(char, "UNKNOWN").split(" ", 1)[0]
+
+
+def script_languages(supported: Sequence[str]) -> Dict[str, str]:
+    """Non-Latin scripts written by exactly one supported language, with that language.
+
+    A language's script is the script of its own name in CLDR (through Babel: "українська" is
+    Cyrillic), so that no table of scripts is kept here.
+    """
+    from babel import Locale
+
+    users: Dict[str, List[str]] = {}
+    for code in supported:
+        name = Locale.parse(code).get_display_name(code) or ""
+        for script in {_script(char) for char in name if char.isalpha()}:
+            users.setdefault(script, []).append(code)
+    return {script: codes[0] for script, codes in users.items() if len(codes) == 1 and script != "LATIN"}
+
+
+def language_by_script(text: str, scripts: Dict[str, str]) -> Optional[str]:
+    """The language of ``scripts`` whose script all of the text's non-Latin letters are in, if any."""
+    found = {_script(char) for char in text if char.isalpha()} - {"LATIN"}
+    return scripts.get(found.pop()) if len(found) == 1 else None
 
 
 def _iso(language: Any) -> str:
@@ -136,6 +167,12 @@ class Detector:
         self._supported_detector = build(self.supported, low_accuracy=True)
         others = [code for code in dict.fromkeys([*unsupported, *aliases]) if code not in self.supported]
         self._all_detector = build([*self.supported, *others], low_accuracy=True) if others else None
+        self.scripts = script_languages(self.supported)
+
+    def by_script(self, text: str) -> Optional[Tuple[str, float]]:
+        """:func:`language_by_script` for the supported languages, with confidence 1."""
+        code = language_by_script(text, self.scripts)
+        return (code, 1.0) if code else None
 
     def _combined(self, text: str) -> Dict[str, float]:
         scores = {code: math.log(LINGUA_FLOOR) for code in self.supported}
@@ -334,7 +371,9 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         words = len(_WORD_RE.findall(text))
         # Content names ("International House") are the same in every language, so detection
         # first ignores them; when what is left is inconclusive, the whole text decides.
-        found = self.detector.detect(self._without_entities(message), words) or self.detector.detect(text, words)
+        remaining = self._without_entities(message)
+        found = self.detector.detect(remaining, words) or self.detector.detect(text, words) \
+            or self.detector.by_script(remaining)
         if found is None:
             if picker in self.supported:
                 return {"entity": "detected_language", "value": picker, "confidence": 0.0, "source": "widget_default"}

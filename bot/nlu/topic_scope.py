@@ -82,8 +82,8 @@ def adjust_without_topic(ranking: List[Dict[str, Any]], follow_up: float, none: 
     if follow_up >= FOLLOW_UP_MIN and top_name not in KEEP_INTENTS and not sure_other and questions:
         # Every non-question intent gives way, also when a question intent is already on top: a weak
         # "ask_topic 0.3" beside chit-chat crumbs would otherwise end as nlu_fallback ("and friday?").
-        moving = {str(item.get(INTENT_NAME_KEY)) for item in ranking
-                  if item.get(INTENT_NAME_KEY) not in QUESTION_INTENTS and item.get(INTENT_NAME_KEY) not in KEEP_INTENTS}
+        moving = {str(item.get(INTENT_NAME_KEY)) for item in ranking}
+        moving -= {*QUESTION_INTENTS, *KEEP_INTENTS}
         return _move(ranking, moving, max(questions, key=lambda i: i[PREDICTED_CONFIDENCE_KEY]))
     out_of_scope = next((item for item in ranking if item.get(INTENT_NAME_KEY) == "out_of_scope"), None)
     if none >= OUT_OF_SCOPE_MIN and top_name in QUESTION_INTENTS and out_of_scope is not None:
