@@ -77,3 +77,17 @@ def test_a_question_the_topic_model_places_outside_our_content_is_out_of_scope()
     assert after[0]["name"] == "out_of_scope" and round(after[0]["confidence"], 2) == 0.9
     unsure = adjust_without_topic(before, follow_up=0.1, none=0.4)
     assert unsure is before
+
+
+def test_a_weekday_without_a_topic_is_an_hours_follow_up_unless_surely_none_of_ours():
+    """'a w piątek?' (pl): the model's follow-up probability is low, but a bare weekday asks for hours."""
+    from bot.nlu.topic_scope import adjust_without_topic
+
+    before = ranking(out_of_scope=0.59, affirm=0.13, ask_topic=0.12, ask_hours=0.1, goodbye=0.06)
+    after = adjust_without_topic(before, follow_up=0.23, none=0.24, hours_cue=True)
+    assert after[0]["name"] == "ask_hours" and round(after[0]["confidence"], 2) == 1.0
+    assert adjust_without_topic(before, follow_up=0.23, none=0.24) is before
+    # "which pharmacy is open on sunday": none of ours, so it stays out of scope.
+    pharmacy = ranking(ask_hours=0.6, out_of_scope=0.3, ask_topic=0.1)
+    after = adjust_without_topic(pharmacy, follow_up=0.05, none=0.9, hours_cue=True)
+    assert after[0]["name"] == "out_of_scope"

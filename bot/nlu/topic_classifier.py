@@ -68,7 +68,7 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
             content_dir: Folder of the content files (entries, names, synonyms).
             questions_dir: Folder of the example questions per language.
             lexicon_file: The lexicon, for the gazetteer that labels NLU examples.
-            c: Inverse regularisation strength of the logistic regression.
+            c: Inverse regularisation strength of the linear SVM.
             name_bonus, context_bonus, margin, min_candidate, max_candidates: the decision's thresholds
                 (:mod:`bot.nlu.topic_ranking`).
         """

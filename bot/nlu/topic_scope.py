@@ -18,6 +18,9 @@ Two more cases use the topic model's labels that are not entries, when the messa
   ``FOLLOW_UP_MIN``) is a question about the conversation's current topic, not out of scope or
   chit-chat: every non-question intent (unless sure, or a language switch) gives way to the best
   question intent, so that a short follow-up is not left to the FallbackClassifier;
+* a weekday or a kind of hours with no topic ("a w piątek?", "and in the evening?") is an hours
+  follow-up even when the model's follow-up probability is lower, unless the model is sure that
+  none of our entries is meant ("which pharmacy is open on Sunday?"): ``ask_hours`` gets the turn;
 * a question about something none of our entries covers ("where can I rent a cheap flat?": the
   model's ``none`` probability at least ``OUT_OF_SCOPE_MIN``) is out of scope, even though it is
   phrased like our questions; otherwise it would get International House's address.
@@ -35,6 +38,9 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_
 from rasa.shared.nlu.training_data.message import Message
 
 QUESTION_INTENTS = ("ask_topic", "ask_contact", "ask_address", "ask_hours")
+HOURS_INTENT = "ask_hours"
+#: Entities that make a message without a topic a question about opening hours.
+HOURS_ENTITIES = ("day", "hours_kind")
 #: A chit-chat intent at least this sure keeps the turn even when the message is about a topic.
 CHITCHAT_KEEP = 0.8
 #: Intents a follow-up guess never overrules (the user asks for something else explicitly).
@@ -61,13 +67,16 @@ def _move(ranking: List[Dict[str, Any]], moving: Set[str], target: Dict[str, Any
     return sorted(adjusted, key=lambda item: -item[PREDICTED_CONFIDENCE_KEY])
 
 
-def adjust_without_topic(ranking: List[Dict[str, Any]], follow_up: float, none: float) -> List[Dict[str, Any]]:
+def adjust_without_topic(
+    ranking: List[Dict[str, Any]], follow_up: float, none: float, hours_cue: bool = False
+) -> List[Dict[str, Any]]:
     """The ranking of a message that names no topic, given the topic model's other labels.
 
     Args:
         ranking: The intent ranking, best first.
         follow_up: The topic model's probability that the message is a follow-up.
         none: The topic model's probability that none of our entries is meant.
+        hours_cue: Whether the message names a weekday or a kind of hours (``day``/``hours_kind``).
 
     Returns:
         The adjusted ranking (the same object when nothing changes).
@@ -79,12 +88,18 @@ def adjust_without_topic(ranking: List[Dict[str, Any]], follow_up: float, none: 
     questions = [item for item in ranking if item.get(INTENT_NAME_KEY) in QUESTION_INTENTS]
     sure_other = top_name not in QUESTION_INTENTS and top_name != "out_of_scope" \
         and float(top[PREDICTED_CONFIDENCE_KEY]) >= CHITCHAT_KEEP
-    if follow_up >= FOLLOW_UP_MIN and top_name not in KEEP_INTENTS and not sure_other and questions:
+    hours_follow_up = hours_cue and none < OUT_OF_SCOPE_MIN
+    if (follow_up >= FOLLOW_UP_MIN or hours_follow_up) and top_name not in KEEP_INTENTS and not sure_other \
+            and questions:
         # Every non-question intent gives way, also when a question intent is already on top: a weak
         # "ask_topic 0.3" beside chit-chat crumbs would otherwise end as nlu_fallback ("and friday?").
         moving = {str(item.get(INTENT_NAME_KEY)) for item in ranking}
         moving -= {*QUESTION_INTENTS, *KEEP_INTENTS}
-        return _move(ranking, moving, max(questions, key=lambda i: i[PREDICTED_CONFIDENCE_KEY]))
+        target = max(questions, key=lambda i: i[PREDICTED_CONFIDENCE_KEY])
+        if hours_follow_up:
+            target = next((item for item in questions if item.get(INTENT_NAME_KEY) == HOURS_INTENT), target)
+            moving |= set(QUESTION_INTENTS) - {HOURS_INTENT}
+        return _move(ranking, moving, target)
     out_of_scope = next((item for item in ranking if item.get(INTENT_NAME_KEY) == "out_of_scope"), None)
     if none >= OUT_OF_SCOPE_MIN and top_name in QUESTION_INTENTS and out_of_scope is not None:
         return _move(ranking, set(QUESTION_INTENTS), out_of_scope)
@@ -144,14 +159,16 @@ class TopicScopeAdjuster(GraphComponent):
             ranking = message.get(INTENT_RANKING_KEY)
             if not intent or not ranking:
                 continue
-            has_topic = any(entity.get("entity") == "topic" for entity in message.get(ENTITIES, []) or [])
+            kinds = {entity.get("entity") for entity in message.get(ENTITIES, []) or []}
+            has_topic = "topic" in kinds
             topics = message.get("topic_ranking") or {}
             understood = topics.get("outcome") in ("answer", "clarify")
             if has_topic:
                 new_ranking = adjust(intent, ranking, has_topic, understood)
             else:
                 new_ranking = adjust_without_topic(ranking, float(topics.get("follow_up") or 0.0),
-                                                   float(topics.get("none") or 0.0))
+                                                   float(topics.get("none") or 0.0),
+                                                   hours_cue=bool(kinds & set(HOURS_ENTITIES)))
             if new_ranking is not ranking:
                 message.set(INTENT, {INTENT_NAME_KEY: new_ranking[0][INTENT_NAME_KEY],
                                      PREDICTED_CONFIDENCE_KEY: new_ranking[0][PREDICTED_CONFIDENCE_KEY]},
