@@ -91,3 +91,26 @@ def test_a_name_outside_the_last_clause_is_context_not_the_question():
     # Every name in the last clause (or none there): all keep their bonus.
     assert decide(ranking, named=["nemkonto", "cpr"], focus=["nemkonto", "cpr"]) == both
     assert decide(ranking, named=["nemkonto", "cpr"], focus=[]) == both
+
+
+def test_the_model_reads_the_last_clause_when_it_holds_the_question():
+    """Words of the context ("bank", "open my nemkonto") do not outvote the question's ("the CPR")."""
+    from bot.nlu.topic_classifier import TopicClassifier
+    from bot.nlu.topic_model import TopicModel
+
+    examples = {
+        "nemkonto": ["open a bank account for my salary", "my bank wants a nemkonto", "which bank account",
+                     "salary account at the bank", "nemkonto at my bank", "register my bank account"],
+        "cpr": ["where do i get a cpr number", "cpr number registration", "get the cpr", "yellow card cpr",
+                "how do i get my cpr", "cpr number please"],
+        "tax_card": ["tax card", "how do i get a tax card", "my salary tax", "tax card online",
+                     "preliminary income tax", "tax card please"],
+    }
+    texts = [text for texts in examples.values() for text in texts]
+    labels = [label for label, texts in examples.items() for _ in texts]
+    classifier = TopicClassifier({}, None, None, TopicModel.train(texts, labels))  # type: ignore[arg-type]
+    text = "the bank says I need it to open my bank account for the salary, so where do I get the CPR?"
+    assert classifier.rank(text, ["nemkonto", "cpr"], None)[0][0] == "nemkonto"
+    assert classifier.rank(text, ["nemkonto", "cpr"], ["cpr"])[0][0] == "cpr"
+    # All named entries in the last clause: the whole message is ranked as it is.
+    assert classifier.rank(text, ["nemkonto", "cpr"], ["nemkonto", "cpr"]) == classifier.rank(text, [], None)

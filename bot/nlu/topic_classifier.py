@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -180,7 +180,23 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
         """
         assert self._model is not None
         settings = {key: float(self._config[key]) for key in DEFAULTS}
-        return decide(self._model.rank(text), named, settings, focus)
+        return decide(self.rank(text, named, focus), named, settings, focus)
+
+    def rank(self, text: str, named: Sequence[str], focus: Optional[Sequence[str]]) -> List[Tuple[str, float]]:
+        """The model's ranking for a message.
+
+        When the last clause names some but not all of the named entries, the question is in that
+        clause and the rest is context ("the bank needs a CPR number for my NemKonto, so where do I
+        get the CPR?"): the ranking is the mean of the model's ranking of the whole message and of
+        the last clause alone, so that the context's words do not outvote the question's.
+        """
+        assert self._model is not None
+        if not focus or set(focus) >= set(named):
+            return self._model.rank(text)
+        whole, last = self._model.rank_many([text, text[final_clause_start(text):]])
+        clause = dict(last)
+        mixed = [(label, (probability + clause.get(label, 0.0)) / 2) for label, probability in whole]
+        return sorted(mixed, key=lambda item: -item[1])
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Rewrite each message's ``topic`` entities to the combined decision."""
