@@ -57,6 +57,7 @@ class Case:
     language: str
     turns: Tuple[Turn, ...]
     conversation: bool = False
+    round: int = 1
 
 
 @dataclass(frozen=True)
@@ -99,21 +100,28 @@ def _turn(raw: Mapping[str, Any], cls: Optional[str] = None) -> Turn:
     )
 
 
+def set_round(path: Path) -> int:
+    """The writing round of a set file: ``<lang>.yml`` is round 1, ``<lang>-<n>.yml`` round n."""
+    _, _, suffix = path.stem.partition("-")
+    return int(suffix) if suffix.isdigit() else 1
+
+
 def load_set(directory: Path, languages: Optional[Sequence[str]] = None) -> List[Case]:
-    """Read every ``<lang>.yml`` of the set (or only the given languages)."""
+    """Read every ``<lang>.yml`` and ``<lang>-<round>.yml`` of the set (or only the given languages)."""
     cases: List[Case] = []
     for path in sorted(directory.glob("*.yml")):
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        language = str(raw.get("language") or path.stem)
+        language = str(raw.get("language") or path.stem.partition("-")[0])
         if languages and language not in languages:
             continue
+        written = set_round(path)
         for question in raw.get("questions") or []:
-            cases.append(Case(language, (_turn(question),)))
+            cases.append(Case(language, (_turn(question),), round=written))
         for conversation in raw.get("conversations") or []:
             turns = conversation.get("turns") or []
             if turns:
                 parsed = [_turn(turns[0]), *(_turn(turn, "follow_up") for turn in turns[1:])]
-                cases.append(Case(language, tuple(parsed), conversation=True))
+                cases.append(Case(language, tuple(parsed), conversation=True, round=written))
     return cases
 
 
@@ -202,11 +210,14 @@ class Table:
 
 
 def summarise(results: Sequence[TurnResult]) -> Dict[str, Table]:
-    """Pass rates per language, per class, per language and class, and the reasons of failures."""
-    tables = {"language": Table(), "class": Table(), "language_class": Table(), "reason": Table()}
+    """Pass rates per language (also per writing round), per class, per language and class, and failure reasons."""
+    tables = {"language": Table(), "round": Table(), "class": Table(), "language_class": Table(),
+              "reason": Table()}
     for item in results:
         tables["language"].add(item.case.language, item.ok)
         tables["language"].add("overall", item.ok)
+        tables["round"].add(f"{item.case.language}/{item.case.round}", item.ok)
+        tables["round"].add(f"overall/{item.case.round}", item.ok)
         tables["class"].add(item.turn.cls, item.ok)
         tables["language_class"].add(f"{item.case.language}/{item.turn.cls}", item.ok)
         tables["reason"].add(item.reason, item.ok)
@@ -218,10 +229,17 @@ def format_report(results: Sequence[TurnResult]) -> str:
     tables = summarise(results)
     languages = sorted(key for key in tables["language"].total if key != "overall")
     classes = sorted(tables["class"].total)
-    lines = ["| language | turns | right fact, right language |", "|---|---|---|"]
+    rounds = sorted({int(key.rpartition("/")[2]) for key in tables["round"].total})
+    # One column per writing round when there are several: a later round was written after the
+    # earlier ones had shaped the training data, so it is the fresher measure (docs/nlu.md).
+    round_heads = "".join(f" round {number} |" for number in rounds) if len(rounds) > 1 else ""
+    lines = ["| language | turns | right fact, right language |" + round_heads,
+             "|---|---|---|" + "---|" * (len(rounds) if round_heads else 0)]
     for key in [*languages, "overall"]:
         label = f"**{key}**" if key == "overall" else key
-        lines.append(f"| {label} | {tables['language'].total[key]} | {tables['language'].rate(key):.3f} |")
+        cells = "".join(f" {tables['round'].rate(f'{key}/{number}'):.3f} ({tables['round'].total[f'{key}/{number}']}) |"
+                        for number in rounds) if round_heads else ""
+        lines.append(f"| {label} | {tables['language'].total[key]} | {tables['language'].rate(key):.3f} |" + cells)
     lines += ["", "| class | " + " | ".join(languages) + " | all |", "|---|" + "---|" * (len(languages) + 1)]
     for cls in classes:
         cells = []

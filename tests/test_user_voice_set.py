@@ -109,3 +109,24 @@ def test_the_report_has_a_row_per_language_and_class():
     assert "| da | 2 | 0.500 |" in report
     assert "| need | 0.50 (2) | 0.500 (2) |" in report
     assert "| menu | 1 |" in report
+
+
+def test_a_later_writing_round_is_read_from_its_own_file_and_reported_apart(tmp_path):
+    (tmp_path / "da.yml").write_text('language: da\nquestions:\n  - {text: "min kone keder sig", expect: '
+                                     'spouse_space, class: need}\n', encoding="utf-8")
+    (tmp_path / "da-2.yml").write_text('language: da\nquestions:\n  - {text: "vi vil ansætte udefra", expect: '
+                                       'business_services, class: need}\nconversations:\n  - turns:\n'
+                                       '      - {text: "hvad er cpr", expect: cpr}\n'
+                                       '      - {text: "koster det noget", expect: cpr}\n', encoding="utf-8")
+    cases = load_set(tmp_path)
+    assert [(case.language, case.round, case.conversation) for case in cases] == [
+        ("da", 2, False), ("da", 2, True), ("da", 1, False)]
+    first, hire, conversation = cases[2], cases[0], cases[1]
+    results = [score_turn(first, first.turns[0], events({"outcome": "answer", "entry": "spouse_space"}), "da"),
+               score_turn(hire, hire.turns[0], events({"outcome": "menu"}), "da"),
+               score_turn(conversation, conversation.turns[0], events({"outcome": "answer", "entry": "cpr"}), "da"),
+               score_turn(conversation, conversation.turns[1], events({"outcome": "answer", "entry": "cpr"}), "da")]
+    report = format_report(results)
+    assert "| language | turns | right fact, right language | round 1 | round 2 |" in report
+    assert "| da | 4 | 0.750 | 1.000 (1) | 0.667 (3) |" in report
+    assert "| **overall** | 4 | 0.750 | 1.000 (1) | 0.667 (3) |" in report
