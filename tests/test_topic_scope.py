@@ -32,7 +32,7 @@ def test_nothing_changes_without_a_topic_or_without_out_of_scope():
 def test_a_weak_switch_language_guess_gives_way_when_the_topic_is_understood():
     before = ranking(switch_language=0.6, ask_address=0.3, greet=0.1)
     after = adjust(before[0], before, has_topic=True, understood=True)
-    assert after[0]["name"] == "ask_address" and round(after[0]["confidence"], 2) == 0.9
+    assert after[0]["name"] == "ask_address" and round(after[0]["confidence"], 2) == 1.0
 
 
 def test_a_sure_chitchat_intent_keeps_the_turn():
@@ -57,7 +57,32 @@ def test_a_weak_question_intent_is_made_sure_by_a_follow_up():
     after = adjust_without_topic(before, follow_up=0.9, none=0.01)
     assert after[0]["name"] == "ask_hours" and round(after[0]["confidence"], 2) == 0.75
     assert after[1] == {"name": "ask_topic", "confidence": 0.25}
-    assert adjust_without_topic(before, follow_up=0.4, none=0.01) is before
+    assert adjust_without_topic(before, follow_up=0.4, none=0.01, chat=0.3) is before
+
+
+def test_a_weaker_follow_up_guess_counts_when_it_clearly_leads_none_and_chitchat():
+    """'hay que inscribirse?': follow-up 0.50 against chit-chat 0.24, the intents spread thin."""
+    from bot.nlu.topic_scope import adjust_without_topic
+
+    before = ranking(out_of_scope=0.3, goodbye=0.3, ask_contact=0.25, ask_topic=0.15)
+    after = adjust_without_topic(before, follow_up=0.45, none=0.05, chat=0.2)
+    assert after[0]["name"] == "ask_contact" and round(after[0]["confidence"], 2) == 0.85
+    assert after[1] == {"name": "ask_topic", "confidence": 0.15}
+    assert adjust_without_topic(before, follow_up=0.45, none=0.05, chat=0.25) is before
+    assert adjust_without_topic(before, follow_up=0.3, none=0.01, chat=0.01) is before
+
+
+def test_every_chitchat_crumb_gives_way_when_the_topic_is_understood():
+    """'und die gelbe Karte?' names the CPR entry; the question intents alone stayed under 0.35."""
+    before = ranking(greet=0.35, ask_address=0.2, goodbye=0.15, ask_topic=0.15, out_of_scope=0.1, affirm=0.05)
+    after = adjust(before[0], before, has_topic=True, understood=True)
+    assert after[0]["name"] == "ask_address" and round(after[0]["confidence"], 2) == 0.85
+    assert after[1] == {"name": "ask_topic", "confidence": 0.15}
+    assert {item["name"] for item in after[2:]} == {"greet", "goodbye", "out_of_scope", "affirm"}
+    assert all(item["confidence"] == 0.0 for item in after[2:])
+    not_understood = adjust(before[0], before, has_topic=True, understood=False)
+    assert not_understood[0]["name"] == "greet" and not_understood[1]["name"] == "ask_address"
+    assert round(not_understood[1]["confidence"], 2) == 0.3
 
 
 def test_a_sure_chitchat_intent_or_a_language_switch_is_not_a_follow_up():

@@ -47,6 +47,10 @@ CHITCHAT_KEEP = 0.8
 KEEP_INTENTS = ("switch_language",)
 #: The topic model's follow-up probability above which a message is a question about the current topic.
 FOLLOW_UP_MIN = 0.5
+#: A weaker follow-up guess also counts when it leads "none of ours" and "chit-chat" by this factor
+#: ("hay que inscribirse?": follow-up 0.50, chit-chat 0.24). Measured in docs/nlu.md.
+FOLLOW_UP_LEAD_MIN = 0.35
+FOLLOW_UP_LEAD = 2.0
 #: The topic model's "none of ours" probability above which a question is out of scope.
 OUT_OF_SCOPE_MIN = 0.6
 
@@ -68,7 +72,7 @@ def _move(ranking: List[Dict[str, Any]], moving: Set[str], target: Dict[str, Any
 
 
 def adjust_without_topic(
-    ranking: List[Dict[str, Any]], follow_up: float, none: float, hours_cue: bool = False
+    ranking: List[Dict[str, Any]], follow_up: float, none: float, hours_cue: bool = False, chat: float = 0.0
 ) -> List[Dict[str, Any]]:
     """The ranking of a message that names no topic, given the topic model's other labels.
 
@@ -77,6 +81,7 @@ def adjust_without_topic(
         follow_up: The topic model's probability that the message is a follow-up.
         none: The topic model's probability that none of our entries is meant.
         hours_cue: Whether the message names a weekday or a kind of hours (``day``/``hours_kind``).
+        chat: The topic model's probability that the message is chit-chat.
 
     Returns:
         The adjusted ranking (the same object when nothing changes).
@@ -89,7 +94,8 @@ def adjust_without_topic(
     sure_other = top_name not in QUESTION_INTENTS and top_name != "out_of_scope" \
         and float(top[PREDICTED_CONFIDENCE_KEY]) >= CHITCHAT_KEEP
     hours_follow_up = hours_cue and none < OUT_OF_SCOPE_MIN
-    if (follow_up >= FOLLOW_UP_MIN or hours_follow_up) and top_name not in KEEP_INTENTS and not sure_other \
+    leading = follow_up >= FOLLOW_UP_LEAD_MIN and follow_up >= FOLLOW_UP_LEAD * max(none, chat)
+    if (follow_up >= FOLLOW_UP_MIN or leading or hours_follow_up) and top_name not in KEEP_INTENTS and not sure_other \
             and questions:
         # Every non-question intent gives way, also when a question intent is already on top: a weak
         # "ask_topic 0.3" beside chit-chat crumbs would otherwise end as nlu_fallback ("and friday?").
@@ -119,18 +125,21 @@ def adjust(
 
     Returns:
         The ranking, unchanged unless the message is about a topic: then out_of_scope's
-        probability (and, when ``understood``, a weak chit-chat top intent's) goes to the
-        best-ranked question intent.
+        probability (and, when ``understood`` and no chit-chat intent is sure, the probability of
+        every intent that is not a question) goes to the best-ranked question intent.
     """
     if not has_topic or not ranking:
         return ranking
     moving = {"out_of_scope"}
     top = ranking[0]
     top_name = top.get(INTENT_NAME_KEY)
+    sure_chat = top_name not in QUESTION_INTENTS and float(top[PREDICTED_CONFIDENCE_KEY]) >= CHITCHAT_KEEP
     # A weak "switch language" guess gives way too: "де можна вивчати данську мову" names the Danish
-    # language as a subject to learn, not as the language to answer in.
-    if understood and top_name not in QUESTION_INTENTS and float(top[PREDICTED_CONFIDENCE_KEY]) < CHITCHAT_KEEP:
-        moving.add(str(top_name))
+    # language as a subject to learn, not as the language to answer in. All the chit-chat crumbs
+    # give way, not only the top one: "und die gelbe Karte?" is about the CPR entry, but its question
+    # intents alone stayed under the fallback threshold.
+    if understood and not sure_chat:
+        moving |= {str(item.get(INTENT_NAME_KEY)) for item in ranking} - set(QUESTION_INTENTS)
     candidates = [item for item in ranking if item.get(INTENT_NAME_KEY) in QUESTION_INTENTS]
     if not candidates:
         return ranking
@@ -168,7 +177,8 @@ class TopicScopeAdjuster(GraphComponent):
             else:
                 new_ranking = adjust_without_topic(ranking, float(topics.get("follow_up") or 0.0),
                                                    float(topics.get("none") or 0.0),
-                                                   hours_cue=bool(kinds & set(HOURS_ENTITIES)))
+                                                   hours_cue=bool(kinds & set(HOURS_ENTITIES)),
+                                                   chat=float(topics.get("chat") or 0.0))
             if new_ranking is not ranking:
                 message.set(INTENT, {INTENT_NAME_KEY: new_ranking[0][INTENT_NAME_KEY],
                                      PREDICTED_CONFIDENCE_KEY: new_ranking[0][PREDICTED_CONFIDENCE_KEY]},
