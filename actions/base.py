@@ -58,6 +58,30 @@ def send(dispatcher: CollectingDispatcher, reply: Reply, **metadata: Any) -> Non
     dispatcher.utter_message(text=reply.text, buttons=[button.as_dict() for button in reply.buttons], **metadata)
 
 
+def topic_before_latest_message(tracker: Tracker) -> Optional[str]:
+    """The conversation's topic as it was before the latest user message.
+
+    The ``topic`` slot itself is not that: its ``from_entity`` mapping has already set it from the
+    latest message's own entities ("my husband is bored all day" named Spouse Space and, through the
+    topic model, IHND; the slot then held IHND, and the two-name message was read as a follow-up
+    about IHND).
+    """
+    users = [index for index, event in enumerate(tracker.events) if event.get("event") == "user"]
+    if not users:
+        # A tracker without its events (built by hand): the slot is all there is.
+        slot = tracker.get_slot(TOPIC_SLOT)
+        return slot if isinstance(slot, str) else None
+    value: Optional[str] = None
+    last_user = users[-1]
+    for event in tracker.events[:last_user]:
+        kind = event.get("event")
+        if kind == "slot" and event.get("name") == TOPIC_SLOT:
+            value = event.get("value")
+        elif kind in ("restart", "reset_slots"):
+            value = None
+    return value if isinstance(value, str) else None
+
+
 class ContentAction(Action, ABC):
     """Base of the actions that answer from the knowledge base."""
 
@@ -100,7 +124,7 @@ class ContentAction(Action, ABC):
         after the Aalborg Charter), not a question to ask back.
         """
         named = [entry for value in self.entity_values(tracker, TOPIC_SLOT) if (entry := self.kb.get(value))]
-        previous = self.kb.get(tracker.get_slot(TOPIC_SLOT))
+        previous = self.kb.get(topic_before_latest_message(tracker))
         if len(named) > 1:
             if previous is not None and previous.id in {entry.id for entry in named}:
                 return Resolution(previous)

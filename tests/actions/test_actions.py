@@ -38,12 +38,13 @@ def tracker(
     intent: str,
     entities: Optional[List[Dict[str, Any]]] = None,
     slots: Optional[Dict[str, Any]] = None,
+    events: Optional[List[Dict[str, Any]]] = None,
 ) -> Tracker:
     return Tracker(
         sender_id="test",
         slots={"language": "en", "topic": None, **(slots or {})},
         latest_message={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or []},
-        events=[],
+        events=events or [],
         paused=False,
         followup_action=None,
         active_loop={},
@@ -325,3 +326,31 @@ def test_fallback_with_no_match_offers_the_areas(monkeypatch):
     assert messages[0] == {"text": "I'm not sure I understood, and I couldn't find a matching topic.",
                            "buttons": AREA_BUTTONS}
     assert messages[1]["text"].endswith("Their desk is closed right now.")
+
+
+def slot_event(value: Optional[str]) -> Dict[str, Any]:
+    return {"event": "slot", "name": "topic", "value": value}
+
+
+def test_the_slot_set_by_the_message_itself_is_not_the_current_topic():
+    """The topic slot's entity mapping has already run: only what was set before the message counts."""
+    first = {"event": "user", "text": "hvad er cpr"}
+    latest = {"event": "user", "text": "my husband is bored all day"}
+    # New conversation: the slot holds a name from this very message, so the two names are asked back.
+    events, _, metadata = run_with_metadata(
+        ActionAnswerTopic(), tracker("my husband is bored all day", "ask_topic", [topic("cpr"), topic("tax_card")],
+                                     slots={"topic": "tax_card"}, events=[latest, slot_event("tax_card")]))
+    assert events == [] and metadata == [{"outcome": "clarify", "candidates": ["cpr", "tax_card"]}]
+    # The topic set by an earlier turn still makes it a follow-up about that topic.
+    history = [first, slot_event("tax_card"), {"event": "bot", "text": "..."}, latest, slot_event("cpr")]
+    events, _, metadata = run_with_metadata(
+        ActionAnswerTopic(), tracker("and do I need it first?", "ask_topic", [topic("cpr"), topic("tax_card")],
+                                     slots={"topic": "cpr"}, events=history))
+    assert metadata[0]["outcome"] == "answer" and metadata[0]["entry"] == "tax_card"
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "tax_card"}]
+    # A restart forgets it.
+    restarted = [first, slot_event("tax_card"), {"event": "restart"}, latest, slot_event("cpr")]
+    _, _, metadata = run_with_metadata(
+        ActionAnswerTopic(), tracker("cpr or tax card", "ask_topic", [topic("cpr"), topic("tax_card")],
+                                     slots={"topic": "cpr"}, events=restarted))
+    assert metadata == [{"outcome": "clarify", "candidates": ["cpr", "tax_card"]}]
