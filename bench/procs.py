@@ -150,7 +150,7 @@ class Stack:
     def memory(self) -> Dict[str, Dict[str, float]]:
         return {
             "rasa": memory_mb(self.server_pids("run --model")),
-            "actions": memory_mb(self.server_pids("rasa_sdk") or self.server_pids("run actions")),
+            "actions": memory_mb(self.server_pids("bot.action_server") or self.server_pids("rasa_sdk")),
         }
 
     def stop(self) -> None:

@@ -20,6 +20,7 @@ Set ``STOCK_RASA=1`` to start Rasa exactly as shipped (the benchmark's baseline 
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from typing import Any, Dict, Optional, Text
 
@@ -86,10 +87,40 @@ def install_event_type_cache() -> None:
         Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign,assignment]
 
 
+_ORIGINAL_READ_ENDPOINTS: Any = None
+
+
+def install_action_token() -> None:
+    """Send ``ACTION_SERVER_TOKEN`` to the action server in its header, on every action call.
+
+    ``endpoints.yml`` cannot name the variable (Rasa refuses a file whose ``${VAR}`` is unset, and
+    the token is optional), so the header is added to the action endpoint once it is read. The
+    action server (``bot.action_server``) refuses calls without it when the variable is set.
+    """
+    global _ORIGINAL_READ_ENDPOINTS
+    from rasa.core.utils import AvailableEndpoints
+
+    from bot.action_server import TOKEN_HEADER
+
+    if _ORIGINAL_READ_ENDPOINTS is not None:
+        return
+    _ORIGINAL_READ_ENDPOINTS = AvailableEndpoints.read_endpoints
+
+    def read_endpoints(endpoint_file: Text) -> Any:
+        endpoints = _ORIGINAL_READ_ENDPOINTS(endpoint_file)
+        token = os.environ.get("ACTION_SERVER_TOKEN")
+        if token and endpoints.action is not None:
+            endpoints.action.headers = {**endpoints.action.headers, TOKEN_HEADER: token}
+        return endpoints
+
+    AvailableEndpoints.read_endpoints = staticmethod(read_endpoints)  # type: ignore[method-assign,assignment]
+
+
 def install() -> None:
-    """Install both fixes."""
+    """Install the fixes and the action server's token header."""
     install_validator_cache()
     install_event_type_cache()
+    install_action_token()
 
 
 def main() -> None:

@@ -9,6 +9,9 @@ Each process's log lines are prefixed with its name; a ``READY`` line lists the 
 (SIGINT) or SIGTERM stops all of them. A problem found before start-up (broken YAML, invalid
 content, unreachable database, missing model, failed training) is reported as one line
 ``error: ...`` and the exit code is 1.
+
+A server that dies after it has served is restarted with backoff while the others keep serving
+(``Supervisor``); one that keeps dying (5 times in a minute) stops the run with one line.
 """
 
 from __future__ import annotations
@@ -38,6 +41,13 @@ TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
 CONFIG_FILES = ("config.yml", "domain.yml", "endpoints.yml", "credentials.yml")
 READY_TIMEOUT_SECONDS = 300
 STOP_TIMEOUT_SECONDS = 15
+SUPERVISE_INTERVAL_SECONDS = 0.25
+#: A child that died is restarted after 0.5 s, then 1 s, 2 s, 4 s (at most 8 s) ...
+RESTART_BACKOFF_FIRST_SECONDS = 0.5
+RESTART_BACKOFF_MAX_SECONDS = 8.0
+#: ... unless it died this many times within the window: then the run stops with one line.
+CRASH_LIMIT = 5
+CRASH_WINDOW_SECONDS = 60.0
 
 
 class StartupError(Exception):
@@ -136,8 +146,21 @@ def check_broker(settings: Settings) -> None:
         raise StartupError(str(error)) from None
 
 
+def check_action_server_exposure(settings: Settings) -> None:
+    """Refuse to expose the action server without a token (see ``bot.action_server``)."""
+    from bot.action_server import ActionServerConfigError, check_exposure
+
+    try:
+        check_exposure(settings)
+    except ActionServerConfigError as error:
+        raise StartupError(str(error)) from None
+    if settings.action_server_token and settings.stock_rasa:
+        raise StartupError("STOCK_RASA=1 cannot send ACTION_SERVER_TOKEN to the action server; unset one of them")
+
+
 def preflight(settings: Settings) -> None:
     """Run every start-up check."""
+    check_action_server_exposure(settings)
     check_yaml_files(settings)
     check_domain(settings)
     count = check_content(settings)
@@ -234,26 +257,47 @@ def train(settings: Settings) -> Path:
 
 @dataclass
 class Child:
-    """A supervised server process."""
+    """A supervised server process.
+
+    Attributes:
+        name: Short name used as the log prefix (``actions``, ``rasa``, ``web``).
+        command: The command line.
+        health_url: A URL that answers 200 once the server serves.
+        process: The running process (None before the first start).
+        ready: Whether the current process has answered on ``health_url``.
+        was_ready: Whether any process of this child ever did (a child that dies before that is a
+            start-up failure, not a crash).
+        exits: Monotonic times of the unexpected exits within the crash window.
+        restart_at: When a restart is due (None: no restart pending).
+        started_at: Monotonic time of the latest start.
+        tail: The last lines of output, for error messages.
+    """
 
     name: str
     command: List[str]
     health_url: str
     process: Optional[subprocess.Popen] = None
     ready: bool = False
+    was_ready: bool = False
+    exits: List[float] = field(default_factory=list)
+    restart_at: Optional[float] = None
+    started_at: float = 0.0
     tail: List[str] = field(default_factory=list)
 
     def start(self, settings: Settings, env: Dict[str, str]) -> None:
         """Start the process in its own session, streaming its output with a prefix."""
+        self.ready = False
+        self.restart_at = None
+        self.started_at = time.monotonic()
         self.process = subprocess.Popen(
             self.command, cwd=settings.project_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, bufsize=1, start_new_session=True,
         )
-        threading.Thread(target=self._pump, daemon=True).start()
+        threading.Thread(target=self._pump, args=(self.process,), daemon=True).start()
 
-    def _pump(self) -> None:
-        assert self.process is not None and self.process.stdout is not None
-        for line in self.process.stdout:
+    def _pump(self, process: subprocess.Popen) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
             line = line.rstrip()
             self.tail = [*self.tail, line][-30:]
             log(self.name, line)
@@ -270,6 +314,10 @@ class Child:
         except (urllib.error.URLError, OSError, ValueError):
             return False
 
+    def last_line(self) -> str:
+        """The last non-empty output line (for one-line error messages)."""
+        return next((line.strip() for line in reversed(self.tail) if line.strip()), "no output")
+
     def stop(self) -> None:
         """Ask the process to stop (SIGTERM to its process group)."""
         if self.alive():
@@ -278,10 +326,9 @@ class Child:
                 os.killpg(self.process.pid, signal.SIGTERM)
 
     def kill(self) -> None:
-        """Kill the process group."""
-        if self.alive():
-            assert self.process is not None
-            with contextlib.suppress(ProcessLookupError):
+        """Kill the process group, including workers left behind by a leader that died."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.process.pid, signal.SIGKILL)
 
 
@@ -322,7 +369,7 @@ def build_children(settings: Settings, model: Path, token: str, credentials: Opt
     return [
         Child(
             "actions",
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+            [sys.executable, "-m", "bot.action_server"],
             f"{base}:{settings.action_port}/health",
         ),
         Child(
@@ -342,13 +389,25 @@ def build_children(settings: Settings, model: Path, token: str, credentials: Opt
     ]
 
 
+def restart_delay(crashes: int) -> float:
+    """Seconds to wait before restarting after the ``crashes``-th exit in the crash window."""
+    return float(min(RESTART_BACKOFF_MAX_SECONDS, RESTART_BACKOFF_FIRST_SECONDS * 2 ** max(0, crashes - 1)))
+
+
 class Supervisor:
-    """Runs the children until a signal arrives or one of them dies."""
+    """Runs the children until a signal arrives; restarts a child that dies, within limits.
+
+    A child that exits after it once served is restarted with backoff (0.5 s, 1 s, 2 s, 4 s ...)
+    while the others keep serving; one that exits ``CRASH_LIMIT`` times within
+    ``CRASH_WINDOW_SECONDS`` stops the run with one line, and so does one that dies before it ever
+    served (a start-up failure that a restart would only repeat). Ctrl-C or SIGTERM stops all.
+    """
 
     def __init__(self, settings: Settings, children: Sequence[Child]) -> None:
         self.settings = settings
         self.children = list(children)
         self.stopping = threading.Event()
+        self._announced = False
 
     def _on_signal(self, signum: int, _frame: object) -> None:
         log("run", f"received {signal.Signals(signum).name}; stopping all servers")
@@ -364,34 +423,69 @@ class Supervisor:
         for child in self.children:
             if child.alive():
                 log("run", f"{child.name} did not stop in {STOP_TIMEOUT_SECONDS}s; killing it")
-                child.kill()
+            child.kill()
+
+    def _on_exit(self, child: Child, now: float) -> Optional[str]:
+        """Handle a child's unexpected exit; return an error line when the run must stop."""
+        assert child.process is not None
+        code = child.process.returncode
+        child.kill()  # its workers, if the leader died alone
+        child.ready = False
+        if not child.was_ready:
+            return f"{child.name} exited (code {code}): {child.last_line()}"
+        child.exits = [t for t in child.exits if now - t < CRASH_WINDOW_SECONDS] + [now]
+        if len(child.exits) >= CRASH_LIMIT:
+            return (
+                f"{child.name} exited {len(child.exits)} times within {CRASH_WINDOW_SECONDS:.0f}s; "
+                f"not restarting it again; stopping all servers (last: code {code}: {child.last_line()})"
+            )
+        delay = restart_delay(len(child.exits))
+        child.restart_at = now + delay
+        log(
+            "run",
+            f"{child.name} exited unexpectedly (code {code}); restarting it in {delay:.1f}s; the others keep serving",
+        )
+        return None
+
+    def _step(self, env: Dict[str, str]) -> Optional[str]:
+        """One round of supervision; returns an error line when the run must stop."""
+        now = time.monotonic()
+        for child in self.children:
+            if child.restart_at is not None:
+                if now >= child.restart_at:
+                    count, window = len(child.exits), f"{CRASH_WINDOW_SECONDS:.0f}s"
+                    log("run", f"restarting {child.name} ({count} exit(s) in {window}; {CRASH_LIMIT} stop the run)")
+                    child.start(self.settings, env)
+                continue
+            if not child.alive():
+                error = self._on_exit(child, now)
+                if error:
+                    return error
+                continue
+            if not child.ready and child.healthy():
+                child.ready = True
+                log("run", f"{child.name} is up" + (" again" if child.was_ready else ""))
+                child.was_ready = True
+            if not child.ready and now - child.started_at > READY_TIMEOUT_SECONDS:
+                return f"{child.name} not ready after {READY_TIMEOUT_SECONDS}s"
+        if not self._announced and all(child.ready for child in self.children):
+            self._announced = True
+            self.announce()
+        return None
 
     def run(self, env: Dict[str, str]) -> int:
-        """Start everything, print READY, and wait. Returns the exit code."""
+        """Start everything, print READY, supervise until stopped. Returns the exit code."""
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
         for child in self.children:
             child.start(self.settings, env)
-        started = time.monotonic()
         try:
             while not self.stopping.is_set():
-                for child in self.children:
-                    if not child.alive():
-                        code = child.process.returncode if child.process else "?"
-                        last = next((line for line in reversed(child.tail) if line.strip()), "no output")
-                        log("run", f"error: {child.name} exited (code {code}): {last.strip()}")
-                        return 1
-                    if not child.ready and child.healthy():
-                        child.ready = True
-                        log("run", f"{child.name} is up")
-                if all(child.ready for child in self.children) and not getattr(self, "_announced", False):
-                    self._announced = True
-                    self.announce()
-                if time.monotonic() - started > READY_TIMEOUT_SECONDS and not all(c.ready for c in self.children):
-                    waiting = ", ".join(c.name for c in self.children if not c.ready)
-                    log("run", f"error: {waiting} not ready after {READY_TIMEOUT_SECONDS}s")
+                error = self._step(env)
+                if error:
+                    log("run", f"error: {error}")
                     return 1
-                self.stopping.wait(0.5)
+                self.stopping.wait(SUPERVISE_INTERVAL_SECONDS)
             return 0
         finally:
             self.stop_all()

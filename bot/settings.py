@@ -178,6 +178,8 @@ class Settings:
         stock_rasa: Start Rasa exactly as shipped, without ``bot.rasa_server``'s fix (the
             benchmark's baseline).
         rasa_workers: Sanic workers of the Rasa server; more than one needs ``REDIS_URL`` (lock store).
+        action_server_token: Shared secret Rasa sends to the action server (``X-Action-Token``);
+            None: the action server accepts any caller and must bind a loopback address.
     """
 
     project_dir: Path = PROJECT_DIR
@@ -207,6 +209,7 @@ class Settings:
     webhook_callback_timeout_seconds: float = 10.0
     stock_rasa: bool = False
     rasa_workers: int = 1
+    action_server_token: Optional[str] = field(default=None, repr=False)
 
     @property
     def default_language(self) -> str:
@@ -272,6 +275,7 @@ class Settings:
             webhook_callback_timeout_seconds=float(env.get("WEBHOOK_CALLBACK_TIMEOUT_SECONDS") or 10.0),
             stock_rasa=bool(_optional_bool(env, "STOCK_RASA")),
             rasa_workers=max(1, _int(env, "RASA_WORKERS", 1)),
+            action_server_token=env.get("ACTION_SERVER_TOKEN") or None,
         )
 
 

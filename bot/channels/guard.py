@@ -155,6 +155,42 @@ def message_language(message: UserMessage) -> str:
     return language if language in settings.languages else settings.default_language
 
 
+async def reply_language(message: UserMessage) -> str:
+    """The language to answer ``message`` in when the action server cannot.
+
+    The action server normally decides the language (``actions/language.py``); when it is away,
+    the same rule (``bot.languages.decide_language``) is applied here to what the Rasa server
+    already knows: the message's parse (detected language, widget metadata) and the language of
+    the conversation so far. Falls back to :func:`message_language` when the tracker is not at hand.
+    """
+    from sanic import Sanic
+
+    from bot.languages import decide_language
+
+    agent = next(
+        (app.ctx.agent for app in Sanic._app_registry.values() if getattr(app.ctx, "agent", None) is not None), None
+    )
+    if agent is None or agent.processor is None:
+        return message_language(message)
+    try:
+        tracker = await agent.tracker_store.retrieve(message.sender_id) if agent.tracker_store else None
+        # The turn that failed may not have been stored: parse this message again (NLU only, in
+        # this process), with its metadata, to see which language it is in.
+        parse = await agent.processor.parse_message(message, tracker)
+    except Exception:  # the store may be the part that is down: answer in the requested language
+        logger.exception("could not read the conversation of %s to choose the reply's language", message.sender_id)
+        return message_language(message)
+    users = sum(1 for event in tracker.events if event.type_name == "user") if tracker is not None else 0
+    decision = decide_language(
+        tracker.get_slot("language") if tracker is not None else None,
+        (parse.get("intent") or {}).get("name"),
+        list(parse.get("entities") or []),
+        get_settings().languages,
+        first_message=users <= 1,  # as actions/language.py counts
+    )
+    return decision.language
+
+
 def channel_blueprint(name: str) -> Blueprint:
     """A channel's blueprint with Rasa's health route (``GET /`` answers ``{"status": "ok"}``)."""
     webhook = Blueprint(name, __name__)
@@ -190,7 +226,7 @@ def guard(on_new_message: OnNewMessage) -> OnNewMessage:
             logger.error("no reply for %s: the action server at %s is unreachable", message.sender_id,
                          action_health_url())
             await counting.inner.send_text_message(
-                message.sender_id, translate("service_unavailable", message_language(message))
+                message.sender_id, translate("service_unavailable", await reply_language(message))
             )
         return result
 
