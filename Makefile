@@ -11,7 +11,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Rasa reports usage and crashes to its own servers unless told not to.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup run train test lint typecheck unit content-validate nlu-eval eval nlu-variants bench lock browser-deps clean
+.PHONY: setup run cluster train test lint typecheck unit content-validate nlu-eval eval nlu-variants bench lock browser-deps system-deps clean
 
 ## setup: create .venv with Python 3.10 and install everything (idempotent)
 setup: $(STAMP)
@@ -34,6 +34,11 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 run: setup
 	$(PY) -m bot.run
 
+## cluster: nginx on CLUSTER_PORT (5000) in front of two Rasa servers, two action servers and the web
+## app, on PostgreSQL and Redis (TRACKER_DB_URL, REDIS_URL; default: this machine's); docs/deploy.md
+cluster: setup
+	$(PY) -m bot.cluster
+
 ## train: train the model if data/config changed (cached by fingerprint under models/)
 train: setup
 	$(PY) -m bot.run train
@@ -54,9 +59,13 @@ test: lint typecheck content-validate train
 unit: setup
 	$(PY) -m pytest -ra -m "not e2e and not slow"
 
-## browser-deps: Debian's Chromium and ChromeDriver for the browser tests (needs root)
-browser-deps:
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+## system-deps: Debian's packages the tests need: Chromium and ChromeDriver (browser tests) and
+## nginx (make cluster runs its own nginx process with its own configuration); needs root.
+system-deps:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver nginx
+
+## browser-deps: the former name of system-deps
+browser-deps: system-deps
 
 ## nlu-eval: intent accuracy, macro-F1 and language identification on tests/nlu_holdout
 nlu-eval: train

@@ -263,6 +263,7 @@ class Child:
         name: Short name used as the log prefix (``actions``, ``rasa``, ``web``).
         command: The command line.
         health_url: A URL that answers 200 once the server serves.
+        env: Variables of this child only, over the environment all children share.
         process: The running process (None before the first start).
         ready: Whether the current process has answered on ``health_url``.
         was_ready: Whether any process of this child ever did (a child that dies before that is a
@@ -276,6 +277,7 @@ class Child:
     name: str
     command: List[str]
     health_url: str
+    env: Dict[str, str] = field(default_factory=dict)
     process: Optional[subprocess.Popen] = None
     ready: bool = False
     was_ready: bool = False
@@ -290,7 +292,8 @@ class Child:
         self.restart_at = None
         self.started_at = time.monotonic()
         self.process = subprocess.Popen(
-            self.command, cwd=settings.project_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            self.command, cwd=settings.project_dir, env={**env, **self.env}, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             text=True, bufsize=1, start_new_session=True,
         )
         threading.Thread(target=self._pump, args=(self.process,), daemon=True).start()
@@ -363,26 +366,26 @@ def activate_channels(settings: Settings, env: Dict[str, str]) -> Path:
     return target
 
 
+def rasa_command(settings: Settings, model: Path, token: str, credentials: Optional[Path] = None) -> List[str]:
+    """The command line of a Rasa server on ``settings.host:settings.rasa_port``."""
+    return [
+        # bot.rasa_server is Rasa's command line plus measured fixes (docs/benchmarks.md).
+        sys.executable, "-m", "rasa" if settings.stock_rasa else "bot.rasa_server",
+        "run", "--model", str(model), "--enable-api", f"--auth-token={token}",
+        "--interface", settings.host, "--port", str(settings.rasa_port),
+        "--credentials", str(credentials or "credentials.yml"),
+        "--endpoints", "endpoints.yml", "--cors", "*",
+    ]
+
+
 def build_children(settings: Settings, model: Path, token: str, credentials: Optional[Path] = None) -> List[Child]:
     """The three servers of the main job (Rasa reads ``credentials``, by default ``credentials.yml``)."""
     base = f"http://{settings.host}"
     return [
+        Child("actions", [sys.executable, "-m", "bot.action_server"], f"{base}:{settings.action_port}/health"),
+        # /status answers 200 only once the model is loaded (409 before).
         Child(
-            "actions",
-            [sys.executable, "-m", "bot.action_server"],
-            f"{base}:{settings.action_port}/health",
-        ),
-        Child(
-            "rasa",
-            [
-                # bot.rasa_server is Rasa's command line plus a measured fix (docs/benchmarks.md).
-                sys.executable, "-m", "rasa" if settings.stock_rasa else "bot.rasa_server",
-                "run", "--model", str(model), "--enable-api", f"--auth-token={token}",
-                "--interface", settings.host, "--port", str(settings.rasa_port),
-                "--credentials", str(credentials or "credentials.yml"),
-                "--endpoints", "endpoints.yml", "--cors", "*",
-            ],
-            # /status answers 200 only once the model is loaded (409 before).
+            "rasa", rasa_command(settings, model, token, credentials),
             f"{base}:{settings.rasa_port}/status?token={token}",
         ),
         Child("web", [sys.executable, "-m", "bot.web"], f"{base}:{settings.web_port}/health"),

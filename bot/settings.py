@@ -178,6 +178,8 @@ class Settings:
         stock_rasa: Start Rasa exactly as shipped, without ``bot.rasa_server``'s fix (the
             benchmark's baseline).
         rasa_workers: Sanic workers of the Rasa server; more than one needs ``REDIS_URL`` (lock store).
+        cluster_port: Port of nginx in front of the replicas (``make cluster``).
+        cluster_replicas: Rasa servers and action servers ``make cluster`` starts (each).
         action_server_token: Shared secret Rasa sends to the action server (``X-Action-Token``);
             None: the action server accepts any caller and must bind a loopback address.
     """
@@ -210,6 +212,8 @@ class Settings:
     stock_rasa: bool = False
     rasa_workers: int = 1
     action_server_token: Optional[str] = field(default=None, repr=False)
+    cluster_port: int = 5000
+    cluster_replicas: int = 2
 
     @property
     def default_language(self) -> str:
@@ -276,6 +280,8 @@ class Settings:
             stock_rasa=bool(_optional_bool(env, "STOCK_RASA")),
             rasa_workers=max(1, _int(env, "RASA_WORKERS", 1)),
             action_server_token=env.get("ACTION_SERVER_TOKEN") or None,
+            cluster_port=_int(env, "CLUSTER_PORT", 5000),
+            cluster_replicas=max(1, _int(env, "CLUSTER_REPLICAS", 2)),
         )
 
 

@@ -6,15 +6,26 @@ Rasa as ``SANIC_WORKERS``) must share their locks through Redis. ``endpoints.yml
 class, so the same file works in both set-ups (Rasa would fail on an unset ``${REDIS_URL}``).
 Rasa counts any custom lock store type as multi-worker capable; ``bot.run`` refuses to start
 several workers without ``REDIS_URL``.
+
+One change to Rasa's waiting (:meth:`ConfiguredLockStore.lock`): a process that dies during a
+turn (a killed replica) leaves its ticket behind until the ticket expires (``TICKET_LOCK_LIFETIME``).
+A message of the same conversation that arrived meanwhile waits with a ticket of its own, which
+expires about when the dead one does, because both lifetimes count from when they were issued.
+Rasa 3.6 then waits forever: its ticket is gone, so it is never "now serving" (found by the
+cluster's failover test, tests/e2e/test_cluster.py). Here a waiter whose ticket expired while it
+waited takes a new one and keeps its place behind the tickets that are still valid.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
-from typing import Any, Optional, Text
+from contextlib import asynccontextmanager
+from typing import Any, AsyncGenerator, Optional, Text
 
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, RedisLockStore
 
 from bot.privacy import redact_url
 from bot.settings import get_settings
@@ -22,6 +33,8 @@ from bot.settings import get_settings
 #: Prefix of this assistant's keys in Redis (other applications may share the database).
 KEY_PREFIX = "aalborg"
 SOCKET_TIMEOUT_SECONDS = 10.0
+
+logger = logging.getLogger(__name__)
 
 
 class LockStoreUnavailable(RuntimeError):
@@ -75,3 +88,41 @@ class ConfiguredLockStore(LockStore):
     def save_lock(self, lock: TicketLock) -> None:
         """Store a lock."""
         self.backend.save_lock(lock)
+
+    @asynccontextmanager
+    async def lock(
+        self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME, wait_time_in_seconds: float = 1
+    ) -> AsyncGenerator[TicketLock, None]:
+        """Hold the conversation's lock for one turn (Rasa's ticket lock, see the module's text).
+
+        Args:
+            conversation_id: The conversation.
+            lock_lifetime: Seconds after which a ticket counts as abandoned.
+            wait_time_in_seconds: Pause between two looks at the lock while waiting.
+
+        Yields:
+            The lock, once this turn's ticket is being served.
+        """
+        tickets = [self.issue_ticket(conversation_id, lock_lifetime)]
+        try:
+            yield await self._wait_for_turn(conversation_id, tickets, lock_lifetime, wait_time_in_seconds)
+        finally:
+            self.cleanup(conversation_id, tickets[-1])
+
+    async def _wait_for_turn(
+        self, conversation_id: Text, tickets: list, lock_lifetime: float, wait_time_in_seconds: float
+    ) -> TicketLock:
+        """Wait until the newest ticket in ``tickets`` is served; re-issue it if it expired meanwhile."""
+        while True:
+            lock = self.get_lock(conversation_id)
+            if lock is None or lock._ticket_for_ticket_number(tickets[-1]) is None:
+                logger.warning(
+                    "conversation %s: ticket %s expired while waiting for a turn that never finished "
+                    "(a server died during it?); taking a new ticket", conversation_id, tickets[-1],
+                )
+                tickets.append(self.issue_ticket(conversation_id, lock_lifetime))
+                continue
+            if not lock.is_locked(tickets[-1]):
+                return lock
+            await asyncio.sleep(wait_time_in_seconds)
+            self.update_lock(conversation_id)

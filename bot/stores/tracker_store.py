@@ -18,7 +18,7 @@ from typing import Any, Iterator, List, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -125,6 +125,14 @@ class ConfiguredTrackerStore(RecentTurnsMixin, SQLTrackerStore):
                 settings.tracker_db_url, poolclass=sa.pool.QueuePool, connect_args={"check_same_thread": False}
             )
             use_wal(self.engine)
+            self.sessionmaker = sessionmaker(bind=self.engine)
+        else:
+            # A server-side connection that dropped (a database restart or failover, an idle
+            # timeout, pg_terminate_backend) would fail the next turn that takes it from the pool.
+            # Pre-ping tests each connection at checkout (one round trip) and replaces a dead one.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
             self.sessionmaker = sessionmaker(bind=self.engine)
 
     def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator[Event]:

@@ -38,7 +38,7 @@ class ConversationStore:
 
     def __init__(self, database_url: str) -> None:
         """Connect (lazily) to the database and create the feedback table if needed."""
-        self.engine = sa.create_engine(database_url, future=True)
+        self.engine = sa.create_engine(database_url, future=True, pool_pre_ping=True)  # survive dropped connections
         metadata.create_all(self.engine)
 
     def close(self) -> None:

@@ -67,6 +67,26 @@ def test_two_workers_share_one_conversation_lock_through_redis(settings_env, red
     assert first.get_lock(conversation) is None  # cleaned up after the last ticket
 
 
+@pytest.mark.parametrize("backend", ["memory", "redis"])
+def test_a_turn_behind_a_dead_holder_runs_once_the_dead_ticket_expires(settings_env, redis_url, backend):
+    # A replica died during a turn: its ticket stays until it expires. The next message's ticket,
+    # issued a moment later, expires almost together with it; Rasa 3.6 then waited forever.
+    settings_env(**({"REDIS_URL": redis_url} if backend == "redis" else {}))
+    dead, alive = ConfiguredLockStore(), ConfiguredLockStore()
+    conversation = f"lock-{uuid.uuid4().hex}"
+    lifetime = 0.6
+    dead.issue_ticket(conversation, lifetime)  # never cleaned up: its process was killed
+    if backend == "memory":
+        alive = dead  # one process's memory
+
+    async def next_turn() -> str:
+        async with alive.lock(conversation, lock_lifetime=lifetime, wait_time_in_seconds=0.5):
+            return "served"
+
+    assert asyncio.run(asyncio.wait_for(next_turn(), timeout=10)) == "served"
+    assert alive.get_lock(conversation) is None  # the re-issued ticket was cleaned up too
+
+
 def test_an_unreachable_redis_is_one_clear_error_without_the_password(settings_env):
     settings_env(REDIS_URL="redis://:s3cret-password@127.0.0.1:1/0")
     with pytest.raises(LockStoreUnavailable) as error:
