@@ -97,6 +97,9 @@ def create_app(settings: Settings):  # type: ignore[no-untyped-def]
 def main() -> int:
     """Serve the actions on ``BIND_HOST:ACTION_PORT``; return 1 with one line on unsafe settings."""
     settings = get_settings()
+    from bot.log_format import configure_logging
+
+    configure_logging(settings.log_format)  # before rasa_sdk is imported: its warnings too
     try:
         check_exposure(settings)
     except ActionServerConfigError as error:

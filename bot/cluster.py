@@ -38,6 +38,7 @@ from bot.run import (
     api_token,
     child_env,
     log,
+    metrics_env,
     model_path,
     preflight,
     rasa_command,
@@ -123,13 +124,14 @@ def build_cluster(settings: Settings, model: Path, token: str, credentials: Path
         port = settings.rasa_port + n
         children.append(
             Child(f"rasa-{n}", rasa_command(replace(settings, rasa_port=port), model, token, credentials),
-                  f"http://127.0.0.1:{port}/status?token={token}", env={"RASA_PORT": str(port)})
+                  f"http://127.0.0.1:{port}/status?token={token}",
+                  env={"RASA_PORT": str(port), **metrics_env(settings, f"rasa-{n}")})
         )
     # The widget page points the browser at nginx; Sanic trusts nginx's X-Forwarded-For (one
     # proxy), so the console's sign-in throttling sees the real client address.
     children.append(
         Child("web", [sys.executable, "-m", "bot.web"], f"http://127.0.0.1:{settings.web_port}/health",
-              env={"RASA_PORT": str(settings.cluster_port), "SANIC_PROXIES_COUNT": "1"})
+              env={"RASA_PORT": str(settings.cluster_port), "SANIC_PROXIES_COUNT": "1", **metrics_env(settings, "web")})
     )
     children.append(
         Child("nginx", [find_nginx(), "-p", str(prefix), "-c", str(config), "-g", "daemon off;"],

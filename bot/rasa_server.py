@@ -116,16 +116,95 @@ def install_action_token() -> None:
     AvailableEndpoints.read_endpoints = staticmethod(read_endpoints)  # type: ignore[method-assign,assignment]
 
 
+_IN_TURN: Any = None
+_INSTALLED_OPERABILITY = False
+
+
+def install_operability() -> None:
+    """Metrics, ``GET /metrics`` and ``GET /ready`` on Rasa's app, and JSON logs when asked.
+
+    * A turn is counted once, when Rasa saves the tracker at the end of ``handle_message``
+      (``bot.metrics.observe_turn``); a failed call to the action server is counted by action.
+    * The two routes are added to the app Rasa builds (``rasa.core.run.configure_app``). Neither
+      needs the API token: they say only "ok" or what is not ready, and counts.
+    """
+    global _IN_TURN, _INSTALLED_OPERABILITY
+    if _INSTALLED_OPERABILITY:
+        return
+    _INSTALLED_OPERABILITY = True
+    import contextvars
+
+    import rasa.core.run
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.processor import MessageProcessor
+
+    from bot import metrics
+
+    _IN_TURN = contextvars.ContextVar("in_turn", default=False)
+    handle_message, save_tracker, remote_run = (
+        MessageProcessor.handle_message, MessageProcessor.save_tracker, RemoteAction.run,
+    )
+
+    async def counted_handle_message(self: Any, message: Any) -> Any:
+        token = _IN_TURN.set(True)
+        try:
+            return await handle_message(self, message)
+        finally:
+            _IN_TURN.reset(token)
+
+    async def counted_save_tracker(self: Any, tracker: Any) -> None:
+        await save_tracker(self, tracker)
+        if _IN_TURN.get():
+            metrics.observe_turn(tracker)
+
+    async def counted_run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await remote_run(self, *args, **kwargs)
+        except Exception:
+            metrics.ACTION_ERRORS.labels(action=self.name()).inc()
+            raise
+
+    MessageProcessor.handle_message = counted_handle_message  # type: ignore[method-assign]
+    MessageProcessor.save_tracker = counted_save_tracker  # type: ignore[method-assign]
+    RemoteAction.run = counted_run  # type: ignore[method-assign]
+
+    configure_app = rasa.core.run.configure_app
+
+    def configure_app_with_routes(*args: Any, **kwargs: Any) -> Any:
+        from bot.log_format import configure_logging
+        from bot.ops_routes import add_rasa_routes
+
+        app = configure_app(*args, **kwargs)
+        add_rasa_routes(app)
+        configure_logging()  # again: the Sanic app installed its own handlers
+        return app
+
+    rasa.core.run.configure_app = configure_app_with_routes
+
+
 def install() -> None:
-    """Install the fixes and the action server's token header."""
+    """Install the fixes, the action server's token header, metrics and the probe routes."""
     install_validator_cache()
     install_event_type_cache()
     install_action_token()
+    install_operability()
 
 
 def main() -> None:
     """Install the fixes, then hand over to Rasa's command line."""
+    from bot.log_format import configure_logging
+
+    configure_logging()  # before Rasa's imports print their warnings
     install()
+    import rasa.__main__
+
+    configure_structlog = rasa.__main__.configure_structlog
+
+    def configure_structlog_then_ours(*args: Any, **kwargs: Any) -> None:
+        configure_structlog(*args, **kwargs)
+        configure_logging()  # Rasa's command line has just configured its own handlers
+
+    rasa.__main__.configure_structlog = configure_structlog_then_ours  # type: ignore[assignment]
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

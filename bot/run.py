@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -291,6 +292,10 @@ class Child:
         self.ready = False
         self.restart_at = None
         self.started_at = time.monotonic()
+        metrics_dir = self.env.get("PROMETHEUS_MULTIPROC_DIR")
+        if metrics_dir:  # counters start again with the process, as Prometheus expects
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            Path(metrics_dir).mkdir(parents=True)
         self.process = subprocess.Popen(
             self.command, cwd=settings.project_dir, env={**env, **self.env}, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -386,10 +391,16 @@ def build_children(settings: Settings, model: Path, token: str, credentials: Opt
         # /status answers 200 only once the model is loaded (409 before).
         Child(
             "rasa", rasa_command(settings, model, token, credentials),
-            f"{base}:{settings.rasa_port}/status?token={token}",
+            f"{base}:{settings.rasa_port}/status?token={token}", env=metrics_env(settings, "rasa"),
         ),
-        Child("web", [sys.executable, "-m", "bot.web"], f"{base}:{settings.web_port}/health"),
+        Child("web", [sys.executable, "-m", "bot.web"], f"{base}:{settings.web_port}/health",
+              env=metrics_env(settings, "web")),
     ]
+
+
+def metrics_env(settings: Settings, name: str) -> Dict[str, str]:
+    """The child's own metrics folder (prometheus-client's multiprocess mode, ``bot/metrics.py``)."""
+    return {"PROMETHEUS_MULTIPROC_DIR": str(settings.var_dir / "metrics" / name)}
 
 
 def restart_delay(crashes: int) -> float:
@@ -531,7 +542,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("command", nargs="?", default="serve", choices=("serve", "train", "check"))
     parser.add_argument("--no-train", action="store_true", help="serve the existing model; never train")
     args = parser.parse_args(argv)
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValueError as error:
+        log("run", f"error: {error}")
+        return 1
     os.environ.setdefault("ACTION_ENDPOINT_URL", settings.action_endpoint_url)
     try:
         if args.command == "check":

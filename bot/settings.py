@@ -58,6 +58,13 @@ def _optional_bool(env: Mapping[str, str], name: str) -> Optional[bool]:
     raise ValueError(f"environment variable {name} must be true, false or auto, got {raw!r}")
 
 
+def _log_format(env: Mapping[str, str]) -> str:
+    value = (env.get("LOG_FORMAT") or "text").strip().lower()
+    if value not in ("text", "json"):
+        raise ValueError(f"LOG_FORMAT must be text or json, not {value!r}")
+    return value
+
+
 def _webhook_keys(env: Mapping[str, str]) -> Tuple[Tuple[str, str], ...]:
     """Parse ``WEBHOOK_KEYS`` (``id1:secret1,id2:secret2``): the signed webhook's keys.
 
@@ -178,6 +185,7 @@ class Settings:
         stock_rasa: Start Rasa exactly as shipped, without ``bot.rasa_server``'s fix (the
             benchmark's baseline).
         rasa_workers: Sanic workers of the Rasa server; more than one needs ``REDIS_URL`` (lock store).
+        log_format: ``text`` (each server's usual lines) or ``json`` (one JSON object per line).
         cluster_port: Port of nginx in front of the replicas (``make cluster``).
         cluster_replicas: Rasa servers and action servers ``make cluster`` starts (each).
         action_server_token: Shared secret Rasa sends to the action server (``X-Action-Token``);
@@ -212,6 +220,7 @@ class Settings:
     stock_rasa: bool = False
     rasa_workers: int = 1
     action_server_token: Optional[str] = field(default=None, repr=False)
+    log_format: str = "text"
     cluster_port: int = 5000
     cluster_replicas: int = 2
 
@@ -280,6 +289,7 @@ class Settings:
             stock_rasa=bool(_optional_bool(env, "STOCK_RASA")),
             rasa_workers=max(1, _int(env, "RASA_WORKERS", 1)),
             action_server_token=env.get("ACTION_SERVER_TOKEN") or None,
+            log_format=_log_format(env),
             cluster_port=_int(env, "CLUSTER_PORT", 5000),
             cluster_replicas=max(1, _int(env, "CLUSTER_REPLICAS", 2)),
         )

@@ -219,6 +219,11 @@ def guard(on_new_message: OnNewMessage) -> OnNewMessage:
             logger.warning("channel %s refused a message from %s: %s", message.input_channel, message.sender_id, error)
             await message.output_channel.send_text_message(message.sender_id, str(error))
             return None
+        from bot import metrics
+
+        channel = str(message.input_channel or "unknown")
+        started = time.perf_counter()
+        metrics.MESSAGES.labels(channel=channel).inc()
         counting = CountingOutputChannel(message.output_channel)
         message.output_channel = counting
         result = await on_new_message(message)
@@ -228,6 +233,8 @@ def guard(on_new_message: OnNewMessage) -> OnNewMessage:
             await counting.inner.send_text_message(
                 message.sender_id, translate("service_unavailable", await reply_language(message))
             )
+            metrics.UNAVAILABLE.labels(channel=channel).inc()
+        metrics.RESPONSE_SECONDS.labels(channel=channel).observe(time.perf_counter() - started)
         return result
 
     return handler

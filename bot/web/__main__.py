@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.log_format import configure_logging
 from bot.settings import get_settings
 from bot.web.app import create_app
 
@@ -10,6 +11,7 @@ def main() -> None:
     """Serve the web app on the configured host and port."""
     settings = get_settings()
     app = create_app(settings)
+    configure_logging(settings.log_format)  # after Sanic set up its loggers
     app.run(host=settings.host, port=settings.web_port, access_log=False, motd=False)
 
 

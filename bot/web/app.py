@@ -25,6 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.console import register as register_console
+from bot.ops_routes import add_web_routes
 from bot.retention import expire
 from bot.settings import Settings, get_settings
 from bot.web.api import api
@@ -133,6 +134,8 @@ def create_app(settings: Optional[Settings] = None, name: str = "aalborg_web") -
     @app.get("/health")
     async def health(_: Request) -> HTTPResponse:
         return response.json({"status": "ok"})
+
+    add_web_routes(app)  # /metrics, /ready and the request counters (bot/ops_routes.py)
 
     @app.on_response
     async def public_files(request: Request, resp: HTTPResponse) -> None:

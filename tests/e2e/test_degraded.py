@@ -31,7 +31,7 @@ def degraded(stack):
     token = "degraded-test-token"
     model = model_path(Settings.from_env(env))
     process = subprocess.Popen(
-        [sys.executable, "-m", "rasa", "run", "--model", str(model), "--enable-api", "--auth-token", token,
+        [sys.executable, "-m", "bot.rasa_server", "run", "--model", str(model), "--enable-api", "--auth-token", token,
          "--interface", "127.0.0.1", "--port", str(port),
          "--credentials", str(stack.var_dir / "credentials.active.yml"),
          "--endpoints", "endpoints.yml"],
@@ -83,3 +83,10 @@ def test_responses_that_need_no_action_server_still_work(degraded):
         f"{url}/webhooks/rest/webhook", json={"sender": uuid.uuid4().hex, "message": "hello"}, timeout=60
     )
     assert reply_text(response.json()).startswith("Hello!")
+
+
+def test_readiness_names_the_unreachable_action_server(degraded):
+    url, _ = degraded
+    response = requests.get(f"{url}/ready", timeout=30)
+    assert response.status_code == 503
+    assert response.json() == {"model": "ok", "database": "ok", "actions": "unreachable"}
