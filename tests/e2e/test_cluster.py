@@ -172,6 +172,9 @@ def test_nginx_serves_the_widget_page_and_the_rest_channel(cluster):
     assert requests.get(f"{cluster.url}/health", timeout=10).json() == {"status": "ok"}
     text = reply_text(cluster.ask(cluster.url, QUESTIONS[1]["q"], uuid.uuid4().hex))
     assert all(fact in text for fact in QUESTIONS[1]["expect"]), "\n".join(cluster.lines[-60:])
+    # Metrics and readiness are not served on the public entry point.
+    assert requests.get(f"{cluster.url}/metrics", timeout=10).status_code == 404
+    assert requests.get(f"{cluster.url}/ready", timeout=10).status_code == 404
 
 
 def test_turns_sent_alternately_to_both_replicas_keep_language_and_topic(cluster):
@@ -236,6 +239,7 @@ def test_killing_a_rasa_replica_under_load_loses_no_answered_message(cluster):
     timeline = [(round(sent.at - killed_at, 2), sent.error) for sent in failed]
     nginx_log = (cluster.var_dir / "cluster" / "nginx" / "error.log").read_text()[-3000:]
     assert len(failed) <= CONVERSATIONS, (timeline, nginx_log)
+    assert len({sent.conversation for sent in failed}) == len(failed), timeline  # at most one each
     assert [sent for sent in failed if sent.at > killed_at + 1.0] == []
     assert len(log) == CONVERSATIONS * TURNS
     for sender in senders:
