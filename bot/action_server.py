@@ -24,7 +24,7 @@ import logging
 import sys
 from typing import Optional
 
-from bot.settings import Settings, get_settings
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +96,9 @@ def create_app(settings: Settings):  # type: ignore[no-untyped-def]
 
 def main() -> int:
     """Serve the actions on ``BIND_HOST:ACTION_PORT``; return 1 with one line on unsafe settings."""
-    settings = get_settings()
-    from bot.log_format import configure_logging
+    from bot.log_format import configure_logging, settings_or_exit
+
+    settings = settings_or_exit()  # an invalid variable (LOG_FORMAT=xml) is one line, not a traceback
 
     configure_logging(settings.log_format)  # before rasa_sdk is imported: its warnings too
     try:

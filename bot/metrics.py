@@ -1,15 +1,17 @@
 """Prometheus metrics of the Rasa server and the web app, served on ``GET /metrics``.
 
-Names and labels (docs/deploy.md, "Metrics, readiness, logs"); no label ever holds a
-conversation id, a message or a personal value:
+Names, labels and example queries: docs/observability.md. No label ever holds a conversation id,
+a message or a personal value, and every label takes its values from a closed set:
 
 * ``assistant_messages_total{channel}``: user messages received by a channel;
 * ``assistant_response_seconds{channel}``: time from a message's arrival to its last reply;
-* ``assistant_turns_total{language, outcome}``: turns by the conversation's language and what the
-  reply did (``answer``, ``clarify``, ``menu``, ``search``, ``nothing``, ``chat`` for replies
-  without an outcome such as greetings, ``none`` when nothing was sent);
-* ``assistant_fallbacks_total{language}``: turns the assistant could not answer from the content
-  (``search`` or ``nothing``, or Rasa's fallback action);
+* ``assistant_turns_total{channel, language, outcome}``: turns (messages the assistant
+  processed) by channel, the conversation's language and what the reply did (``answer``,
+  ``clarify``, ``menu``, ``search``, ``nothing``, ``out_of_scope``, ``chat`` for replies without
+  an outcome such as greetings, ``none`` when nothing was sent);
+* ``assistant_fallbacks_total{channel, language, reason}``: turns the assistant could not answer
+  from the content (``search``, ``nothing``, ``out_of_scope``, or ``default``: Rasa's fallback
+  action);
 * ``assistant_action_errors_total{action}``: calls to the action server that failed;
 * ``assistant_unavailable_replies_total{channel}``: apologies sent because the action server was
   unreachable;
@@ -17,48 +19,74 @@ conversation id, a message or a personal value:
   requests, by route pattern (never the concrete path, which may hold a session id).
 
 With several Sanic workers each process counts on its own; when ``PROMETHEUS_MULTIPROC_DIR`` is
-set (``bot.run`` sets it for the Rasa server and the web app, one folder each, emptied at every
+set (``bot.run`` and ``deploy/start_rasa.py`` set it, one folder per server, emptied at every
 start) ``/metrics`` adds up all processes (prometheus-client's multiprocess mode).
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, Tuple
+from pathlib import Path
+from typing import Any, Iterable, Optional, Tuple
 
 from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
     Histogram,
+    disable_created_metrics,
     generate_latest,
     multiprocess,
 )
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+
+# No ``*_created`` series: Prometheus does not need them, and they would double what it stores.
+disable_created_metrics()
 
 #: The classic text format every Prometheus 2.x scraper reads (generate_latest writes it).
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
 #: Latency buckets (seconds): a turn takes tens of milliseconds alone, seconds under load.
 BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-#: Outcomes that mean "not answered from the content" (actions/base.py).
-FALLBACK_OUTCOMES = frozenset({"search", "nothing"})
-#: Rasa's own fallback action.
+#: Reply outcomes (``metadata.outcome`` of our actions' messages, actions/base.py), plus ours.
+OUTCOMES = frozenset({"answer", "clarify", "menu", "search", "nothing", "out_of_scope", "chat", "none"})
+#: Outcomes that mean "not answered from the content".
+FALLBACK_OUTCOMES = frozenset({"search", "nothing", "out_of_scope"})
+#: Rasa's own fallback action (reason ``default``).
 FALLBACK_ACTIONS = frozenset({"action_default_fallback"})
+#: The response of the ``out_of_scope`` rule (data/rules/chitchat.yml).
+OUT_OF_SCOPE_ACTIONS = frozenset({"utter_out_of_scope"})
 
 MESSAGES = Counter("assistant_messages_total", "User messages received, by channel", ["channel"])
 RESPONSE_SECONDS = Histogram(
     "assistant_response_seconds", "Time from a message's arrival to its last reply, by channel", ["channel"],
     buckets=BUCKETS,
 )
-TURNS = Counter("assistant_turns_total", "Turns by conversation language and reply outcome", ["language", "outcome"])
-FALLBACKS = Counter("assistant_fallbacks_total", "Turns not answered from the content, by language", ["language"])
+TURNS = Counter(
+    "assistant_turns_total", "Turns by channel, conversation language and reply outcome",
+    ["channel", "language", "outcome"],
+)
+FALLBACKS = Counter(
+    "assistant_fallbacks_total", "Turns not answered from the content, by channel, language and reason",
+    ["channel", "language", "reason"],
+)
 ACTION_ERRORS = Counter("assistant_action_errors_total", "Failed calls to the action server, by action", ["action"])
 UNAVAILABLE = Counter(
     "assistant_unavailable_replies_total", "Apologies sent while the action server was unreachable", ["channel"]
 )
 WEB_REQUESTS = Counter("web_requests_total", "Web app requests, by route pattern and status", ["route", "status"])
 WEB_SECONDS = Histogram("web_request_seconds", "Web app request time, by route pattern", ["route"], buckets=BUCKETS)
+
+
+def prepare_multiprocess_dir() -> None:
+    """Create ``PROMETHEUS_MULTIPROC_DIR`` when it is set but missing (call before serving).
+
+    Emptying it is the job of whoever starts the server (``bot.run``, ``deploy/start_rasa.py``):
+    the folder must be empty at start and belong to one server only.
+    """
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
 
 
 def exposition() -> Tuple[bytes, str]:
@@ -70,14 +98,15 @@ def exposition() -> Tuple[bytes, str]:
     return generate_latest(REGISTRY), CONTENT_TYPE
 
 
-def turn_outcome(events: Iterable[Any]) -> Tuple[str, bool]:
-    """The outcome of the latest turn, and whether it was a fallback.
+def turn_outcome(events: Iterable[Any]) -> Tuple[str, Optional[str]]:
+    """The outcome of the latest turn, and why it was a fallback.
 
     Args:
         events: A conversation's events (Rasa event objects), oldest first.
 
     Returns:
-        ``(outcome, fallback)`` for the events after the latest user message.
+        ``(outcome, reason)`` for the events after the latest user message; ``reason`` is ``None``
+        when the turn was not a fallback.
     """
     turn: list = []
     for event in events:
@@ -85,27 +114,41 @@ def turn_outcome(events: Iterable[Any]) -> Tuple[str, bool]:
             turn = []
         else:
             turn.append(event)
-    outcome = "none"
-    fallback = False
+    outcome: Optional[str] = None
+    replied = out_of_scope = default_fallback = False
     for event in turn:
         kind = getattr(event, "type_name", None)
         if kind == "bot":
+            replied = True
             found = (getattr(event, "metadata", None) or {}).get("outcome")
-            if isinstance(found, str) and outcome in ("none", "chat"):
-                outcome = found
-            elif outcome == "none":
-                outcome = "chat"
-        elif kind == "action" and getattr(event, "action_name", None) in FALLBACK_ACTIONS:
-            fallback = True
-    return outcome, fallback or outcome in FALLBACK_OUTCOMES
+            if outcome is None and isinstance(found, str):
+                outcome = found if found in OUTCOMES else "other"
+        elif kind == "action":
+            name = getattr(event, "action_name", None)
+            default_fallback = default_fallback or name in FALLBACK_ACTIONS
+            out_of_scope = out_of_scope or name in OUT_OF_SCOPE_ACTIONS
+    if outcome is None:
+        outcome = "out_of_scope" if out_of_scope else "chat" if replied else "none"
+    if outcome in FALLBACK_OUTCOMES:
+        return outcome, outcome
+    return outcome, "default" if default_fallback else None
+
+
+def bounded(value: Any, allowed: Iterable[str], default: str) -> str:
+    """``value`` when it is one of ``allowed``; else ``default`` (labels stay a closed set)."""
+    text = str(value) if value else ""
+    return text if text in allowed else default
 
 
 def observe_turn(tracker: Any) -> None:
-    """Count a finished turn by its language and outcome (called when Rasa saves the tracker)."""
+    """Count a finished turn by channel, language and outcome (called when Rasa saves the tracker)."""
     if not any(getattr(event, "type_name", None) == "user" for event in tracker.events):
         return
-    language = str(tracker.get_slot("language") or "unknown")
-    outcome, fallback = turn_outcome(tracker.events)
-    TURNS.labels(language=language, outcome=outcome).inc()
-    if fallback:
-        FALLBACKS.labels(language=language).inc()
+    from bot.settings import get_settings
+
+    channel = str(tracker.get_latest_input_channel() or "unknown")  # a channel's name(), as in MESSAGES
+    language = bounded(tracker.get_slot("language"), get_settings().languages, "other")
+    outcome, reason = turn_outcome(tracker.events)
+    TURNS.labels(channel=channel, language=language, outcome=outcome).inc()
+    if reason is not None:
+        FALLBACKS.labels(channel=channel, language=language, reason=reason).inc()

@@ -1,4 +1,4 @@
-"""``GET /metrics`` and ``GET /ready`` for the Rasa server and the web app (docs/deploy.md).
+"""``GET /metrics`` and ``GET /ready`` for the Rasa server and the web app (docs/observability.md).
 
 Readiness says whether this process can serve now; liveness stays the servers' own cheap routes
 (Rasa's ``/``, the web app's ``/health``, the action server's ``/health``):
@@ -14,27 +14,55 @@ Neither route needs a token: they show no conversation, no setting and no secret
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
+import sqlalchemy as sa
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.pool import NullPool
 
 from bot import metrics
-from bot.settings import get_settings
+from bot.settings import Settings, get_settings
 
+#: A readiness probe answers within this many seconds (probes usually allow 1 to 5 s).
 DATABASE_TIMEOUT_SECONDS = 2.0
 
 
-async def database_state() -> str:
-    """``ok``, or why the tracker database does not answer (without its URL or password)."""
-    from bot.stores.tracker_store import TrackerStoreUnavailable, check_database
+@functools.lru_cache(maxsize=4)
+def _probe_engine(database_url: str) -> sa.engine.Engine:
+    """An engine that opens one connection per probe, and gives up on connecting in time."""
+    url = make_url(database_url)
+    connect_args: Dict[str, Any] = {}
+    if url.get_backend_name() == "postgresql":
+        connect_args["connect_timeout"] = max(1, int(DATABASE_TIMEOUT_SECONDS))
+    elif url.get_backend_name() == "sqlite":
+        connect_args["timeout"] = DATABASE_TIMEOUT_SECONDS
+    return sa.create_engine(url, poolclass=NullPool, connect_args=connect_args)
 
+
+def probe_database(database_url: str) -> None:
+    """Connect and run ``SELECT 1``; raise ``sqlalchemy.exc.SQLAlchemyError`` when it fails."""
+    with _probe_engine(database_url).connect() as connection:
+        connection.execute(sa.text("SELECT 1"))
+
+
+async def database_state(database_url: Optional[str] = None) -> str:
+    """``ok``, or why the tracker database does not answer (never its URL or password).
+
+    Args:
+        database_url: SQLAlchemy URL; ``TRACKER_DB_URL`` when omitted.
+    """
+    url = database_url or get_settings().tracker_db_url
     loop = asyncio.get_running_loop()
     try:
-        await loop.run_in_executor(None, check_database, get_settings().tracker_db_url, DATABASE_TIMEOUT_SECONDS)
-    except TrackerStoreUnavailable:
+        await asyncio.wait_for(loop.run_in_executor(None, probe_database, url), DATABASE_TIMEOUT_SECONDS + 1)
+    except asyncio.TimeoutError:
+        return "timeout"
+    except (sa.exc.SQLAlchemyError, OSError):
         return "unreachable"
     return "ok"
 
@@ -66,8 +94,14 @@ def add_rasa_routes(app: Sanic) -> None:
         return readiness({"model": model, "database": database, "actions": "ok" if actions else "unreachable"})
 
 
-def add_web_routes(app: Sanic) -> None:
-    """Add ``/metrics``, ``/ready`` and the request metrics to the web app."""
+def add_web_routes(app: Sanic, settings: Optional[Settings] = None) -> None:
+    """Add ``/metrics``, ``/ready`` and the request metrics to the web app.
+
+    Args:
+        app: The web app.
+        settings: The web app's settings (its ``tracker_db_url``); the process's when omitted.
+    """
+    database_url = (settings or get_settings()).tracker_db_url
 
     @app.get("/metrics")
     async def web_metrics(_: Request) -> HTTPResponse:
@@ -75,7 +109,7 @@ def add_web_routes(app: Sanic) -> None:
 
     @app.get("/ready")
     async def web_ready(_: Request) -> HTTPResponse:
-        return readiness({"database": await database_state()})
+        return readiness({"database": await database_state(database_url)})
 
     @app.on_request
     async def start_timer(request: Request) -> None:

@@ -20,6 +20,7 @@ Set ``STOCK_RASA=1`` to start Rasa exactly as shipped (the benchmark's baseline 
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import sys
 from typing import Any, Dict, Optional, Text
@@ -135,7 +136,7 @@ def install_operability() -> None:
     import contextvars
 
     import rasa.core.run
-    from rasa.core.actions.action import RemoteAction
+    from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
     from rasa.core.processor import MessageProcessor
 
     from bot import metrics
@@ -155,11 +156,16 @@ def install_operability() -> None:
     async def counted_save_tracker(self: Any, tracker: Any) -> None:
         await save_tracker(self, tracker)
         if _IN_TURN.get():
-            metrics.observe_turn(tracker)
+            try:
+                metrics.observe_turn(tracker)
+            except Exception:  # counting must never cost a user their reply
+                logging.getLogger(__name__).exception("could not count a turn")
 
     async def counted_run(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return await remote_run(self, *args, **kwargs)
+        except ActionExecutionRejection:  # the action declined (a form's validation): not a failure
+            raise
         except Exception:
             metrics.ACTION_ERRORS.labels(action=self.name()).inc()
             raise
@@ -190,11 +196,31 @@ def install() -> None:
     install_operability()
 
 
+def install_json_cli_messages() -> None:
+    """Send the Rasa command line's coloured messages (``print_error`` and co.) through logging."""
+    import rasa.shared.utils.cli
+    from rasa.shared.utils.io import bcolors
+
+    levels = {bcolors.FAIL: logging.ERROR, bcolors.WARNING: logging.WARNING}
+    cli_logger = logging.getLogger("rasa.cli")
+
+    def log_message(*args: Any, color: Text) -> None:
+        cli_logger.log(levels.get(color, logging.INFO), " ".join(str(arg) for arg in args))
+
+    rasa.shared.utils.cli.print_color = log_message
+
+
 def main() -> None:
     """Install the fixes, then hand over to Rasa's command line."""
-    from bot.log_format import configure_logging
+    from bot.log_format import configure_logging, settings_or_exit
 
-    configure_logging()  # before Rasa's imports print their warnings
+    settings = settings_or_exit()  # an invalid variable is one line, not a traceback
+    configure_logging(settings.log_format)  # before Rasa's imports print their warnings
+    if settings.log_format == "json":
+        install_json_cli_messages()
+    from bot.metrics import prepare_multiprocess_dir
+
+    prepare_multiprocess_dir()  # before the Sanic workers start counting
     install()
     import rasa.__main__
 

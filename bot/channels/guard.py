@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -104,7 +105,7 @@ async def action_server_up() -> bool:
     try:
         async with aiohttp.ClientSession(timeout=timeout) as session, session.get(action_health_url()) as response:
             ok = response.status == 200
-    except (aiohttp.ClientError, OSError, TimeoutError):
+    except (aiohttp.ClientError, OSError, asyncio.TimeoutError):  # not TimeoutError's subclass before 3.11
         ok = False
     _health_cache.update(checked_at=now, ok=ok)
     return ok

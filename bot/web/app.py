@@ -135,7 +135,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "aalborg_web") -
     async def health(_: Request) -> HTTPResponse:
         return response.json({"status": "ok"})
 
-    add_web_routes(app)  # /metrics, /ready and the request counters (bot/ops_routes.py)
+    add_web_routes(app, settings)  # /metrics, /ready and the request counters (bot/ops_routes.py)
 
     @app.on_response
     async def public_files(request: Request, resp: HTTPResponse) -> None:
