@@ -15,6 +15,15 @@ a message or a personal value, and every label takes its values from a closed se
 * ``assistant_action_errors_total{action}``: calls to the action server that failed;
 * ``assistant_unavailable_replies_total{channel}``: apologies sent because the action server was
   unreachable;
+* ``assistant_event_stream_sent_total``: events the broker confirmed;
+* ``assistant_event_stream_waiting``: events kept in the outbox, not confirmed yet;
+* ``assistant_event_stream_dropped_total{reason}``: events lost, ``buffer_full`` (the broker was
+  away longer than ``EVENT_BROKER_BUFFER_MB`` lasts) or ``shutdown`` (still waiting at exit);
+* ``assistant_event_stream_connected``: processes connected to the broker now;
+* ``assistant_event_stream_disconnects_total``: connections to the broker that broke;
+* ``assistant_store_errors_total{store, operation}``: database operations that failed even after
+  the retries (``store`` is ``tracker`` or ``web``), each a turn or request that failed visibly;
+* ``assistant_store_retries_total{store}``: database operations retried on a fresh connection;
 * ``web_requests_total{route, status}`` and ``web_request_seconds{route}``: the web app's
   requests, by route pattern (never the concrete path, which may hold a session id).
 
@@ -33,6 +42,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     disable_created_metrics,
     generate_latest,
@@ -73,6 +83,23 @@ FALLBACKS = Counter(
 ACTION_ERRORS = Counter("assistant_action_errors_total", "Failed calls to the action server, by action", ["action"])
 UNAVAILABLE = Counter(
     "assistant_unavailable_replies_total", "Apologies sent while the action server was unreachable", ["channel"]
+)
+STREAM_SENT = Counter("assistant_event_stream_sent_total", "Events the event broker confirmed")
+STREAM_WAITING = Gauge(
+    "assistant_event_stream_waiting", "Events waiting in the outbox for the event broker", multiprocess_mode="livesum"
+)
+STREAM_DROPPED = Counter(
+    "assistant_event_stream_dropped_total", "Events lost before the event broker took them, by reason", ["reason"]
+)
+STREAM_CONNECTED = Gauge(
+    "assistant_event_stream_connected", "Processes connected to the event broker", multiprocess_mode="livesum"
+)
+STREAM_DISCONNECTS = Counter("assistant_event_stream_disconnects_total", "Connections to the event broker that broke")
+STORE_ERRORS = Counter(
+    "assistant_store_errors_total", "Database operations that failed after their retries", ["store", "operation"]
+)
+STORE_RETRIES = Counter(
+    "assistant_store_retries_total", "Database operations retried on a fresh connection", ["store"]
 )
 WEB_REQUESTS = Counter("web_requests_total", "Web app requests, by route pattern and status", ["route", "status"])
 WEB_SECONDS = Histogram("web_request_seconds", "Web app request time, by route pattern", ["route"], buckets=BUCKETS)

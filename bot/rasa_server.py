@@ -188,9 +188,34 @@ def install_operability() -> None:
     rasa.core.run.configure_app = configure_app_with_routes
 
 
+def install_strict_tracker_store() -> None:
+    """Let the project's tracker store fail a turn instead of Rasa's silent in-memory fallback.
+
+    Rasa wraps every tracker store in ``FailSafeTrackerStore``, which answers a failed ``save``
+    by keeping the conversation in memory (lost at the next restart, invisible to the console,
+    retention and deletion) and a failed ``retrieve`` with a new, empty conversation. Our store
+    retries itself (``bot.stores.db_retry``) and raises ``StoreUnavailable`` when the database
+    stays away; the channel guard (``bot.channels.guard``) then tells the user.
+    """
+    from rasa.core.agent import Agent
+
+    wrap = Agent._create_tracker_store
+
+    def create_tracker_store(store: Any, domain: Any) -> Any:
+        from bot.stores.tracker_store import ConfiguredTrackerStore
+
+        if isinstance(store, ConfiguredTrackerStore):
+            store.domain = domain
+            return store
+        return wrap(store, domain)
+
+    Agent._create_tracker_store = staticmethod(create_tracker_store)  # type: ignore[method-assign]
+
+
 def install() -> None:
     """Install the fixes, the action server's token header, metrics and the probe routes."""
     install_validator_cache()
+    install_strict_tracker_store()
     install_event_type_cache()
     install_action_token()
     install_operability()

@@ -47,6 +47,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from error
 
 
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise ValueError(f"environment variable {name} must be a positive number, got {raw!r}")
+    return value
+
+
 def _optional_bool(env: Mapping[str, str], name: str) -> Optional[bool]:
     raw = (env.get(name) or "").strip().lower()
     if raw in ("", "auto"):
@@ -97,6 +110,8 @@ class EventBrokerSettings:
         exchange: RabbitMQ fanout exchange the events are published to.
         topic: Kafka topic.
         connect_timeout: Seconds to keep trying to reach the broker at start-up before failing.
+        buffer_mb: Megabytes of events each server process keeps while the broker is away
+            (``bot.stores.outbox``); events beyond it are dropped and counted.
         kafka_security_protocol: PLAINTEXT, SASL_PLAINTEXT, SSL or SASL_SSL (None: SASL_PLAINTEXT
             when the URL has credentials, else PLAINTEXT).
         kafka_sasl_mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, ...
@@ -110,6 +125,7 @@ class EventBrokerSettings:
     exchange: str = "aalborg_assistant_events"
     topic: str = "aalborg_assistant_events"
     connect_timeout: float = 10.0
+    buffer_mb: float = 64.0
     kafka_security_protocol: Optional[str] = None
     kafka_sasl_mechanism: str = "PLAIN"
     kafka_ssl_cafile: Optional[str] = None
@@ -143,6 +159,7 @@ class EventBrokerSettings:
             exchange=env.get("EVENT_BROKER_EXCHANGE") or cls.exchange,
             topic=env.get("EVENT_BROKER_TOPIC") or cls.topic,
             connect_timeout=timeout,
+            buffer_mb=_positive_float(env, "EVENT_BROKER_BUFFER_MB", cls.buffer_mb),
             kafka_security_protocol=env.get("EVENT_BROKER_KAFKA_SECURITY_PROTOCOL") or None,
             kafka_sasl_mechanism=env.get("EVENT_BROKER_KAFKA_SASL_MECHANISM") or cls.kafka_sasl_mechanism,
             kafka_ssl_cafile=env.get("EVENT_BROKER_KAFKA_SSL_CAFILE") or None,
@@ -176,6 +193,8 @@ class Settings:
         console_idle_minutes: A console session unused for this long ends.
         console_secure_cookie: Mark console cookies ``Secure``; None (auto): always, except for
             plain-http requests to localhost.
+        db_retry_seconds: How long a database operation whose connection dropped is retried on
+            a fresh connection before the turn or request fails (``bot.stores.db_retry``).
         redis_url: Redis shared by the server's workers (signed webhook nonces); None: in memory.
         webhook_keys: The signed webhook's ``(key id, secret)`` pairs; empty: the webhook answers 503.
         webhook_callback_allowed_hosts: Hosts the signed webhook may call back; empty: any public host.
@@ -212,6 +231,7 @@ class Settings:
     console_idle_minutes: int = 60
     console_secure_cookie: Optional[bool] = None
     redis_url: Optional[str] = field(default=None, repr=False)
+    db_retry_seconds: float = 10.0
     webhook_keys: Tuple[Tuple[str, str], ...] = field(default=(), repr=False)
     webhook_callback_allowed_hosts: Tuple[str, ...] = ()
     webhook_callback_attempts: int = 5
@@ -278,6 +298,7 @@ class Settings:
             console_idle_minutes=_int(env, "CONSOLE_IDLE_MINUTES", 60),
             console_secure_cookie=_optional_bool(env, "CONSOLE_SECURE_COOKIE"),
             redis_url=env.get("REDIS_URL") or None,
+            db_retry_seconds=_positive_float(env, "DB_RETRY_SECONDS", 10.0),
             webhook_keys=_webhook_keys(env),
             webhook_callback_allowed_hosts=tuple(
                 host.strip().lower() for host in (env.get("WEBHOOK_CALLBACK_ALLOWED_HOSTS") or "").split(",")

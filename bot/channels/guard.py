@@ -24,6 +24,7 @@ from sanic.response import HTTPResponse
 from bot.i18n import translate
 from bot.privacy import protect_metadata
 from bot.settings import get_settings
+from bot.stores.db_retry import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -203,11 +204,17 @@ def channel_blueprint(name: str) -> Blueprint:
     return webhook
 
 
-def guard(on_new_message: OnNewMessage) -> OnNewMessage:
-    """Wrap Rasa's message handler with the length check and the unavailable-service reply.
+def guard(on_new_message: OnNewMessage, raise_store_errors: bool = False) -> OnNewMessage:
+    """Wrap Rasa's message handler with the length check and the unavailable-service replies.
+
+    When the conversation store stays unusable (``bot.stores.db_retry.StoreUnavailable``: the
+    turn is neither stored nor streamed), the user is told so in their language; a channel that
+    answers in its HTTP response (REST) gets the error instead, as a 503.
 
     Args:
         on_new_message: The handler Rasa gives to every channel's blueprint.
+        raise_store_errors: Raise :class:`InvalidMessage` with status 503 on a store failure
+            instead of sending the apology as a reply.
 
     Returns:
         A handler with the same signature.
@@ -227,7 +234,16 @@ def guard(on_new_message: OnNewMessage) -> OnNewMessage:
         metrics.MESSAGES.labels(channel=channel).inc()
         counting = CountingOutputChannel(message.output_channel)
         message.output_channel = counting
-        result = await on_new_message(message)
+        try:
+            result = await on_new_message(message)
+        except StoreUnavailable as error:
+            # Logged and counted where it happened (bot.stores.db_retry); the user must know.
+            metrics.RESPONSE_SECONDS.labels(channel=channel).observe(time.perf_counter() - started)
+            text = translate("service_unavailable", message_language(message))
+            if raise_store_errors:
+                raise InvalidMessage("service_unavailable", text, status=503) from error
+            await counting.inner.send_text_message(message.sender_id, text)
+            return None
         if counting.sent == 0 and not await action_server_up():
             logger.error("no reply for %s: the action server at %s is unreachable", message.sender_id,
                          action_health_url())

@@ -82,8 +82,17 @@ class RedisNonceStore:
         client = self._clients.get(loop_id)
         if client is None:
             import redis.asyncio as redis_asyncio  # imported here: not needed without REDIS_URL
+            from redis.asyncio.retry import Retry
+            from redis.backoff import ExponentialBackoff
+            from redis.exceptions import ConnectionError as RedisConnectionError
 
-            client = redis_asyncio.Redis.from_url(self._url, socket_connect_timeout=2, socket_timeout=2)
+            # A pooled connection that Redis closed (a restart, CLIENT KILL) fails once; the
+            # command is then sent again on a new connection. Only connection errors are retried:
+            # the SET never reached Redis, so repeating it cannot turn a new nonce into a "replay".
+            client = redis_asyncio.Redis.from_url(
+                self._url, socket_connect_timeout=2, socket_timeout=2,
+                retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2), retry_on_error=[RedisConnectionError],
+            )
             self._clients[loop_id] = client
         return client
 

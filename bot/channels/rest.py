@@ -60,7 +60,7 @@ class GuardedRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """The channel's routes: ``GET /`` (health) and ``POST /webhook``."""
-        handle = guard(on_new_message)
+        handle = guard(on_new_message, raise_store_errors=True)
         webhook = channel_blueprint(f"custom_webhook_{type(self).__name__}")
 
         @webhook.route("/webhook", methods=["POST"])
@@ -70,15 +70,18 @@ class GuardedRestInput(RestInput):
             except InvalidMessage as error:
                 return response.json(error.as_dict(), status=error.status)
             collector = CollectingOutputChannel()
-            await handle(
-                UserMessage(
-                    fields["message"],
-                    collector,
-                    fields["sender"],
-                    input_channel=self.name(),
-                    metadata=fields["metadata"],
+            try:
+                await handle(
+                    UserMessage(
+                        fields["message"],
+                        collector,
+                        fields["sender"],
+                        input_channel=self.name(),
+                        metadata=fields["metadata"],
+                    )
                 )
-            )
+            except InvalidMessage as error:  # the conversation store is down: the turn was not kept
+                return response.json(error.as_dict(), status=error.status)
             return response.json(collector.messages)
 
         return webhook

@@ -6,17 +6,17 @@ from the settings:
 
 * unset ``EVENT_BROKER_URL``: no broker at all (``from_endpoint_config`` returns None, which Rasa
   treats as "no event broker");
-* ``amqp://USER:PASSWORD@host:5672/vhost`` (``amqps://`` for TLS): Rasa's ``PikaEventBroker``,
-  publishing to the fanout exchange ``EVENT_BROKER_EXCHANGE`` with the queue(s)
-  ``EVENT_BROKER_QUEUE`` bound to it;
-* ``kafka://[USER:PASSWORD@]host:9092[,host2:9092]``: Rasa's ``KafkaEventBroker`` on the topic
-  ``EVENT_BROKER_TOPIC``, keyed by conversation so that each conversation's events stay in order.
+* ``amqp://USER:PASSWORD@host:5672/vhost`` (``amqps://`` for TLS): RabbitMQ, publishing to the
+  fanout exchange ``EVENT_BROKER_EXCHANGE`` with the queue(s) ``EVENT_BROKER_QUEUE`` bound to it;
+* ``kafka://[USER:PASSWORD@]host:9092[,host2:9092]``: Kafka, on the topic ``EVENT_BROKER_TOPIC``,
+  keyed by conversation so that each conversation's events stay in order.
 
 A configured broker that cannot be reached within ``EVENT_BROKER_CONNECT_TIMEOUT`` seconds stops
 the start-up with one line naming it (its password hidden): an integrator who configured a stream
 relies on it, and a server that silently drops it is worse than one that does not start. Once
-running, an outage never blocks a conversation: RabbitMQ events are kept in memory and sent on
-reconnection (Rasa's robust connection), Kafka events are published from a background thread.
+running, an outage never blocks a conversation and loses nothing within a bound: events go
+through an ordered outbox (:mod:`bot.stores.outbox`) that keeps them while the broker is away,
+reconnects with backoff and sends them in order once it is back (:mod:`bot.stores.broker_transports`).
 
 The wrapper also adds the project's ``handoff_requested`` event (:mod:`bot.events`) after the
 tracker event that implies it.
@@ -25,10 +25,9 @@ tracker event that implies it.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Dict, Optional, Text, Tuple
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -38,6 +37,8 @@ from rasa.utils.endpoints import EndpointConfig
 from bot.events import handoff_for
 from bot.privacy import redact_url as redact
 from bot.settings import EventBrokerSettings, get_settings
+from bot.stores.broker_transports import IO_TIMEOUT, AmqpTransport, KafkaTransport
+from bot.stores.outbox import EventOutbox, Transport
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ KAFKA_SCHEME = "kafka"
 KAFKA_PORT = 9092
 KAFKA_PROTOCOLS = ("PLAINTEXT", "SASL_PLAINTEXT", "SSL", "SASL_SSL")
 KAFKA_CLIENT_ID = "aalborg-newcomer-assistant"
-#: Seconds ``close`` waits for Kafka to take the events still pending.
+#: Seconds ``close`` waits for the broker to take the events still waiting.
 CLOSE_TIMEOUT = 10.0
 
 
@@ -67,15 +68,14 @@ def _split(url: str) -> Tuple[str, str, str, str]:
 
 
 def rabbitmq_options(config: EventBrokerSettings) -> Dict[str, Any]:
-    """Keyword arguments for Rasa's ``PikaEventBroker`` from the settings.
-
-    The host is passed without credentials (Rasa logs it); user and password go separately.
+    """Where to publish on RabbitMQ, from the settings.
 
     Args:
         config: The event broker settings, with an ``amqp://`` or ``amqps://`` URL.
 
     Returns:
-        The arguments.
+        ``url`` (with the credentials and an explicit port; the query, e.g. aio-pika's ``cafile``
+        for TLS, is kept), ``exchange`` and ``queues``.
 
     Raises:
         EventBrokerConfigError: If the URL lacks a host, credentials or a valid port.
@@ -100,17 +100,9 @@ def rabbitmq_options(config: EventBrokerSettings) -> Dict[str, Any]:
         raise EventBrokerConfigError(f"EVENT_BROKER_URL: invalid port in {shown}") from None
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     return {
-        "host": urlunsplit((scheme, f"{host}:{port}", parts.path, parts.query, "")),
-        "username": user,
-        "password": password,
-        "port": port,
+        "url": urlunsplit((scheme, f"{user}:{password}@{host}:{port}", parts.path, parts.query, "")),
+        "exchange": config.exchange,
         "queues": list(config.queues),
-        "exchange_name": config.exchange,
-        # One attempt per call: connect() below retries until the time limit, quietly.
-        "connection_attempts": 1,
-        "retry_delay_in_seconds": 0,
-        "should_keep_unpublished_messages": True,
-        "raise_on_failure": False,
     }
 
 
@@ -167,18 +159,11 @@ def _reason(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}"
 
 
-class _DropConnectErrors(logging.Filter):
-    """Hides Rasa's per-attempt connection errors while :func:`connect_rabbitmq` retries."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Connecting to")
-
-
-async def connect_rabbitmq(broker: Any, url: str, timeout: float) -> None:
-    """Connect a ``PikaEventBroker``, retrying until ``timeout``.
+async def connect_transport(transport: Transport, url: str, timeout: float) -> None:
+    """Connect a transport at start-up, retrying until ``timeout``.
 
     Args:
-        broker: The broker (created with one connection attempt per call).
+        transport: The RabbitMQ or Kafka transport.
         url: The configured URL (for the error message; its password is hidden).
         timeout: Seconds to keep trying.
 
@@ -186,68 +171,34 @@ async def connect_rabbitmq(broker: Any, url: str, timeout: float) -> None:
         EventBrokerUnavailable: If no connection could be made in time.
     """
     deadline = time.monotonic() + timeout
-    rasa_logger = logging.getLogger("rasa.core.brokers.pika")
-    quiet = _DropConnectErrors()
-    rasa_logger.addFilter(quiet)
+    transport.connect_timeout = max(min(timeout, IO_TIMEOUT), 0.5)  # type: ignore[attr-defined]
     try:
         while True:
-            remaining = deadline - time.monotonic()
             try:
-                await asyncio.wait_for(broker.connect(), timeout=max(remaining, 0.5))
+                await asyncio.wait_for(transport.connect(), timeout=max(deadline - time.monotonic(), 0.5))
                 return
-            except Exception as error:  # aio-pika raises many kinds while RabbitMQ is not there
+            except Exception as error:  # aio-pika and librdkafka raise many kinds while the broker is away
                 if time.monotonic() + 1 >= deadline:
+                    await transport.close()
                     raise EventBrokerUnavailable(
                         f"event broker: cannot connect to {redact(url)} within {timeout:g}s: {_reason(error)}"
                     ) from None
             await asyncio.sleep(1)
     finally:
-        rasa_logger.removeFilter(quiet)
-
-
-def connect_kafka(broker: Any, url: str, timeout: float) -> None:
-    """Create the Kafka producer and ask the cluster for its topics (blocking; run in a thread).
-
-    Args:
-        broker: A ``KafkaEventBroker``.
-        url: The configured URL (for the error message; its password is hidden).
-        timeout: Seconds to wait for the cluster.
-
-    Raises:
-        EventBrokerUnavailable: If the producer cannot be created or the cluster does not answer.
-    """
-    try:
-        broker.producer = broker._create_producer()
-        broker.producer.list_topics(timeout=timeout)
-    except Exception as error:  # KafkaException, KafkaProducerInitializationError
-        raise EventBrokerUnavailable(
-            f"event broker: cannot connect to {redact(url)} within {timeout:g}s: {_reason(error)}"
-        ) from None
-
-
-def _log_failure(future: Future) -> None:
-    error = future.exception()
-    if error is not None:
-        logger.error("event broker: publishing failed: %s", _reason(error))
+        transport.connect_timeout = IO_TIMEOUT  # type: ignore[attr-defined]
 
 
 class ConfiguredEventBroker(EventBroker):
-    """Rasa's RabbitMQ or Kafka broker, configured from the settings, publishing without blocking."""
+    """The event stream: every event goes through an ordered, bounded outbox to RabbitMQ or Kafka."""
 
-    def __init__(self, inner: EventBroker, description: str, blocking_publish: bool = False) -> None:
-        """Wrap a connected broker.
+    def __init__(self, outbox: EventOutbox) -> None:
+        """Wrap a started outbox.
 
         Args:
-            inner: Rasa's ``PikaEventBroker`` or ``KafkaEventBroker``.
-            description: Where events go, without secrets (for logs).
-            blocking_publish: Whether ``inner.publish`` blocks (Kafka); it then runs in one
-                background thread, which keeps the order of the events.
+            outbox: The outbox, whose transport says where events go.
         """
-        self.inner = inner
-        self.description = description
-        self._executor = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-broker") if blocking_publish else None
-        )
+        self.outbox = outbox
+        self.description = outbox.transport.description
 
     @classmethod
     async def from_endpoint_config(
@@ -272,7 +223,7 @@ class ConfiguredEventBroker(EventBroker):
             raise EventBrokerUnavailable(f"event broker: cannot be created: {_reason(error)}") from error
 
     def publish(self, event: Dict[Text, Any]) -> None:
-        """Publish an event, and the handoff event it implies, without waiting for the broker.
+        """Queue an event, and the handoff event it implies, for the broker (never waits).
 
         Args:
             event: A serialised event with ``sender_id``.
@@ -283,65 +234,19 @@ class ConfiguredEventBroker(EventBroker):
             self._send(handoff)
 
     def _send(self, event: Dict[Text, Any]) -> None:
-        if self._executor is not None:
-            self._executor.submit(self._publish_blocking, event).add_done_callback(_log_failure)
-            return
-        # PikaEventBroker.publish schedules a task on its loop and returns at once.
-        loop: Optional[asyncio.AbstractEventLoop] = getattr(self.inner, "_loop", None)
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if loop is None or running is loop:
-            self.inner.publish(event)
-        else:
-            loop.call_soon_threadsafe(self.inner.publish, event)
-
-    def _publish_blocking(self, event: Dict[Text, Any]) -> None:
-        # Rasa retries 60 times 5 s by default; a down cluster would hold the queue for hours.
-        self.inner.publish(event, retries=2, retry_delay_in_seconds=1)  # type: ignore[call-arg]
-        producer = getattr(self.inner, "producer", None)
-        if producer is not None:
-            producer.poll(0)  # serve delivery reports (Rasa's own poll thread never runs)
+        self.outbox.put(str(event.get("sender_id") or ""), json.dumps(event).encode("utf-8"))
 
     def is_ready(self) -> bool:
-        """Whether the underlying broker is connected."""
-        return self.inner.is_ready()
+        """Whether the broker is connected now."""
+        return self.outbox.connected
 
     async def close(self) -> None:
-        """Close the connection; Kafka: first wait (at most ``CLOSE_TIMEOUT`` s) for pending events."""
-        if self._executor is None:
-            await self.inner.close()
-            return
-        await asyncio.get_running_loop().run_in_executor(None, self._close_blocking)
-
-    def _close_blocking(self) -> None:
-        assert self._executor is not None
-        # Wait at most CLOSE_TIMEOUT for the events queued so far, then drop the rest.
-        try:
-            self._executor.submit(lambda: None).result(timeout=CLOSE_TIMEOUT)
-        except FutureTimeout:
-            logger.error("event broker: Kafka did not take the pending events within %ss; dropping them", CLOSE_TIMEOUT)
-        self._executor.shutdown(wait=False, cancel_futures=True)
-        # Rasa's poll thread (started in its __init__) may have seen the producer: stop it.
-        self.inner._cancelled = True  # type: ignore[attr-defined]
-        poll_thread = getattr(self.inner, "_poll_thread", None)
-        if poll_thread is not None:
-            poll_thread.join(timeout=5)
-        producer = getattr(self.inner, "producer", None)
-        if producer is not None:
-            # Rasa's close() would flush without a time limit and hang while Kafka is down.
-            try:
-                left = producer.flush(CLOSE_TIMEOUT)
-            except Exception as error:  # Rasa's error callback raises KafkaException when all brokers are down
-                logger.error("event broker: events not delivered to Kafka at shutdown: %s", _reason(error))
-            else:
-                if left:
-                    logger.error("event broker: %s event(s) not delivered to Kafka at shutdown", left)
+        """Deliver what waits (at most ``CLOSE_TIMEOUT`` seconds), then close the connection."""
+        await self.outbox.close(CLOSE_TIMEOUT)
 
 
 async def create_event_broker(config: EventBrokerSettings) -> Optional[ConfiguredEventBroker]:
-    """Create and connect the broker the settings name.
+    """Create and connect the broker the settings name, and start its outbox.
 
     Args:
         config: The event broker settings.
@@ -356,41 +261,31 @@ async def create_event_broker(config: EventBrokerSettings) -> Optional[Configure
     if config.url is None:
         return None
     scheme = urlsplit(config.url).scheme.lower()
-    # Rasa's brokers call rasa.shared.core.events without importing it (the Rasa server has it
-    # loaded already; the web app has not).
-    import rasa.shared.core.events  # noqa: F401
-    import structlog
-
-    if not structlog.is_configured():
-        # Outside the Rasa server (the web app) structlog would print every published event at
-        # debug level; Rasa's server configures it from its own log level.
-        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
-
+    transport: Transport
     if scheme in RABBITMQ_PORTS:
-        from rasa.core.brokers.pika import PikaEventBroker
-
-        pika_broker = PikaEventBroker(**rabbitmq_options(config))
-        await connect_rabbitmq(pika_broker, config.url, config.connect_timeout)
-        broker = ConfiguredEventBroker(
-            pika_broker, f"{redact(config.url)} exchange {config.exchange!r} queue(s) {', '.join(config.queues)}"
+        options = rabbitmq_options(config)
+        transport = AmqpTransport(
+            options["url"], options["exchange"], options["queues"],
+            f"{redact(config.url)} exchange {config.exchange!r} queue(s) {', '.join(config.queues)}",
         )
     elif scheme == KAFKA_SCHEME:
+        # Rasa's Kafka broker builds the producer's settings; it needs Rasa's events module loaded.
+        import rasa.shared.core.events  # noqa: F401
         from rasa.core.brokers.kafka import KafkaEventBroker
 
         kafka_broker = KafkaEventBroker(**kafka_options(config))
-        await asyncio.get_running_loop().run_in_executor(
-            None, connect_kafka, kafka_broker, config.url, config.connect_timeout
-        )
-        broker = ConfiguredEventBroker(
-            kafka_broker, f"{redact(config.url)} topic {config.topic!r}", blocking_publish=True
-        )
+        transport = KafkaTransport(kafka_broker, config.topic, f"{redact(config.url)} topic {config.topic!r}")
     else:
         raise EventBrokerConfigError(
             f"EVENT_BROKER_URL: unsupported scheme {scheme or '(none)'!r} in {redact(config.url)}; "
             "use amqp://, amqps:// or kafka://"
         )
-    logger.info("event broker: publishing conversation events to %s", broker.description)
-    return broker
+    await connect_transport(transport, config.url, config.connect_timeout)
+    outbox = EventOutbox(transport, capacity_bytes=int(config.buffer_mb * 1_000_000))
+    outbox.connected = True
+    outbox.start()
+    logger.info("event broker: publishing conversation events to %s", transport.description)
+    return ConfiguredEventBroker(outbox)
 
 
 def check_event_broker(config: EventBrokerSettings) -> None:

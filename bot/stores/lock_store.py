@@ -14,6 +14,12 @@ expires about when the dead one does, because both lifetimes count from when the
 Rasa 3.6 then waits forever: its ticket is gone, so it is never "now serving" (found by the
 cluster's failover test, tests/e2e/test_cluster.py). Here a waiter whose ticket expired while it
 waited takes a new one and keeps its place behind the tickets that are still valid.
+
+While Redis is away (docs/reliability.md): a command on a dropped connection is retried on a new
+one (``RETRIES``); if Redis does not come back within about 3 s, taking the lock fails with
+``StoreUnavailable`` and the turn fails visibly, never runs unlocked. A Redis that restarts
+empty forgets the tickets it held: a turn running at that moment and the next message of the
+same conversation can then overlap once.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ from bot.settings import get_settings
 #: Prefix of this assistant's keys in Redis (other applications may share the database).
 KEY_PREFIX = "aalborg"
 SOCKET_TIMEOUT_SECONDS = 10.0
+#: Attempts after the first for a Redis command whose connection failed (about 3 s in all).
+RETRIES = 6
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +56,19 @@ def redis_lock_store(url: str) -> RedisLockStore:
         LockStoreUnavailable: If Redis does not answer.
     """
     import redis
+    from redis.backoff import ExponentialBackoff
+    from redis.retry import Retry
 
     store = RedisLockStore(key_prefix=KEY_PREFIX)
-    store.red = redis.StrictRedis.from_url(url, socket_timeout=SOCKET_TIMEOUT_SECONDS)
+    # A connection Redis closed (a restart, CLIENT KILL, an idle timeout) fails the command that
+    # uses it; redis-py then reconnects, and Retry runs the command again on the new connection
+    # (up to RETRIES times, 50 ms doubling to 1 s apart). Lock commands are safe to repeat.
+    store.red = redis.StrictRedis.from_url(
+        url, socket_timeout=SOCKET_TIMEOUT_SECONDS, socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+        retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), RETRIES),
+        retry_on_error=[redis.exceptions.ConnectionError, redis.exceptions.TimeoutError],
+        health_check_interval=30,
+    )
     try:
         store.red.ping()
     except redis.exceptions.RedisError as error:
@@ -103,11 +121,37 @@ class ConfiguredLockStore(LockStore):
         Yields:
             The lock, once this turn's ticket is being served.
         """
-        tickets = [self.issue_ticket(conversation_id, lock_lifetime)]
+        tickets: list = []
         try:
-            yield await self._wait_for_turn(conversation_id, tickets, lock_lifetime, wait_time_in_seconds)
+            tickets.append(self.issue_ticket(conversation_id, lock_lifetime))
+            lock = await self._wait_for_turn(conversation_id, tickets, lock_lifetime, wait_time_in_seconds)
+        except Exception as error:
+            raise self._unavailable(error) from error
+        try:
+            yield lock
         finally:
-            self.cleanup(conversation_id, tickets[-1])
+            try:
+                self.cleanup(conversation_id, tickets[-1])
+            except Exception as error:  # the ticket expires by itself after lock_lifetime
+                logger.warning("conversation %s: could not release its lock: %s", conversation_id, error)
+
+    def _unavailable(self, error: Exception) -> Exception:
+        """A Redis failure while taking a lock becomes ``StoreUnavailable`` (the turn fails visibly)."""
+        import redis
+
+        cause: Optional[BaseException] = error
+        while cause is not None and not isinstance(cause, redis.exceptions.RedisError):
+            cause = cause.__cause__ or cause.__context__  # Rasa wraps it in LockError
+        if cause is None:
+            return error
+        error = cause  # type: ignore[assignment]
+        from bot import metrics
+        from bot.stores.db_retry import StoreUnavailable
+
+        metrics.STORE_ERRORS.labels(store="lock", operation="lock").inc()
+        message = f"lock store: Redis did not answer after {RETRIES} retries: {type(error).__name__}: {error}"
+        logger.error(message)
+        return StoreUnavailable(message)
 
     async def _wait_for_turn(
         self, conversation_id: Text, tickets: list, lock_lifetime: float, wait_time_in_seconds: float

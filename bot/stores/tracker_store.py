@@ -12,9 +12,10 @@ copies; the tracker the current turn works with keeps the raw text.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Text
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -22,12 +23,20 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine.url import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import get_settings
-from bot.stores.masked_events import mask_event, mask_events, public_values
-from bot.stores.window import RecentTurnsMixin
+from bot.stores.db_retry import StoreUnavailable, retry_async
+from bot.stores.masked_events import mask_event, public_values
+from bot.stores.window import RecentTurnsMixin, mark_stored
+
+__all__ = ["ConfiguredTrackerStore", "StoreUnavailable", "TrackerStoreUnavailable", "check_database"]
+
+
+#: Seconds a new PostgreSQL connection may take (libpq's connect_timeout).
+CONNECT_TIMEOUT = 5
 
 
 class TrackerStoreUnavailable(RuntimeError):
@@ -92,10 +101,11 @@ def use_wal(engine: sa.engine.Engine) -> None:
 class ConfiguredTrackerStore(RecentTurnsMixin, SQLTrackerStore):
     """Rasa's SQL tracker store, with its database taken from the project settings.
 
-    Events are masked (``bot.stores.masked_events``) at the two places where Rasa's store lets them
-    out: ``_additional_events`` (the events ``save`` writes) and ``_stream_new_events`` (the events
-    ``stream_events`` publishes to the broker). Both receive the tracker's own events and count
-    them by position, so masking copies one by one keeps "how many are already stored" exact.
+    Events are masked (``bot.stores.masked_events``) in ``_additional_events``, the one place
+    they leave: ``save`` writes those masked copies and then streams the same copies. It works on
+    the tracker's own events and counts them by position, so masking copies one by one keeps "how
+    many are already stored" exact. Every database operation is retried on a dropped connection
+    (``bot.stores.db_retry``).
     """
 
     def __init__(
@@ -114,6 +124,7 @@ class ConfiguredTrackerStore(RecentTurnsMixin, SQLTrackerStore):
             **kwargs: Further tracker-store options from ``endpoints.yml``.
         """
         settings = get_settings()
+        self.retry_seconds = settings.db_retry_seconds
         check_database(settings.tracker_db_url, timeout=float(kwargs.pop("connect_timeout", 10.0)))
         # A host containing "://" is taken by SQLTrackerStore as the complete database URL.
         super().__init__(domain=domain, host=settings.tracker_db_url, event_broker=event_broker, **kwargs)
@@ -130,10 +141,80 @@ class ConfiguredTrackerStore(RecentTurnsMixin, SQLTrackerStore):
             # A server-side connection that dropped (a database restart or failover, an idle
             # timeout, pg_terminate_backend) would fail the next turn that takes it from the pool.
             # Pre-ping tests each connection at checkout (one round trip) and replaces a dead one.
+            # A server that does not answer at all must not hold the event loop (Rasa's database
+            # calls block it) longer than CONNECT_TIMEOUT per attempt.
             url = self.engine.url
             self.engine.dispose()
-            self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+            options = create_engine_kwargs(url)
+            options["connect_args"] = {**options.get("connect_args", {}), "connect_timeout": CONNECT_TIMEOUT}
+            self.engine = sa.create_engine(url, pool_pre_ping=True, **options)
             self.sessionmaker = sessionmaker(bind=self.engine)
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        """The conversation's recent turns (``RecentTurnsMixin``), retried on a dropped connection.
+
+        Raises:
+            StoreUnavailable: If the database stayed unusable for ``DB_RETRY_SECONDS``.
+        """
+        return await retry_async("tracker", "retrieve", lambda: super(ConfiguredTrackerStore, self).retrieve(sender_id),
+                                 self.retry_seconds)
+
+    async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:
+        """Every event of the conversation, retried on a dropped connection."""
+        return await retry_async(
+            "tracker", "retrieve", lambda: super(ConfiguredTrackerStore, self).retrieve_full_tracker(conversation_id),
+            self.retry_seconds,
+        )
+
+    async def keys(self) -> Iterable[Text]:
+        """Every conversation id, retried on a dropped connection."""
+        return await retry_async("tracker", "keys", lambda: super(ConfiguredTrackerStore, self).keys(),
+                                 self.retry_seconds)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the events added since the tracker was loaded, then stream exactly those.
+
+        Rasa's ``SQLTrackerStore.save`` streams first (after loading the stored tracker again to
+        compare) and writes second, so a failed write left events on the stream that the database
+        never got. Here the write is one transaction, retried on a fresh connection
+        (``bot.stores.db_retry``), and the same masked events go to the event broker once it
+        committed: what is streamed is what is stored.
+
+        Raises:
+            StoreUnavailable: If the database stayed unusable for ``DB_RETRY_SECONDS``; nothing
+                of this turn is stored or streamed, and the channel tells the user.
+        """
+
+        async def write() -> List[Event]:
+            return self._write_new_events(tracker)
+
+        written = await retry_async("tracker", "save", write, self.retry_seconds)
+        if self.event_broker is not None:
+            for event in written:
+                body: Dict[Text, Any] = {"sender_id": tracker.sender_id}
+                body.update(event.as_dict())
+                self.event_broker.publish(body)
+
+    def _write_new_events(self, tracker: DialogueStateTracker) -> List[Event]:
+        """Write the events not stored yet in one transaction; return the (masked) events written."""
+        total = len(tracker.events)
+        with self.session_scope() as session:
+            events = list(self._additional_events(session, tracker))
+            for event in events:
+                data = event.as_dict()
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()
+        mark_stored(tracker, total)
+        return events
 
     def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator[Event]:
         """The tracker's events not stored yet, masked.
@@ -147,13 +228,3 @@ class ConfiguredTrackerStore(RecentTurnsMixin, SQLTrackerStore):
         """
         keep = public_values()
         return (mask_event(event, keep) for event in super()._additional_events(session, tracker))
-
-    async def _stream_new_events(self, event_broker: EventBroker, new_events: List[Event], sender_id: Text) -> None:
-        """Publish masked copies of the new events to the event broker.
-
-        Args:
-            event_broker: The configured broker.
-            new_events: The events added since the last save.
-            sender_id: The conversation's id.
-        """
-        await super()._stream_new_events(event_broker, mask_events(new_events, public_values()), sender_id)

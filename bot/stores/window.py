@@ -95,14 +95,21 @@ class RecentTurnsMixin:
         return [row[0] for row in session.execute(snapshot)] + [row[0] for row in session.execute(recent)]
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
-        """The tracker's events that are not stored yet."""
+        """The tracker's events that are not stored yet (call :func:`mark_stored` after the commit)."""
         loaded: Optional[int] = getattr(tracker, LOADED_EVENTS_ATTRIBUTE, None)
         if loaded is None:  # not loaded by retrieve (a new conversation): Rasa's own rule
             parent: Any = super()
             return iter(parent._additional_events(session, tracker))
-        new = list(tracker.events)[loaded:]
-        setattr(tracker, LOADED_EVENTS_ATTRIBUTE, len(tracker.events))
-        return iter(new)
+        return iter(list(tracker.events)[loaded:])
+
+
+def mark_stored(tracker: DialogueStateTracker, count: int) -> None:
+    """Record that the first ``count`` events of ``tracker`` are in the database.
+
+    Called only once the transaction that wrote them committed, so that a write that failed and is
+    retried (``bot.stores.db_retry``) writes the same events again.
+    """
+    setattr(tracker, LOADED_EVENTS_ATTRIBUTE, count)
 
 
 def describe_window(tracker: DialogueStateTracker) -> Dict[str, int]:
