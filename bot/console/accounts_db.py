@@ -15,7 +15,6 @@ Tables:
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import functools
 from dataclasses import dataclass
@@ -146,6 +145,11 @@ async def db_call(request: Any, function: Callable[..., T], *args: Any, **kwargs
     Returns:
         What ``function`` returns.
     """
+    from bot.stores.db_retry import in_thread
+
     engine = request.app.ctx.console_engine
     call = functools.partial(function, engine, *args, **kwargs)
-    return await asyncio.get_running_loop().run_in_executor(None, call)
+    # Each console function is one transaction: retried on a fresh connection if its connection
+    # dropped (bot.stores.db_retry); StoreUnavailable becomes a 503 page (bot.web.app).
+    seconds = request.app.ctx.settings.db_retry_seconds
+    return await in_thread("web", getattr(function, "__name__", "console"), call, seconds)

@@ -8,7 +8,6 @@ convenience for handlers, taking the user from ``request.ctx.user``::
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple, Union
@@ -17,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.console.accounts_db import audit_log, utcnow
+from bot.stores.db_retry import in_thread
 
 MAX_TARGET = 255
 MAX_DETAIL = 4000
@@ -71,9 +71,9 @@ def record(
 async def audit(request: Any, action: str, target: str, detail: str = "") -> None:
     """Write an audit entry for the request's signed-in user, in a worker thread."""
     user_name = _user_name_of(request)
-    await asyncio.get_running_loop().run_in_executor(
-        None, lambda: record(request.app.ctx.console_engine, action, target, detail, user_name=user_name)
-    )
+    engine = request.app.ctx.console_engine
+    await in_thread("web", "audit", lambda: record(engine, action, target, detail, user_name=user_name),
+                    request.app.ctx.settings.db_retry_seconds)
 
 
 def list_entries(engine: Engine, page: int = 1, per_page: int = 50) -> Tuple[List[AuditEntry], int]:

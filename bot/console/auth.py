@@ -15,7 +15,6 @@ is not GET/HEAD must carry the session's CSRF token (form field ``csrf_token`` o
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import functools
 from typing import Any, Awaitable, Callable, Optional, TypeVar
@@ -29,6 +28,7 @@ from bot.console.accounts_db import ROLES, StaffUser
 from bot.console.sessions import Session, load_session
 from bot.console.templating import apply_security_headers
 from bot.privacy import constant_time_equal as tokens_match
+from bot.stores.db_retry import in_thread
 
 __all__ = ["SESSION_COOKIE", "StaffUser", "json_error", "require_role", "safe_next"]
 
@@ -126,9 +126,8 @@ async def current_session(request: Request) -> Optional[Session]:
         return None
     settings = request.app.ctx.settings
     idle = dt.timedelta(minutes=settings.console_idle_minutes)
-    return await asyncio.get_running_loop().run_in_executor(
-        None, load_session, request.app.ctx.console_engine, token, idle
-    )
+    engine = request.app.ctx.console_engine
+    return await in_thread("web", "session", lambda: load_session(engine, token, idle), settings.db_retry_seconds)
 
 
 def require_role(role: str) -> Callable[[Handler], Handler]:

@@ -128,3 +128,23 @@ def retry_sync(store: str, operation: str, work: Callable[[], T], seconds: float
                            _describe(error))
         time.sleep(pause)
         pause = min(pause * 2, MAX_PAUSE)
+
+
+async def in_thread(store: str, operation: str, work: Callable[[], T], seconds: float) -> T:
+    """Run blocking ``work`` in a worker thread with :func:`retry_sync` (the web app's database calls).
+
+    Args:
+        store: Metrics label (``web``).
+        operation: What is being done (metrics label, log line).
+        work: The blocking operation, one transaction, safe to run again.
+        seconds: Time limit for all attempts.
+
+    Returns:
+        What ``work`` returned.
+
+    Raises:
+        StoreUnavailable: If the database stayed unusable.
+    """
+    return await asyncio.get_running_loop().run_in_executor(
+        None, lambda: retry_sync(store, operation, work, seconds)
+    )

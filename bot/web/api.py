@@ -10,7 +10,6 @@ it. Errors are JSON ``{"error": {"code", "message", "field"}}``.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any, Dict, Optional
 
@@ -20,6 +19,7 @@ from sanic.response import HTTPResponse
 
 from bot.events import feedback_event
 from bot.privacy import secret_matches
+from bot.stores.db_retry import in_thread
 
 api = Blueprint("widget_api", url_prefix="/api")
 MAX_TEXT = 4000
@@ -33,13 +33,18 @@ def error(status: int, code: str, message: str, field: Optional[str] = None) -> 
     return response.json({"error": body}, status=status)
 
 
+def retry_seconds(request: Request) -> float:
+    """How long the request's database calls are retried on a dropped connection."""
+    return float(request.app.ctx.settings.db_retry_seconds)
+
+
 async def authorised(request: Request, session_id: str) -> Optional[HTTPResponse]:
     """None when the request's secret matches the conversation's, else the error response."""
     secret = request.headers.get("X-Session-Secret", "")
     if not secret:
         return error(401, "missing_secret", "the X-Session-Secret header is required")
     store = request.app.ctx.conversations
-    stored = await asyncio.get_running_loop().run_in_executor(None, store.owner_hash, session_id)
+    stored = await in_thread("web", "owner", lambda: store.owner_hash(session_id), retry_seconds(request))
     if stored is None:
         return error(404, "not_found", "no conversation with this session id")
     if not secret_matches(secret, stored):
@@ -69,7 +74,7 @@ async def post_feedback(request: Request) -> HTTPResponse:
     if refused is not None:
         return refused
     store = request.app.ctx.conversations
-    await asyncio.get_running_loop().run_in_executor(None, store.add_feedback, session_id, rating, text)
+    await in_thread("web", "feedback", lambda: store.add_feedback(session_id, rating, text), retry_seconds(request))
     broker = getattr(request.app.ctx, "event_broker", None)
     if broker is not None:  # the event stream (EVENT_BROKER_URL); publish() does not wait
         broker.publish(feedback_event(session_id, rating))
@@ -85,7 +90,7 @@ async def delete_conversation(request: Request, session_id: str) -> HTTPResponse
     if refused is not None:
         return refused
     store = request.app.ctx.conversations
-    deleted = await asyncio.get_running_loop().run_in_executor(None, store.delete, session_id)
+    deleted = await in_thread("web", "delete", lambda: store.delete(session_id), retry_seconds(request))
     return response.json({"deleted_events": deleted})
 
 

@@ -28,6 +28,7 @@ from bot.console import register as register_console
 from bot.ops_routes import add_web_routes
 from bot.retention import expire
 from bot.settings import Settings, get_settings
+from bot.stores.db_retry import StoreUnavailable
 from bot.web.api import api
 from bot.web.conversations import ConversationStore
 
@@ -99,6 +100,18 @@ def create_app(settings: Optional[Settings] = None, name: str = "aalborg_web") -
 
     app.blueprint(api)
     register_console(app, settings)
+
+    @app.exception(StoreUnavailable)
+    async def store_unavailable(request: Request, _: Exception) -> HTTPResponse:
+        # Logged and counted where it happened (bot.stores.db_retry); nothing was changed.
+        message = "the conversation database is not reachable; nothing was changed, please try again shortly"
+        if request.path.startswith("/console"):
+            return response.html(
+                f"<!doctype html><title>Unavailable</title><h1>Temporarily unavailable</h1><p>{message}.</p>",
+                status=503, headers={"Retry-After": "10"},
+            )
+        return response.json({"error": {"code": "service_unavailable", "message": message}}, status=503,
+                             headers={"Retry-After": "10"})
 
     @app.before_server_start
     async def open_store(app: Sanic, _: object) -> None:
