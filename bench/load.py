@@ -71,6 +71,8 @@ class Samples:
     latencies: List[float] = field(default_factory=list)
     failures: List[str] = field(default_factory=list)
     elapsed: float = 0.0
+    #: (sender, text) of every answered message, in the order the answers came.
+    answered: List[Tuple[str, str]] = field(default_factory=list)
 
     def percentile(self, q: float) -> float:
         if not self.latencies:
@@ -105,6 +107,7 @@ async def send(session: aiohttp.ClientSession, url: str, sender: str, text: str,
                 samples.failures.append(f"empty answer to {text!r}")
             else:
                 samples.latencies.append(took)
+                samples.answered.append((sender, text))
     except (aiohttp.ClientError, asyncio.TimeoutError) as error:
         samples.failures.append(f"{type(error).__name__}: {error}")
 
@@ -119,11 +122,17 @@ async def _user(session: aiohttp.ClientSession, url: str, source: ConversationSo
             await send(session, url, sender, text, samples)
 
 
-async def run_users(url: str, examples: Sequence[Example], users: int, seconds: float, seed: int = 1) -> Samples:
-    """``users`` simulated users at once, each holding conversations for ``seconds``."""
+async def run_users(url: str, examples: Sequence[Example], users: int, seconds: float, seed: int = 1,
+                    keepalive: bool = True) -> Samples:
+    """``users`` simulated users at once, each holding conversations for ``seconds``.
+
+    With ``keepalive=False`` every message opens its own connection, so that the server's workers
+    (which share one listening socket) each get a share; kept-alive connections all went to the
+    worker that accepted first (measured in tests/e2e/test_faults.py).
+    """
     samples = Samples()
     timeout = aiohttp.ClientTimeout(total=120)
-    connector = aiohttp.TCPConnector(limit=users + 5)
+    connector = aiohttp.TCPConnector(limit=users + 5, force_close=not keepalive)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         started = time.perf_counter()
         deadline = started + seconds

@@ -11,14 +11,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 from bot.stores.outbox import OutboxItem
 
 #: Seconds a connection attempt and a single send may take before they count as failed.
 IO_TIMEOUT = 10.0
+
+
+class _OneLinePerOutage(logging.Filter):
+    """Drops aiormq's own ERROR for a connection RabbitMQ closed.
+
+    The outbox logs the loss once, with the reason, and says when it reconnected: an operator
+    reads one line per outage, not two.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Unexpected connection close from remote")
+
+
+_AIORMQ_FILTER = _OneLinePerOutage()
 
 
 class AmqpTransport:
@@ -45,6 +60,9 @@ class AmqpTransport:
         """Open a connection and a confirming channel; declare the exchange and bind the queues."""
         import aio_pika
 
+        aiormq_logger = logging.getLogger("aiormq.connection")
+        if _AIORMQ_FILTER not in aiormq_logger.filters:
+            aiormq_logger.addFilter(_AIORMQ_FILTER)
         await self.close()
         # Not connect_robust: the outbox decides when and how to reconnect, and resends in order.
         self._connection = await aio_pika.connect(self.url, timeout=self.connect_timeout)
@@ -59,27 +77,41 @@ class AmqpTransport:
             raise
         self._exchange = exchange
 
-    async def send(self, item: OutboxItem) -> None:
-        """Publish one event and wait for RabbitMQ's confirm.
+    async def send(self, items: Sequence[OutboxItem]) -> Tuple[int, Optional[BaseException]]:
+        """Publish events in order, then wait for RabbitMQ's confirms of all of them.
 
-        Raises:
-            ConnectionError: If there is no connection, or RabbitMQ refused the message.
+        The publishes are started in order; aiormq writes each under its channel's lock, which
+        serves waiters first come, first served, so the frames leave in the same order.
+
+        Returns:
+            How many events from the start RabbitMQ confirmed, and what stopped the others.
         """
         import aio_pika
         from pamqp.commands import Basic
 
         if self._exchange is None:
-            raise ConnectionError("not connected")
-        message = aio_pika.Message(
-            item.body,
-            content_type="application/json",
-            message_id=item.message_id,
-            app_id=os.environ.get("RASA_ENVIRONMENT"),
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        )
-        confirmation = await asyncio.wait_for(self._exchange.publish(message, routing_key=""), IO_TIMEOUT)
-        if not isinstance(confirmation, Basic.Ack):
-            raise ConnectionError(f"RabbitMQ did not take the message: {type(confirmation).__name__}")
+            return 0, ConnectionError("not connected")
+        exchange = self._exchange
+        app_id = os.environ.get("RASA_ENVIRONMENT")
+        tasks = [
+            asyncio.ensure_future(exchange.publish(
+                aio_pika.Message(
+                    item.body, content_type="application/json", message_id=item.message_id, app_id=app_id,
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    headers={} if item.event_id is None else {"event_id": item.event_id},
+                ),
+                routing_key="",
+                timeout=IO_TIMEOUT,
+            ))
+            for item in items
+        ]
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        for index, result in enumerate(results):
+            if isinstance(result, BaseException):
+                return index, result
+            if not isinstance(result, Basic.Ack):
+                return index, ConnectionError(f"RabbitMQ did not take the message: {type(result).__name__}")
+        return len(results), None
 
     async def close(self) -> None:
         """Close the connection, if any (errors of an already broken connection are ignored)."""
@@ -124,33 +156,42 @@ class KafkaTransport:
         await self.close()
         await self._call(self._connect_blocking)
 
-    def _send_blocking(self, item: OutboxItem) -> None:
-        outcome: List[Optional[BaseException]] = []
+    def _send_blocking(self, items: Sequence[OutboxItem]) -> Tuple[int, Optional[BaseException]]:
+        outcome: List[Optional[BaseException]] = [None] * len(items)
+        reported = [False] * len(items)
 
-        def delivered(error: Any, _message: Any) -> None:
-            outcome.append(RuntimeError(str(error)) if error is not None else None)
+        def delivered(index: int) -> Any:
+            def report(error: Any, _message: Any) -> None:
+                reported[index] = True
+                outcome[index] = RuntimeError(str(error)) if error is not None else None
 
-        self.producer.produce(
-            self.topic, value=item.body, key=item.key.encode("utf-8"),
-            headers=[("message_id", item.message_id.encode("ascii"))], on_delivery=delivered,
-        )
+            return report
+
+        for index, item in enumerate(items):
+            self.producer.produce(
+                self.topic, value=item.body, key=item.key.encode("utf-8"),
+                headers=[("message_id", item.message_id.encode("ascii"))]
+                + ([] if item.event_id is None else [("event_id", str(item.event_id).encode("ascii"))]),
+                on_delivery=delivered(index),
+            )
         self.producer.flush(IO_TIMEOUT)
-        if not outcome:
-            raise TimeoutError(f"Kafka did not confirm the message within {IO_TIMEOUT:g}s")
-        if outcome[0] is not None:
-            raise outcome[0]
+        for index in range(len(items)):
+            if not reported[index]:
+                return index, TimeoutError(f"Kafka did not confirm the message within {IO_TIMEOUT:g}s")
+            if outcome[index] is not None:
+                return index, outcome[index]
+        return len(items), None
 
-    async def send(self, item: OutboxItem) -> None:
-        """Produce one event and wait for its delivery report.
+    async def send(self, items: Sequence[OutboxItem]) -> Tuple[int, Optional[BaseException]]:
+        """Produce events in order (one partition per conversation) and wait for their delivery reports.
 
-        Raises:
-            ConnectionError: If there is no producer.
-            RuntimeError: If Kafka reported an error for the message.
-            TimeoutError: If no delivery report came in time.
+        Returns:
+            How many events from the start Kafka confirmed, and what stopped the others.
         """
         if self.producer is None:
-            raise ConnectionError("not connected")
-        await self._call(self._send_blocking, item)
+            return 0, ConnectionError("not connected")
+        result: Tuple[int, Optional[BaseException]] = await self._call(self._send_blocking, items)
+        return result
 
     def _close_blocking(self) -> None:
         producer, self.producer = self.producer, None

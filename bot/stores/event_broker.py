@@ -159,27 +159,29 @@ def _reason(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}"
 
 
-async def connect_transport(transport: Transport, url: str, timeout: float) -> None:
-    """Connect a transport at start-up, retrying until ``timeout``.
+async def connect_transport(outbox: EventOutbox, url: str, timeout: float) -> None:
+    """Connect the outbox's transport at start-up, retrying until ``timeout``.
 
     Args:
-        transport: The RabbitMQ or Kafka transport.
+        outbox: The outbox (the connection is made on its loop).
         url: The configured URL (for the error message; its password is hidden).
         timeout: Seconds to keep trying.
 
     Raises:
-        EventBrokerUnavailable: If no connection could be made in time.
+        EventBrokerUnavailable: If no connection could be made in time (the outbox is stopped).
     """
+    transport = outbox.transport
     deadline = time.monotonic() + timeout
     transport.connect_timeout = max(min(timeout, IO_TIMEOUT), 0.5)  # type: ignore[attr-defined]
     try:
         while True:
             try:
-                await asyncio.wait_for(transport.connect(), timeout=max(deadline - time.monotonic(), 0.5))
+                await outbox.call(asyncio.wait_for(transport.connect(), timeout=max(deadline - time.monotonic(), 0.5)))
                 return
             except Exception as error:  # aio-pika and librdkafka raise many kinds while the broker is away
                 if time.monotonic() + 1 >= deadline:
-                    await transport.close()
+                    await outbox.call(transport.close())
+                    await outbox.stop()
                     raise EventBrokerUnavailable(
                         f"event broker: cannot connect to {redact(url)} within {timeout:g}s: {_reason(error)}"
                     ) from None
@@ -233,8 +235,20 @@ class ConfiguredEventBroker(EventBroker):
         if handoff is not None:
             self._send(handoff)
 
-    def _send(self, event: Dict[Text, Any]) -> None:
-        self.outbox.put(str(event.get("sender_id") or ""), json.dumps(event).encode("utf-8"))
+    def publish_stored(self, event: Dict[Text, Any], event_id: int) -> None:
+        """Queue an event the tracker store has just stored, with its row id (``event_id`` header).
+
+        Args:
+            event: A serialised event with ``sender_id``.
+            event_id: The event's id in the tracker store (increasing in the order stored).
+        """
+        self._send(event, event_id)
+        handoff = handoff_for(event)
+        if handoff is not None:
+            self._send(handoff, event_id)
+
+    def _send(self, event: Dict[Text, Any], event_id: Optional[int] = None) -> None:
+        self.outbox.put(str(event.get("sender_id") or ""), json.dumps(event).encode("utf-8"), event_id)
 
     def is_ready(self) -> bool:
         """Whether the broker is connected now."""
@@ -280,8 +294,8 @@ async def create_event_broker(config: EventBrokerSettings) -> Optional[Configure
             f"EVENT_BROKER_URL: unsupported scheme {scheme or '(none)'!r} in {redact(config.url)}; "
             "use amqp://, amqps:// or kafka://"
         )
-    await connect_transport(transport, config.url, config.connect_timeout)
     outbox = EventOutbox(transport, capacity_bytes=int(config.buffer_mb * 1_000_000))
+    await connect_transport(outbox, config.url, config.connect_timeout)
     outbox.connected = True
     outbox.start()
     logger.info("event broker: publishing conversation events to %s", transport.description)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Text
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Text, Tuple
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -185,36 +185,47 @@ class ConfiguredTrackerStore(RecentTurnsMixin, SQLTrackerStore):
                 of this turn is stored or streamed, and the channel tells the user.
         """
 
-        async def write() -> List[Event]:
+        async def write() -> List[Tuple[Event, int]]:
             return self._write_new_events(tracker)
 
         written = await retry_async("tracker", "save", write, self.retry_seconds)
         if self.event_broker is not None:
-            for event in written:
+            publish = getattr(self.event_broker, "publish_stored", None)
+            for event, event_id in written:
                 body: Dict[Text, Any] = {"sender_id": tracker.sender_id}
                 body.update(event.as_dict())
-                self.event_broker.publish(body)
+                if publish is not None:
+                    publish(body, event_id)  # the row id goes along: consumers order and match by it
+                else:
+                    self.event_broker.publish(body)
 
-    def _write_new_events(self, tracker: DialogueStateTracker) -> List[Event]:
-        """Write the events not stored yet in one transaction; return the (masked) events written."""
+    def _write_new_events(self, tracker: DialogueStateTracker) -> List[Tuple[Event, int]]:
+        """Write the events not stored yet in one transaction.
+
+        Returns:
+            The (masked) events written, each with its row id (increasing in the order written).
+        """
         total = len(tracker.events)
         with self.session_scope() as session:
             events = list(self._additional_events(session, tracker))
+            rows = []
             for event in events:
                 data = event.as_dict()
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
+                row = self.SQLEvent(
+                    sender_id=tracker.sender_id,
+                    type_name=event.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    action_name=data.get("name"),
+                    data=json.dumps(data),
                 )
+                session.add(row)
+                rows.append(row)
+            session.flush()  # assigns the ids (the same INSERTs a commit would run)
+            ids = [int(row.id) for row in rows]
             session.commit()
         mark_stored(tracker, total)
-        return events
+        return list(zip(events, ids, strict=True))
 
     def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator[Event]:
         """The tracker's events not stored yet, masked.

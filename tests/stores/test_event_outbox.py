@@ -127,7 +127,7 @@ def test_a_server_side_close_is_survived_too(queue):
         assert broker is not None
         broker.publish(event(0))
         assert await broker.outbox.drain(10)
-        await broker.outbox.transport._connection.close()  # type: ignore[attr-defined]
+        await broker.outbox.call(broker.outbox.transport._connection.close())  # type: ignore[attr-defined]
         for number in range(1, 20):
             broker.publish(event(number))
         assert await broker.outbox.drain(20)
