@@ -79,12 +79,52 @@ def _log_uncaught(kind: Type[BaseException], value: BaseException, traceback: Op
     logging.getLogger("uncaught").critical("uncaught exception", exc_info=(kind, value, traceback))
 
 
+class _Demote(logging.Filter):
+    """Logs a library's record at WARNING instead of ERROR when it is not an error of ours.
+
+    ERROR is kept for what an operator must look at (issue #20: normal operation logged ERROR
+    lines that hid real ones). Two records of libraries are routine, not failures:
+
+    * Rasa's "User is not authenticated." for a request to its HTTP API without the token: a
+      refused request (answered 401), like every other refused input, is a warning;
+    * asyncio's "Task was destroyed but it is pending!" for python-engineio's socket tasks when
+      the server stops while a widget is still connected.
+    """
+
+    def __init__(self, starts: str, contains: str = "") -> None:
+        super().__init__()
+        self.starts = starts
+        self.contains = contains
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.ERROR:
+            message = record.getMessage()
+            if message.startswith(self.starts) and self.contains in message:
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+_DEMOTIONS = {
+    "rasa.server": _Demote("User is not authenticated."),
+    "asyncio": _Demote("Task was destroyed but it is pending!", "engineio"),
+}
+
+
+def demote_routine_errors() -> None:
+    """Install the :class:`_Demote` filters (idempotent)."""
+    for name, demotion in _DEMOTIONS.items():
+        target = logging.getLogger(name)
+        if demotion not in target.filters:
+            target.addFilter(demotion)
+
+
 def configure_logging(log_format: Optional[str] = None) -> None:
     """Apply ``LOG_FORMAT`` to every logger that exists now (call again after a library set its own).
 
     Args:
         log_format: ``text`` or ``json``; read from the settings when omitted.
     """
+    demote_routine_errors()
     if log_format is None:
         log_format = settings_or_exit().log_format
     if log_format != "json":

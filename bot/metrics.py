@@ -15,12 +15,13 @@ a message or a personal value, and every label takes its values from a closed se
 * ``assistant_action_errors_total{action}``: calls to the action server that failed;
 * ``assistant_unavailable_replies_total{channel}``: apologies sent because the action server was
   unreachable;
-* ``assistant_event_stream_sent_total``: events the broker confirmed;
-* ``assistant_event_stream_waiting``: events kept in the outbox, not confirmed yet;
-* ``assistant_event_stream_dropped_total{reason}``: events lost, ``buffer_full`` (the broker was
-  away longer than ``EVENT_BROKER_BUFFER_MB`` lasts) or ``shutdown`` (still waiting at exit);
-* ``assistant_event_stream_connected``: processes connected to the broker now;
-* ``assistant_event_stream_disconnects_total``: connections to the broker that broke;
+* ``assistant_event_stream_sent_total{broker}``: events the broker (``rabbitmq``, ``kafka``) confirmed;
+* ``assistant_event_stream_waiting{broker}``: events kept in the outbox, not confirmed yet;
+* ``assistant_event_stream_dropped_total{broker, reason}``: events lost, ``buffer_full`` (the
+  broker was away longer than ``EVENT_BROKER_BUFFER_MB`` lasts) or ``shutdown`` (still waiting
+  at exit);
+* ``assistant_event_stream_connected{broker}``: processes connected to the broker now;
+* ``assistant_event_stream_disconnects_total{broker}``: connections to the broker that broke;
 * ``assistant_store_errors_total{store, operation}``: database operations that failed even after
   the retries (``store`` is ``tracker`` or ``web``), each a turn or request that failed visibly;
 * ``assistant_store_retries_total{store}``: database operations retried on a fresh connection;
@@ -84,17 +85,24 @@ ACTION_ERRORS = Counter("assistant_action_errors_total", "Failed calls to the ac
 UNAVAILABLE = Counter(
     "assistant_unavailable_replies_total", "Apologies sent while the action server was unreachable", ["channel"]
 )
-STREAM_SENT = Counter("assistant_event_stream_sent_total", "Events the event broker confirmed")
+# Every event-stream metric carries ``broker`` (rabbitmq or kafka): a metric without labels
+# would be created, at 0, in every process that imports this module.
+STREAM_SENT = Counter("assistant_event_stream_sent_total", "Events the event broker confirmed", ["broker"])
 STREAM_WAITING = Gauge(
-    "assistant_event_stream_waiting", "Events waiting in the outbox for the event broker", multiprocess_mode="livesum"
+    "assistant_event_stream_waiting", "Events waiting in the outbox for the event broker", ["broker"],
+    multiprocess_mode="livesum",
 )
 STREAM_DROPPED = Counter(
-    "assistant_event_stream_dropped_total", "Events lost before the event broker took them, by reason", ["reason"]
+    "assistant_event_stream_dropped_total", "Events lost before the event broker took them, by reason",
+    ["broker", "reason"],
 )
 STREAM_CONNECTED = Gauge(
-    "assistant_event_stream_connected", "Processes connected to the event broker", multiprocess_mode="livesum"
+    "assistant_event_stream_connected", "Processes connected to the event broker", ["broker"],
+    multiprocess_mode="livesum",
 )
-STREAM_DISCONNECTS = Counter("assistant_event_stream_disconnects_total", "Connections to the event broker that broke")
+STREAM_DISCONNECTS = Counter(
+    "assistant_event_stream_disconnects_total", "Connections to the event broker that broke", ["broker"]
+)
 STORE_ERRORS = Counter(
     "assistant_store_errors_total", "Database operations that failed after their retries", ["store", "operation"]
 )

@@ -9,6 +9,7 @@ service's.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from typing import List, Tuple
@@ -64,10 +65,8 @@ class TcpProxy:
         except OSError:
             pass
         for end in (source, sink):
-            try:
+            with contextlib.suppress(OSError):
                 end.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def cut(self) -> None:
         """Reset every open connection and every new one until :meth:`restore`."""
@@ -91,11 +90,7 @@ class TcpProxy:
 
 def _reset(sock: socket.socket) -> None:
     """Close with RST (SO_LINGER 0), as a crashed or restarted server's host does."""
-    try:
+    with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError):
         sock.close()
-    except OSError:
-        pass

@@ -39,6 +39,8 @@ _AIORMQ_FILTER = _OneLinePerOutage()
 class AmqpTransport:
     """A RabbitMQ connection publishing to a fanout exchange with publisher confirms."""
 
+    kind = "rabbitmq"
+
     def __init__(self, url: str, exchange: str, queues: Sequence[str], description: str) -> None:
         """Remember where to publish (nothing is opened yet).
 
@@ -127,6 +129,8 @@ class KafkaTransport:
     The producer's settings (servers, SASL, SSL) come from Rasa's ``KafkaEventBroker``, which is
     kept only to build them. librdkafka's blocking calls run in one thread of their own.
     """
+
+    kind = "kafka"
 
     def __init__(self, kafka_broker: Any, topic: str, description: str) -> None:
         """Remember the producer settings (nothing is opened yet).

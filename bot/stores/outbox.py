@@ -57,6 +57,8 @@ class Transport(Protocol):
     """A connection to a broker that confirms each message (RabbitMQ, Kafka)."""
 
     description: str
+    #: ``rabbitmq`` or ``kafka`` (the ``broker`` label of the metrics).
+    kind: str
 
     async def connect(self) -> None:
         """Open the connection (and declare what the broker needs); raise if it cannot."""
@@ -170,7 +172,7 @@ class EventOutbox:
                 self._bytes += len(body)
                 kept, first = True, False
         if not kept:
-            metrics.STREAM_DROPPED.labels(reason="buffer_full").inc()
+            metrics.STREAM_DROPPED.labels(broker=self.transport.kind, reason="buffer_full").inc()
             if first:
                 logger.error(
                     "event stream: %s is not taking events and the buffer is full (%d events, %.1f MB, "
@@ -179,7 +181,7 @@ class EventOutbox:
                     self.transport.description, len(self._items), self._bytes / 1e6,
                 )
             return False
-        metrics.STREAM_WAITING.inc()
+        metrics.STREAM_WAITING.labels(broker=self.transport.kind).inc()
         if not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._wake.set)
         return True
@@ -224,7 +226,7 @@ class EventOutbox:
                     backoff = min(backoff * 2, MAX_BACKOFF)
                     continue
                 self.connected = True
-                metrics.STREAM_CONNECTED.set(1)
+                metrics.STREAM_CONNECTED.labels(broker=self.transport.kind).set(1)
                 if outage_logged or self._dropping:
                     logger.warning(
                         "event stream: reconnected to %s; sending %d waiting event(s)%s",
@@ -245,8 +247,8 @@ class EventOutbox:
                 backoff = FIRST_BACKOFF
             if failure is not None:
                 self.connected = False
-                metrics.STREAM_CONNECTED.set(0)
-                metrics.STREAM_DISCONNECTS.inc()
+                metrics.STREAM_CONNECTED.labels(broker=self.transport.kind).set(0)
+                metrics.STREAM_DISCONNECTS.labels(broker=self.transport.kind).inc()
                 if not outage_logged:
                     outage_logged = True
                     logger.error(
@@ -268,8 +270,8 @@ class EventOutbox:
             if self._dropping and self._bytes <= self.capacity_bytes // 2:
                 self._dropping = False  # the next overflow is a new outage: log it again
         self.sent += count
-        metrics.STREAM_SENT.inc(count)
-        metrics.STREAM_WAITING.dec(count)
+        metrics.STREAM_SENT.labels(broker=self.transport.kind).inc(count)
+        metrics.STREAM_WAITING.labels(broker=self.transport.kind).dec(count)
 
     async def drain(self, timeout: float) -> bool:
         """Wait until every waiting event was confirmed, at most ``timeout`` seconds.
@@ -290,8 +292,8 @@ class EventOutbox:
         self._loop.call_soon_threadsafe(self._wake.set)
         if self._task is not None and not await self.drain(timeout):
             left = len(self._items)
-            metrics.STREAM_DROPPED.labels(reason="shutdown").inc(left)
-            metrics.STREAM_WAITING.dec(left)
+            metrics.STREAM_DROPPED.labels(broker=self.transport.kind, reason="shutdown").inc(left)
+            metrics.STREAM_WAITING.labels(broker=self.transport.kind).dec(left)
             logger.error(
                 "event stream: %d event(s) not delivered to %s at shutdown (it did not take them within %gs)",
                 left, self.transport.description, timeout,
@@ -304,5 +306,5 @@ class EventOutbox:
             self._items.clear()
             self._bytes = 0
         await self.call(self.transport.close())
-        metrics.STREAM_CONNECTED.set(0)
+        metrics.STREAM_CONNECTED.labels(broker=self.transport.kind).set(0)
         await self.stop()

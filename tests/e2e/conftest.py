@@ -113,6 +113,13 @@ def stop_stack(stack: Stack) -> int:
         return -9
 
 
+def error_lines(lines: List[str]) -> List[str]:
+    """Log lines at ERROR level (text or JSON format) and tracebacks."""
+    traceback = "| Traceback (most recent call last):"
+    return [line for line in lines
+            if " ERROR " in line or '"level": "ERROR"' in line or line.rstrip().endswith(traceback)]
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Stack:
     running = start_stack(tmp_path_factory.mktemp("var"))

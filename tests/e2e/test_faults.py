@@ -41,7 +41,7 @@ from tests.e2e.conftest import ROOT, start_stack, stop_stack
 from tests.rabbitmq import RABBITMQ_URL, connection, delete, unique_name
 
 sys.path.insert(0, str(ROOT / "bench"))
-from load import load_examples, run_users  # noqa: E402
+from load import load_examples, run_users
 
 pytestmark = pytest.mark.e2e
 
@@ -213,6 +213,7 @@ def test_three_faults_under_load_lose_nothing(services, tmp_path):
     assert [line for line in errors if not EXPECTED_ERRORS.search(line)] == []
     assert 1 <= len(errors) <= 3, errors  # one per process that was publishing (two Rasa workers, the web app)
     assert not [line for line in stack.lines if "Falling back" in line or "failed Pika event" in line]
-    print(json.dumps({"load": summary, "turns_per_worker": sorted(turns.values()), "faults": injected, "stored_events": total, "stream_repeats": repeats,
+    print(json.dumps({"load": summary, "turns_per_worker": sorted(turns.values()), "faults": injected,
+                      "stored_events": total, "stream_repeats": repeats,
                       "conversations_swapped_in_queue": swapped,
                       "conversations": len(stored), "error_lines": len(errors)}))

@@ -20,6 +20,7 @@ from rasa.utils.endpoints import EndpointConfig
 import bot.stores.event_broker as module
 from bot.events import feedback_event, handoff_for
 from bot.settings import EventBrokerSettings, Settings
+from bot.stores.broker_transports import KafkaTransport
 from bot.stores.event_broker import (
     ConfiguredEventBroker,
     EventBrokerConfigError,
@@ -30,7 +31,6 @@ from bot.stores.event_broker import (
     rabbitmq_options,
     redact,
 )
-from bot.stores.broker_transports import KafkaTransport
 from bot.stores.outbox import EventOutbox
 from tests.rabbitmq import RABBITMQ_URL, delete, read_queue, unique_name
 

@@ -84,7 +84,7 @@ def event(number: int) -> Dict[str, Any]:
 
 def test_events_published_while_rabbitmq_is_away_arrive_in_order_once_it_is_back(queue, proxy, caplog):
     config = EventBrokerSettings(url=proxied_url(proxy), queues=(queue,), exchange=queue, connect_timeout=5)
-    disconnects = sample("assistant_event_stream_disconnects_total")
+    disconnects = sample("assistant_event_stream_disconnects_total", broker="rabbitmq")
 
     async def scenario() -> Dict[str, Any]:
         broker = await create_event_broker(config)
@@ -115,7 +115,7 @@ def test_events_published_while_rabbitmq_is_away_arrive_in_order_once_it_is_back
     assert len(errors) == 1 and errors[0].startswith("event stream: lost amqp://guest:***@127.0.0.1:"), errors
     assert any(r.getMessage().startswith("event stream: reconnected to ") for r in caplog.records)
     assert "guest:guest" not in caplog.text
-    assert sample("assistant_event_stream_disconnects_total") == disconnects + 1
+    assert sample("assistant_event_stream_disconnects_total", broker="rabbitmq") == disconnects + 1
 
 
 def test_a_server_side_close_is_survived_too(queue):
@@ -144,7 +144,7 @@ def test_the_bound_drops_new_events_counts_them_and_says_so_once(queue, proxy, c
     body_size = len(json.dumps(event(10)).encode())
     config = EventBrokerSettings(url=proxied_url(proxy), queues=(queue,), exchange=queue, connect_timeout=5,
                                  buffer_mb=(body_size * 20 + 5) / 1e6)  # room for 20 events
-    dropped = sample("assistant_event_stream_dropped_total", reason="buffer_full")
+    dropped = sample("assistant_event_stream_dropped_total", broker="rabbitmq", reason="buffer_full")
 
     async def scenario() -> int:
         broker = await create_event_broker(config)
@@ -164,7 +164,7 @@ def test_the_bound_drops_new_events_counts_them_and_says_so_once(queue, proxy, c
     assert kept == 20
     got = read_all(queue, 20)
     assert [body for body, _ in got] == [event(number) for number in range(10, 30)]
-    assert sample("assistant_event_stream_dropped_total", reason="buffer_full") == dropped + 10
+    assert sample("assistant_event_stream_dropped_total", broker="rabbitmq", reason="buffer_full") == dropped + 10
     full = [r.getMessage() for r in caplog.records if "the buffer is full" in r.getMessage()]
     assert len(full) == 1 and "(20 events," in full[0], full
     reconnected = [r.getMessage() for r in caplog.records if r.getMessage().startswith("event stream: reconnected")]
@@ -174,7 +174,7 @@ def test_the_bound_drops_new_events_counts_them_and_says_so_once(queue, proxy, c
 def test_closing_while_rabbitmq_is_away_is_bounded_and_counts_what_is_left(queue, proxy, caplog, monkeypatch):
     monkeypatch.setattr("bot.stores.event_broker.CLOSE_TIMEOUT", 1.0)
     config = EventBrokerSettings(url=proxied_url(proxy), queues=(queue,), exchange=queue, connect_timeout=5)
-    left_before = sample("assistant_event_stream_dropped_total", reason="shutdown")
+    left_before = sample("assistant_event_stream_dropped_total", broker="rabbitmq", reason="shutdown")
 
     async def scenario() -> float:
         broker = await create_event_broker(config)
@@ -189,7 +189,7 @@ def test_closing_while_rabbitmq_is_away_is_bounded_and_counts_what_is_left(queue
     with caplog.at_level(logging.ERROR, logger="bot.stores.outbox"):
         seconds = asyncio.run(scenario())
     assert seconds < 8
-    assert sample("assistant_event_stream_dropped_total", reason="shutdown") == left_before + 5
+    assert sample("assistant_event_stream_dropped_total", broker="rabbitmq", reason="shutdown") == left_before + 5
     assert any(r.getMessage().startswith("event stream: 5 event(s) not delivered to amqp://guest:***@")
                for r in caplog.records)
 
