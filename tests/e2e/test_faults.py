@@ -216,4 +216,5 @@ def test_three_faults_under_load_lose_nothing(services, tmp_path):
     print(json.dumps({"load": summary, "turns_per_worker": sorted(turns.values()), "faults": injected,
                       "stored_events": total, "stream_repeats": repeats,
                       "conversations_swapped_in_queue": swapped,
+                      "stream_bytes": sum(len(json.dumps(event)) for _, _, event in streamed),
                       "conversations": len(stored), "error_lines": len(errors)}))
