@@ -126,6 +126,7 @@ def stack(tmp_path_factory) -> Stack:
     yield running
     code = stop_stack(running)
     time.sleep(0.5)
+    (running.var_dir / "stack.log").write_text("\n".join(running.lines))  # to read after the run
     assert code == 0, "\n".join(running.lines[-20:])
     assert any("all servers stopped" in line for line in running.lines[-10:])
 
