@@ -53,13 +53,31 @@ def _describe(error: BaseException) -> str:
     return f"{type(original).__name__}: {lines[0] if lines else 'no detail'}"
 
 
-def _give_up(store: str, operation: str, error: BaseException, seconds: float) -> StoreUnavailable:
+def _retry_or_raise(store: str, operation: str, error: Exception, last_start: float, seconds: float) -> None:
+    """Decide after a failed attempt: return to retry (counted, logged), or raise.
+
+    Args:
+        store: Metrics label.
+        operation: Metrics label and log text.
+        error: What the attempt raised.
+        last_start: The latest monotonic time at which another attempt may start.
+        seconds: The time limit, for the message.
+
+    Raises:
+        Exception: ``error`` itself when it is not about the connection.
+        StoreUnavailable: When no time is left for another attempt (counted, logged at ERROR).
+    """
     from bot import metrics
 
-    metrics.STORE_ERRORS.labels(store=store, operation=operation).inc()
-    message = f"{store} store: {operation} failed for {seconds:g}s (DB_RETRY_SECONDS): {_describe(error)}"
-    logger.error(message)
-    return StoreUnavailable(message)
+    if not is_transient(error):
+        raise error
+    if time.monotonic() > last_start:
+        metrics.STORE_ERRORS.labels(store=store, operation=operation).inc()
+        message = f"{store} store: {operation} failed for {seconds:g}s (DB_RETRY_SECONDS): {_describe(error)}"
+        logger.error(message)
+        raise StoreUnavailable(message) from error
+    metrics.STORE_RETRIES.labels(store=store).inc()
+    logger.warning("%s store: %s failed (%s); retrying on a new connection", store, operation, _describe(error))
 
 
 async def retry_async(store: str, operation: str, work: Callable[[], Awaitable[T]], seconds: float) -> T:
@@ -77,21 +95,13 @@ async def retry_async(store: str, operation: str, work: Callable[[], Awaitable[T
     Raises:
         StoreUnavailable: If the database stayed unusable.
     """
-    from bot import metrics
-
     deadline = time.monotonic() + seconds
     pause = FIRST_PAUSE
     while True:
         try:
             return await work()
         except Exception as error:
-            if not is_transient(error):
-                raise
-            if time.monotonic() + pause > deadline:
-                raise _give_up(store, operation, error, seconds) from error
-            metrics.STORE_RETRIES.labels(store=store).inc()
-            logger.warning("%s store: %s failed (%s); retrying on a new connection", store, operation,
-                           _describe(error))
+            _retry_or_raise(store, operation, error, deadline - pause, seconds)
         await asyncio.sleep(pause)
         pause = min(pause * 2, MAX_PAUSE)
 
@@ -111,21 +121,13 @@ def retry_sync(store: str, operation: str, work: Callable[[], T], seconds: float
     Raises:
         StoreUnavailable: If the database stayed unusable.
     """
-    from bot import metrics
-
     deadline = time.monotonic() + seconds
     pause = FIRST_PAUSE
     while True:
         try:
             return work()
         except Exception as error:
-            if not is_transient(error):
-                raise
-            if time.monotonic() + pause > deadline:
-                raise _give_up(store, operation, error, seconds) from error
-            metrics.STORE_RETRIES.labels(store=store).inc()
-            logger.warning("%s store: %s failed (%s); retrying on a new connection", store, operation,
-                           _describe(error))
+            _retry_or_raise(store, operation, error, deadline - pause, seconds)
         time.sleep(pause)
         pause = min(pause * 2, MAX_PAUSE)
 
