@@ -185,32 +185,33 @@ class ConfiguredTrackerStore(RecentTurnsMixin, SQLTrackerStore):
                 of this turn is stored or streamed, and the channel tells the user.
         """
 
-        async def write() -> List[Tuple[Event, int]]:
+        async def write() -> List[Tuple[Dict[Text, Any], int]]:
             return self._write_new_events(tracker)
 
         written = await retry_async("tracker", "save", write, self.retry_seconds)
         if self.event_broker is not None:
             publish = getattr(self.event_broker, "publish_stored", None)
-            for event, event_id in written:
-                body: Dict[Text, Any] = {"sender_id": tracker.sender_id}
-                body.update(event.as_dict())
+            for data, event_id in written:
+                body: Dict[Text, Any] = {"sender_id": tracker.sender_id, **data}
                 if publish is not None:
                     publish(body, event_id)  # the row id goes along: consumers order and match by it
                 else:
                     self.event_broker.publish(body)
 
-    def _write_new_events(self, tracker: DialogueStateTracker) -> List[Tuple[Event, int]]:
+    def _write_new_events(self, tracker: DialogueStateTracker) -> List[Tuple[Dict[Text, Any], int]]:
         """Write the events not stored yet in one transaction.
 
         Returns:
-            The (masked) events written, each with its row id (increasing in the order written).
+            The (masked) events written, serialised, each with its row id (increasing in the order
+            written).
         """
         total = len(tracker.events)
         with self.session_scope() as session:
-            events = list(self._additional_events(session, tracker))
+            written = []
             rows = []
-            for event in events:
+            for event in self._additional_events(session, tracker):
                 data = event.as_dict()
+                written.append(data)
                 row = self.SQLEvent(
                     sender_id=tracker.sender_id,
                     type_name=event.type_name,
@@ -225,7 +226,7 @@ class ConfiguredTrackerStore(RecentTurnsMixin, SQLTrackerStore):
             ids = [int(row.id) for row in rows]
             session.commit()
         mark_stored(tracker, total)
-        return list(zip(events, ids, strict=True))
+        return list(zip(written, ids, strict=True))
 
     def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator[Event]:
         """The tracker's events not stored yet, masked.
