@@ -79,6 +79,37 @@ def check_database(database_url: str, timeout: float = 10.0) -> None:
         engine.dispose()
 
 
+#: Key of the PostgreSQL advisory lock held while the tables are created (any fixed number).
+TABLES_LOCK_KEY = 2026120420
+
+
+def create_tables(database_url: str) -> None:
+    """Create Rasa's tracker tables, one process at a time on PostgreSQL.
+
+    Several Rasa workers or replicas start together on a new database, and Rasa's own
+    ``create_all`` then races: the losers log ERROR "Could not create tables: ... already
+    exists" (seen in tests/e2e/test_faults.py). Here each process takes a transaction-scoped
+    advisory lock first, so the second one finds the tables and Rasa's ``create_all`` has
+    nothing left to do.
+
+    Args:
+        database_url: SQLAlchemy URL of the tracker store.
+    """
+    url = make_url(database_url)
+    postgres = url.get_backend_name() == "postgresql"
+    options = create_engine_kwargs(url)
+    options.pop("pool_size", None)
+    options.pop("max_overflow", None)
+    engine = sa.create_engine(url, **options)
+    try:
+        with engine.begin() as connection:
+            if postgres:
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": TABLES_LOCK_KEY})
+            SQLTrackerStore.Base.metadata.create_all(connection)
+    finally:
+        engine.dispose()
+
+
 def use_wal(engine: sa.engine.Engine) -> None:
     """SQLite in write-ahead-log mode, synced at checkpoints rather than at every commit.
 
@@ -126,6 +157,7 @@ class ConfiguredTrackerStore(RecentTurnsMixin, SQLTrackerStore):
         settings = get_settings()
         self.retry_seconds = settings.db_retry_seconds
         check_database(settings.tracker_db_url, timeout=float(kwargs.pop("connect_timeout", 10.0)))
+        create_tables(settings.tracker_db_url)
         # A host containing "://" is taken by SQLTrackerStore as the complete database URL.
         super().__init__(domain=domain, host=settings.tracker_db_url, event_broker=event_broker, **kwargs)
         if make_url(settings.tracker_db_url).get_backend_name() == "sqlite":

@@ -223,3 +223,29 @@ def test_a_redis_that_does_not_answer_fails_the_turn_instead_of_running_it_unloc
         assert sample("assistant_store_errors_total", store="lock", operation="lock") == errors + 1
     finally:
         proxy.close()
+
+
+def test_workers_starting_together_on_a_new_database_create_the_tables_without_an_error(monkeypatch, database, caplog):
+    stores = []
+    errors = []
+    together = threading.Barrier(8)
+
+    def start() -> None:
+        together.wait(30)
+        try:
+            stores.append(ConfiguredTrackerStore(domain=Domain.empty(), connect_timeout=5))
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    monkeypatch.setattr(module, "get_settings", lambda: Settings(tracker_db_url=database))
+    with caplog.at_level(logging.WARNING):
+        threads = [threading.Thread(target=start) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert errors == [] and len(stores) == 8
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and "tables" in r.getMessage()] == []
+    tracker = DialogueStateTracker.from_events(uuid.uuid4().hex, [ActionExecuted("action_listen"), *turn(1)])
+    asyncio.run(stores[0].save(tracker))
+    assert len(stored_texts(database, tracker.sender_id)) == 4
