@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import time
@@ -48,6 +49,42 @@ class InvalidMessage(ValueError):
         if self.field:
             error["field"] = self.field
         return {"error": error}
+
+
+def check_unicode(value: Any) -> None:
+    r"""Refuse JSON data with a string that is not valid Unicode text.
+
+    JSON may escape half of a UTF-16 surrogate pair on its own (``"\ud800"``); Python then holds
+    a string that cannot be written as UTF-8, and the first write (the database, a reply, a log)
+    failed with a 500 (issue #13). It is refused here, before anything is stored.
+
+    Args:
+        value: Parsed JSON.
+
+    Raises:
+        InvalidMessage: ``invalid_text`` (400) if a string in ``value`` holds a lone surrogate.
+    """
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidMessage(
+            "invalid_text",
+            "the request holds an unpaired UTF-16 surrogate (such as \\ud800); text must be valid Unicode",
+        ) from None
+
+
+def parse_json(body: bytes) -> Any:
+    """Parse a request body as JSON of valid Unicode text.
+
+    Raises:
+        InvalidMessage: ``invalid_json`` or ``invalid_text`` (400).
+    """
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidMessage("invalid_json", "the request body is not valid JSON") from None
+    check_unicode(data)
+    return data
 
 
 def check_text(text: Any, field: str = "message") -> str:

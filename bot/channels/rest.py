@@ -8,7 +8,6 @@ Streaming (``?stream=true`` in Rasa's own channel) is not offered.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any, Awaitable, Callable, Dict
 
@@ -18,7 +17,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import InvalidMessage, channel_blueprint, check_metadata, check_sender, check_text, guard
+from bot.channels.guard import (
+    InvalidMessage,
+    channel_blueprint,
+    check_metadata,
+    check_sender,
+    check_text,
+    guard,
+    parse_json,
+)
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -42,10 +49,7 @@ def parse_body(request: Request) -> Dict[str, Any]:
         raise InvalidMessage(
             "body_too_large", f"the request body is {len(body)} bytes; the limit is {limit}", None, 413
         )
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidMessage("invalid_json", "the request body is not valid JSON") from None
+    data = parse_json(body)
     if not isinstance(data, dict):
         raise InvalidMessage("invalid_body", "the request body must be a JSON object with 'sender' and 'message'")
     return {

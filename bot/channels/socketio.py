@@ -16,7 +16,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
-from bot.channels.guard import InvalidMessage, check_metadata, check_text, guard
+from bot.channels.guard import InvalidMessage, check_metadata, check_text, check_unicode, guard
 
 logger = logging.getLogger(__name__)
 ERROR_EVENT = "bot_error"
@@ -37,6 +37,7 @@ class GuardedSocketIOInput(SocketIOInput):
             try:
                 if not isinstance(data, dict):
                     raise InvalidMessage("invalid_body", "the message must be an object with a 'message' field")
+                check_unicode(data)
                 check_text(data.get("message"))
                 metadata = data.get(self.metadata_key)
                 if isinstance(metadata, str):

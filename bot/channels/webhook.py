@@ -24,7 +24,6 @@ closed and the database engine disposed.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
@@ -35,7 +34,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.callbacks import CallbackDispatcher, CallbackJob, check_callback_url, dispose_engines, give_up
-from bot.channels.guard import InvalidMessage, channel_blueprint, check_metadata, check_sender, check_text, guard
+from bot.channels.guard import (
+    InvalidMessage,
+    channel_blueprint,
+    check_metadata,
+    check_sender,
+    check_text,
+    guard,
+    parse_json,
+)
 from bot.channels.nonces import NonceStore, NonceStoreUnavailable, nonce_store_for
 from bot.channels.signing import MAX_SKEW_SECONDS, SignatureError, Verified, verify
 from bot.settings import Settings, get_settings
@@ -65,10 +72,7 @@ def parse_fields(body: bytes, settings: Settings) -> Dict[str, Any]:
     Raises:
         InvalidMessage: With the status and field of the first problem.
     """
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidMessage("invalid_json", "the request body is not valid JSON") from None
+    data = parse_json(body)
     if not isinstance(data, dict):
         raise InvalidMessage("invalid_body", "the request body must be a JSON object with 'sender' and 'message'")
     unknown = sorted(str(name) for name in data if name not in FIELDS)

@@ -10,13 +10,13 @@ it. Errors are JSON ``{"error": {"code", "message", "field"}}``.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, Optional
 
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.guard import InvalidMessage, parse_json
 from bot.events import feedback_event
 from bot.privacy import secret_matches
 from bot.stores.db_retry import in_thread
@@ -56,9 +56,9 @@ async def authorised(request: Request, session_id: str) -> Optional[HTTPResponse
 async def post_feedback(request: Request) -> HTTPResponse:
     """Store a thumbs up or down on an answer."""
     try:
-        data = json.loads(request.body or b"")
-    except ValueError:
-        return error(400, "invalid_json", "the request body is not valid JSON")
+        data = parse_json(request.body or b"")
+    except InvalidMessage as bad_body:
+        return error(400, bad_body.code, str(bad_body))
     if not isinstance(data, dict):
         return error(400, "invalid_body", "the request body must be a JSON object")
     session_id = data.get("session_id")

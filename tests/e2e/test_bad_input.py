@@ -34,6 +34,10 @@ def post(stack, data: bytes, content_type: str = "application/json") -> requests
         (b'{"sender": "a", "message": "   "}', 400, "invalid_field", "message"),
         (b'{"sender": "a", "message": "hi", "metadata": "x"}', 400, "invalid_field", "metadata"),
         (b'\xff\xfe{"sender"', 400, "invalid_json", None),
+        # Half a surrogate pair, escaped: valid JSON, not valid text (issue #13: it gave a 500).
+        (b'{"sender": "a", "message": "\\ud800"}', 400, "invalid_text", None),
+        (b'{"sender": "\\udc00", "message": "hi"}', 400, "invalid_text", None),
+        (b'{"sender": "a", "message": "hi", "metadata": {"x": ["\\ud83d"]}}', 400, "invalid_text", None),
     ],
 )
 def test_malformed_bodies_are_refused_with_a_clear_error(stack, body, status, code, field):

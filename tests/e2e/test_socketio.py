@@ -101,6 +101,8 @@ def test_a_100_kb_message_over_socketio_is_refused(stack):
         client.start_session(session)
         client.say(session, "word " * 20_000, wait=20)
         assert client.errors[0]["code"] == "message_too_long"
+        client.say(session, "half a pair: \ud800", wait=20)
+        assert client.errors[1]["code"] == "invalid_text"
         client.say(session, "hello")
         assert any(reply.get("text", "").startswith("Hello!") for reply in client.replies)
     finally:

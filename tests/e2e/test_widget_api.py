@@ -57,6 +57,12 @@ def test_feedback_rejects_malformed_json(stack):
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_json"
 
 
+def test_feedback_rejects_half_a_surrogate_pair(stack):
+    body = b'{"session_id": "x", "rating": "up", "text": "\\ud800"}'
+    response = requests.post(f"{stack.web}/api/feedback", data=body, timeout=10)
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_text"
+
+
 def test_delete_only_with_the_secret_and_then_everything_is_gone(stack):
     sender, secret = conversation(stack)
     url = f"{stack.web}/api/conversations/{sender}/delete"
