@@ -65,3 +65,20 @@ def database_url(kind: str, tmp_path: Path) -> Iterator[str]:
             yield url
     else:
         raise ValueError(f"unknown database kind {kind!r}")
+
+
+def terminate_connections(url: str) -> int:
+    """``pg_terminate_backend`` on every connection to ``url``'s database (a failover, an idle cut).
+
+    Returns:
+        How many connections were terminated.
+    """
+    name = make_url(url).database
+    admin = sa.create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            return len(connection.execute(
+                sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name}).all())
+    finally:
+        admin.dispose()

@@ -16,7 +16,7 @@ import requests
 import sqlalchemy as sa
 from sqlalchemy.engine.url import make_url
 
-from tests.databases import fresh_postgres_url
+from tests.databases import fresh_postgres_url, terminate_connections
 from tests.faultproxy import TcpProxy
 
 
@@ -49,20 +49,6 @@ def db_url(real_db_url, proxy):
         os.environ.pop("DB_RETRY_SECONDS", None)
     else:
         os.environ["DB_RETRY_SECONDS"] = previous
-
-
-def terminate_connections(url: str) -> int:
-    name = make_url(url).database
-    admin = sa.create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            return len(connection.execute(
-                sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = :name AND pid <> pg_backend_pid() AND application_name = ''"),
-                {"name": name},
-            ).all())
-    finally:
-        admin.dispose()
 
 
 def test_console_and_api_survive_dropped_connections_and_say_503_while_the_database_is_away(

@@ -11,9 +11,7 @@ PostgreSQL connections dropped by the server are survived without a restart.
 from __future__ import annotations
 
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -33,31 +31,15 @@ from tests.databases import fresh_postgres_url
 from tests.e2e.conftest import ROOT, START_TIMEOUT, reply_text
 from tests.rabbitmq import RABBITMQ_URL, delete, unique_name
 
+sys.path.insert(0, str(ROOT / "bench"))
+from cluster import free_block
+
 pytestmark = pytest.mark.e2e
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 QUESTIONS = yaml.safe_load((Path(__file__).parent / "questions_en.yml").read_text(encoding="utf-8"))["questions"]
 CONVERSATIONS = 20
 TURNS = 8
-
-
-def free_block(size: int) -> int:
-    """A port ``p`` such that ``p`` .. ``p + size - 1`` are all free."""
-    for _ in range(200):
-        base = random.randint(20000, 40000)
-        try:
-            sockets = []
-            for port in range(base, base + size):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise AssertionError("no block of free ports")
 
 
 @dataclass

@@ -34,9 +34,8 @@ from typing import Any, Dict, List, Tuple
 import pytest
 import redis
 import sqlalchemy as sa
-from sqlalchemy.engine.url import make_url
 
-from tests.databases import fresh_postgres_url
+from tests.databases import fresh_postgres_url, terminate_connections
 from tests.e2e.conftest import ROOT, start_stack, stop_stack
 from tests.rabbitmq import RABBITMQ_URL, connection, delete, unique_name
 
@@ -52,18 +51,6 @@ LOAD_SECONDS = 45.0
 FAULTS = {"postgresql": 10.0, "redis": 20.0, "rabbitmq": 30.0}
 #: ERROR lines a fault may cause: the outbox's one line per process when the broker connection broke.
 EXPECTED_ERRORS = re.compile(r"event stream: lost amqp://guest:\*\*\*@")
-
-
-def terminate_postgres(url: str) -> int:
-    name = make_url(url).database
-    admin = sa.create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            return len(conn.execute(
-                sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name}).all())
-    finally:
-        admin.dispose()
 
 
 def kill_redis_clients() -> int:
@@ -150,7 +137,7 @@ def test_three_faults_under_load_lose_nothing(services, tmp_path):
                 for fault, at in FAULTS.items():
                     time.sleep(max(0.0, at - (time.monotonic() - started)))
                     if fault == "postgresql":
-                        injected[fault] = terminate_postgres(database)
+                        injected[fault] = terminate_connections(database)
                     elif fault == "redis":
                         injected[fault] = kill_redis_clients()
                     else:

@@ -26,7 +26,7 @@ from bot.settings import Settings
 from bot.stores.db_retry import StoreUnavailable
 from bot.stores.lock_store import ConfiguredLockStore
 from bot.stores.tracker_store import ConfiguredTrackerStore
-from tests.databases import fresh_postgres_url
+from tests.databases import fresh_postgres_url, terminate_connections
 from tests.faultproxy import TcpProxy
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -62,19 +62,6 @@ def stored_texts(url: str, sender: str):
     finally:
         engine.dispose()
     return [(kind, __import__("json").loads(data).get("text")) for kind, data in rows]
-
-
-def terminate_connections(url: str) -> int:
-    name = make_url(url).database
-    admin = sa.create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            return len(connection.execute(
-                sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name}
-            ).all())
-    finally:
-        admin.dispose()
 
 
 def via_proxy(url: str, proxy: TcpProxy) -> str:
