@@ -10,7 +10,7 @@ import json
 import os
 import time
 import uuid
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 import pika
 import pytest
@@ -62,5 +62,20 @@ def delete(queue: str, exchange: str) -> None:
         channel = conn.channel()
         channel.queue_delete(queue)
         channel.exchange_delete(exchange)
+    finally:
+        conn.close()
+
+
+def drain(queue: str) -> List[Tuple[Any, Dict[str, Any]]]:
+    """Take every message now in the queue: (its AMQP properties, its JSON body), in queue order."""
+    got: List[Tuple[Any, Dict[str, Any]]] = []
+    conn = connection()
+    try:
+        channel = conn.channel()
+        while True:
+            method, properties, body = channel.basic_get(queue, auto_ack=True)
+            if method is None:
+                return got
+            got.append((properties, json.loads(body)))
     finally:
         conn.close()

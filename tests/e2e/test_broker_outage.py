@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 from tests.e2e.conftest import error_lines, start_stack, stop_stack
 from tests.faultproxy import TcpProxy
-from tests.rabbitmq import RABBITMQ_URL, connection, delete, unique_name
+from tests.rabbitmq import RABBITMQ_URL, connection, delete, drain, unique_name
 
 pytestmark = pytest.mark.e2e
 
@@ -79,20 +79,13 @@ def stored_count(database: str) -> int:
 
 def streamed(queue: str) -> List[Dict]:
     """The queue's events, once each (a repeat after a reconnection has the same message_id)."""
-    conn = connection()
-    got: List[Dict] = []
     seen = set()
-    try:
-        channel = conn.channel()
-        while True:
-            method, properties, body = channel.basic_get(queue, auto_ack=True)
-            if method is None:
-                return got
-            if properties.message_id not in seen:
-                seen.add(properties.message_id)
-                got.append(json.loads(body))
-    finally:
-        conn.close()
+    got: List[Dict] = []
+    for properties, event in drain(queue):
+        if properties.message_id not in seen:
+            seen.add(properties.message_id)
+            got.append(event)
+    return got
 
 
 def wait_until(condition, timeout: float) -> bool:

@@ -37,7 +37,7 @@ import sqlalchemy as sa
 
 from tests.databases import fresh_postgres_url, terminate_connections
 from tests.e2e.conftest import ROOT, start_stack, stop_stack
-from tests.rabbitmq import RABBITMQ_URL, connection, delete, unique_name
+from tests.rabbitmq import RABBITMQ_URL, connection, delete, drain, unique_name
 
 sys.path.insert(0, str(ROOT / "bench"))
 from load import load_examples, run_users
@@ -70,17 +70,8 @@ def close_rabbitmq_connections() -> str:
 
 def read_stream(queue: str) -> List[Tuple[str, Any, Dict[str, Any]]]:
     """(message_id, event_id header, event) of every message in the queue."""
-    conn = connection()
-    got: List[Tuple[str, Any, Dict[str, Any]]] = []
-    try:
-        channel = conn.channel()
-        while True:
-            method, properties, body = channel.basic_get(queue, auto_ack=True)
-            if method is None:
-                return got
-            got.append((properties.message_id, (properties.headers or {}).get("event_id"), json.loads(body)))
-    finally:
-        conn.close()
+    return [(properties.message_id, (properties.headers or {}).get("event_id"), event)
+            for properties, event in drain(queue)]
 
 
 def stored_events(url: str) -> Dict[str, List[Tuple[int, Dict[str, Any]]]]:
