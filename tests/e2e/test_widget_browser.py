@@ -136,11 +136,12 @@ def test_widget_end_to_end(stack, driver):
     wait_for(driver, lambda d: d.find_element(By.ID, "aa-launcher"), "the launcher after reload")
     if not driver.find_element(By.ID, "aa-panel").is_displayed():
         driver.find_element(By.ID, "aa-launcher").click()
-    after_reload = wait_for(
-        driver,
-        lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, "#aa-messages .aa-msg")] or False,
-        "the restored history",
-    )
+    def restored(d):
+        # Selenium reads an element's text as '' until it is displayed (the panel is still opening).
+        texts = [e.text for e in d.find_elements(By.CSS_SELECTOR, "#aa-messages .aa-msg")]
+        return texts if len(texts) >= len(before_reload) and all(texts[: len(before_reload)]) else False
+
+    after_reload = wait_for(driver, restored, "the restored history")
     assert after_reload[: len(before_reload)] == before_reload
 
     # HTML in a message is shown as text, never run.
