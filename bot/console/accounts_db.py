@@ -149,7 +149,9 @@ async def db_call(request: Any, function: Callable[..., T], *args: Any, **kwargs
 
     engine = request.app.ctx.console_engine
     call = functools.partial(function, engine, *args, **kwargs)
-    # Each console function is one transaction: retried on a fresh connection if its connection
-    # dropped (bot.stores.db_retry); StoreUnavailable becomes a 503 page (bot.web.app).
+    # A console function is retried on a fresh connection if its connection dropped
+    # (bot.stores.db_retry); StoreUnavailable becomes a 503 page (bot.web.app). Each is one
+    # transaction except sessions.begin_attempt (two): retried after its first commit, it records
+    # one sign-in attempt as two failures, which errs towards throttling, during a database fault.
     seconds = request.app.ctx.settings.db_retry_seconds
     return await in_thread("web", getattr(function, "__name__", "console"), call, seconds)

@@ -38,7 +38,7 @@ from bot.events import handoff_for
 from bot.privacy import redact_url as redact
 from bot.settings import EventBrokerSettings, get_settings
 from bot.stores.broker_transports import IO_TIMEOUT, AmqpTransport, KafkaTransport
-from bot.stores.outbox import EventOutbox, Transport
+from bot.stores.outbox import EventOutbox, Transport, describe_error
 
 logger = logging.getLogger(__name__)
 
@@ -153,12 +153,6 @@ def kafka_options(config: EventBrokerSettings) -> Dict[str, Any]:
     }
 
 
-def _reason(error: BaseException) -> str:
-    """A one-line description of a connection error."""
-    text = " ".join(str(error).split()) or "no answer"
-    return f"{type(error).__name__}: {text}"
-
-
 async def connect_transport(outbox: EventOutbox, url: str, timeout: float) -> None:
     """Connect the outbox's transport at start-up, retrying until ``timeout``.
 
@@ -172,7 +166,7 @@ async def connect_transport(outbox: EventOutbox, url: str, timeout: float) -> No
     """
     transport = outbox.transport
     deadline = time.monotonic() + timeout
-    transport.connect_timeout = max(min(timeout, IO_TIMEOUT), 0.5)  # type: ignore[attr-defined]
+    transport.connect_timeout = max(min(timeout, IO_TIMEOUT), 0.5)
     try:
         while True:
             try:
@@ -183,11 +177,11 @@ async def connect_transport(outbox: EventOutbox, url: str, timeout: float) -> No
                     await outbox.call(transport.close())
                     await outbox.stop()
                     raise EventBrokerUnavailable(
-                        f"event broker: cannot connect to {redact(url)} within {timeout:g}s: {_reason(error)}"
+                        f"event broker: cannot connect to {redact(url)} within {timeout:g}s: {describe_error(error)}"
                     ) from None
             await asyncio.sleep(1)
     finally:
-        transport.connect_timeout = IO_TIMEOUT  # type: ignore[attr-defined]
+        transport.connect_timeout = IO_TIMEOUT
 
 
 class ConfiguredEventBroker(EventBroker):
@@ -222,7 +216,7 @@ class ConfiguredEventBroker(EventBroker):
             return await create_event_broker(get_settings().event_broker)
         except (AttributeError, ImportError) as error:
             # Rasa would read these as "broker type not found" and silently run without a stream.
-            raise EventBrokerUnavailable(f"event broker: cannot be created: {_reason(error)}") from error
+            raise EventBrokerUnavailable(f"event broker: cannot be created: {describe_error(error)}") from error
 
     def publish(self, event: Dict[Text, Any]) -> None:
         """Queue an event, and the handoff event it implies, for the broker (never waits).
@@ -230,17 +224,15 @@ class ConfiguredEventBroker(EventBroker):
         Args:
             event: A serialised event with ``sender_id``.
         """
-        self._send(event)
-        handoff = handoff_for(event)
-        if handoff is not None:
-            self._send(handoff)
+        self.publish_stored(event, None)
 
-    def publish_stored(self, event: Dict[Text, Any], event_id: int) -> None:
+    def publish_stored(self, event: Dict[Text, Any], event_id: Optional[int]) -> None:
         """Queue an event the tracker store has just stored, with its row id (``event_id`` header).
 
         Args:
             event: A serialised event with ``sender_id``.
-            event_id: The event's id in the tracker store (increasing in the order stored).
+            event_id: The event's id in the tracker store (increasing in the order stored); None
+                for an event that is not stored there (feedback).
         """
         self._send(event, event_id)
         handoff = handoff_for(event)

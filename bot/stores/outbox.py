@@ -60,6 +60,8 @@ class Transport(Protocol):
     description: str
     #: ``rabbitmq`` or ``kafka`` (the ``broker`` label of the metrics).
     kind: str
+    #: Seconds a connection attempt may take (shortened for the start-up check).
+    connect_timeout: float
 
     async def connect(self) -> None:
         """Open the connection (and declare what the broker needs); raise if it cannot."""
@@ -76,7 +78,8 @@ class Transport(Protocol):
         """Close the connection; never raise."""
 
 
-def _reason(error: BaseException) -> str:
+def describe_error(error: BaseException) -> str:
+    """A one-line description of an error: its type and message."""
     text = " ".join(str(error).split()) or "no answer"
     return f"{type(error).__name__}: {text}"
 
@@ -221,7 +224,7 @@ class EventOutbox:
                         outage_logged = True
                         logger.error(
                             "event stream: cannot reach %s (%s); keeping events (up to %.0f MB) and retrying",
-                            self.transport.description, _reason(error), self.capacity_bytes / 1e6,
+                            self.transport.description, describe_error(error), self.capacity_bytes / 1e6,
                         )
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF)
@@ -254,7 +257,7 @@ class EventOutbox:
                     outage_logged = True
                     logger.error(
                         "event stream: lost %s (%s); keeping events (up to %.0f MB) and reconnecting",
-                        self.transport.description, _reason(failure), self.capacity_bytes / 1e6,
+                        self.transport.description, describe_error(failure), self.capacity_bytes / 1e6,
                     )
                 await self.transport.close()
                 await asyncio.sleep(backoff)  # a broker that accepts and then fails must not spin
