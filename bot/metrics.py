@@ -109,6 +109,12 @@ STORE_ERRORS = Counter(
 STORE_RETRIES = Counter(
     "assistant_store_retries_total", "Database operations retried on a fresh connection", ["store"]
 )
+REFUSED = Counter(
+    "assistant_refused_messages_total",
+    "Messages refused before the assistant saw them: owner (not the conversation's owner), session "
+    "(a socket.io message for a session its socket does not hold)",
+    ["channel", "reason"],
+)
 WEB_REQUESTS = Counter("web_requests_total", "Web app requests, by route pattern and status", ["route", "status"])
 WEB_SECONDS = Histogram("web_request_seconds", "Web app request time, by route pattern", ["route"], buckets=BUCKETS)
 

@@ -241,8 +241,17 @@ def channel_blueprint(name: str) -> Blueprint:
     return webhook
 
 
-def guard(on_new_message: OnNewMessage, raise_store_errors: bool = False) -> OnNewMessage:
-    """Wrap Rasa's message handler with the length check and the unavailable-service replies.
+def guard(
+    on_new_message: OnNewMessage, raise_store_errors: bool = False, raise_refusals: bool = False
+) -> OnNewMessage:
+    """Wrap Rasa's message handler with the length and owner checks and the unavailable-service replies.
+
+    Every message must come from its conversation's owner (:mod:`bot.channels.ownership`); a
+    refused one is neither stored nor answered. :class:`~bot.channels.ownership.OwnershipRefused`
+    is raised to the channels that answer in their HTTP response or to one socket (REST and
+    socket.io: ``raise_refusals``; the signed webhook checks before it accepts); on the platform
+    channels it is logged and counted, and nothing is sent: the output channel would reach the
+    conversation's owner, not the sender.
 
     When the conversation store stays unusable (``bot.stores.db_retry.StoreUnavailable``: the
     turn is neither stored nor streamed), the user is told so in their language; a channel that
@@ -252,6 +261,7 @@ def guard(on_new_message: OnNewMessage, raise_store_errors: bool = False) -> OnN
         on_new_message: The handler Rasa gives to every channel's blueprint.
         raise_store_errors: Raise :class:`InvalidMessage` with status 503 on a store failure
             instead of sending the apology as a reply.
+        raise_refusals: Raise owner refusals (403 ``forbidden``) instead of dropping the message.
 
     Returns:
         A handler with the same signature.
@@ -271,8 +281,16 @@ def guard(on_new_message: OnNewMessage, raise_store_errors: bool = False) -> OnN
         metrics.MESSAGES.labels(channel=channel).inc()
         counting = CountingOutputChannel(message.output_channel)
         message.output_channel = counting
+        from bot.channels.ownership import OwnershipRefused, check_owner
+
         try:
+            await check_owner(message)
             result = await on_new_message(message)
+        except OwnershipRefused:
+            metrics.RESPONSE_SECONDS.labels(channel=channel).observe(time.perf_counter() - started)
+            if raise_refusals:
+                raise
+            return None
         except StoreUnavailable as error:
             # Logged and counted where it happened (bot.stores.db_retry); the user must know.
             metrics.RESPONSE_SECONDS.labels(channel=channel).observe(time.perf_counter() - started)

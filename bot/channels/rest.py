@@ -3,7 +3,9 @@
 ``POST /webhooks/rest/webhook`` with ``{"sender": str, "message": str, "metadata": {...}}``.
 Errors are JSON ``{"error": {"code", "message", "field"}}``: 400 for malformed JSON or a bad
 field, 413 for a body over ``MAX_BODY_BYTES`` or a message over ``MAX_MESSAGE_CHARS``.
-Streaming (``?stream=true`` in Rasa's own channel) is not offered.
+Streaming (``?stream=true`` in Rasa's own channel) is not offered. A message for a conversation
+that belongs to another channel or to another secret (``metadata.session_secret``) gets 403
+``forbidden`` (:mod:`bot.channels.ownership`).
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ class GuardedRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """The channel's routes: ``GET /`` (health) and ``POST /webhook``."""
-        handle = guard(on_new_message, raise_store_errors=True)
+        handle = guard(on_new_message, raise_store_errors=True, raise_refusals=True)
         webhook = channel_blueprint(f"custom_webhook_{type(self).__name__}")
 
         @webhook.route("/webhook", methods=["POST"])
@@ -84,7 +86,7 @@ class GuardedRestInput(RestInput):
                         metadata=fields["metadata"],
                     )
                 )
-            except InvalidMessage as error:  # the conversation store is down: the turn was not kept
+            except InvalidMessage as error:  # not the conversation's owner (403), or the store is down (503)
                 return response.json(error.as_dict(), status=error.status)
             return response.json(collector.messages)
 

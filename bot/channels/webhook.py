@@ -9,7 +9,8 @@ nothing reaches the assistant unless every check passes (the scheme: ``docs/inte
 4. the nonce was not seen in the last ten minutes (kept 600 s, twice the timestamp window; 401
    ``replayed``);
 5. only then the JSON: ``sender``, ``message``, ``metadata``, ``callback_url`` (400 naming the
-   field, 413 for a message over ``MAX_MESSAGE_CHARS``).
+   field, 413 for a message over ``MAX_MESSAGE_CHARS``);
+6. the conversation belongs to this channel (``bot.channels.ownership``), else 403 ``forbidden``.
 
 Without ``callback_url`` the replies come back in the response (200). With it the server answers
 202 at once and POSTs the replies there, signed with the same key (:mod:`bot.channels.callbacks`).
@@ -44,8 +45,10 @@ from bot.channels.guard import (
     parse_json,
 )
 from bot.channels.nonces import NonceStore, NonceStoreUnavailable, nonce_store_for
+from bot.channels.ownership import check_owner
 from bot.channels.signing import MAX_SKEW_SECONDS, SignatureError, Verified, verify
 from bot.settings import Settings, get_settings
+from bot.stores.db_retry import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -229,6 +232,13 @@ class SignedWebhookInput(InputChannel):
                 fields = parse_fields(request.body or b"", settings)
             except InvalidMessage as error:
                 return response.json(error.as_dict(), status=error.status)
+            try:  # before the request is accepted: a refusal is the caller's answer, not a callback's
+                await check_owner(UserMessage(fields["message"], None, fields["sender"], input_channel=self.name(),
+                                              metadata=fields["metadata"]))
+            except InvalidMessage as error:
+                return response.json(error.as_dict(), status=error.status)
+            except StoreUnavailable:
+                return error_response(503, "service_unavailable", "the conversation store is unavailable; retry later")
             if fields["callback_url"] is not None:
                 job = CallbackJob(
                     url=fields["callback_url"], key_id=verified.key_id,

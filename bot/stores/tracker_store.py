@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import get_settings
 from bot.stores.db_retry import StoreUnavailable, retry_async
 from bot.stores.masked_events import mask_event, public_values
+from bot.stores.owners import TABLES_LOCK_KEY, OwnerRegistry, create_owner_table, use_registry
 from bot.stores.window import RecentTurnsMixin, mark_stored
 
 __all__ = ["ConfiguredTrackerStore", "StoreUnavailable", "TrackerStoreUnavailable", "check_database"]
@@ -79,12 +80,9 @@ def check_database(database_url: str, timeout: float = 10.0) -> None:
         engine.dispose()
 
 
-#: Key of the PostgreSQL advisory lock held while the tables are created (any fixed number).
-TABLES_LOCK_KEY = 2026120420
-
 
 def create_tables(database_url: str) -> None:
-    """Create Rasa's tracker tables, one process at a time on PostgreSQL.
+    """Create Rasa's tracker tables and ``conversation_owners``, one process at a time on PostgreSQL.
 
     Several Rasa workers or replicas start together on a new database, and Rasa's own
     ``create_all`` then races: the losers log ERROR "Could not create tables: ... already
@@ -106,6 +104,7 @@ def create_tables(database_url: str) -> None:
             if postgres:
                 connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": TABLES_LOCK_KEY})
             SQLTrackerStore.Base.metadata.create_all(connection)
+            create_owner_table(connection)
     finally:
         engine.dispose()
 
@@ -181,6 +180,8 @@ class ConfiguredTrackerStore(RecentTurnsMixin, SQLTrackerStore):
             options["connect_args"] = {**options.get("connect_args", {}), "connect_timeout": CONNECT_TIMEOUT}
             self.engine = sa.create_engine(url, pool_pre_ping=True, **options)
             self.sessionmaker = sessionmaker(bind=self.engine)
+
+        use_registry(OwnerRegistry(self.engine))  # the channels' owner checks share this pool
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         """The conversation's recent turns (``RecentTurnsMixin``), retried on a dropped connection.

@@ -44,10 +44,10 @@ async def authorised(request: Request, session_id: str) -> Optional[HTTPResponse
     if not secret:
         return error(401, "missing_secret", "the X-Session-Secret header is required")
     store = request.app.ctx.conversations
-    stored = await in_thread("web", "owner", lambda: store.owner_hash(session_id), retry_seconds(request))
-    if stored is None:
+    owner = await in_thread("web", "owner", lambda: store.owner(session_id), retry_seconds(request))
+    if owner is None:
         return error(404, "not_found", "no conversation with this session id")
-    if not secret_matches(secret, stored):
+    if owner.secret_hash is None or not secret_matches(secret, owner.secret_hash):
         return error(403, "forbidden", "the secret does not match this conversation")
     return None
 

@@ -10,15 +10,14 @@ API runs them in a thread.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Optional
 
 import sqlalchemy as sa
 
 from bot.conversation_data import delete_conversation
 from bot.masking import mask_text
-from bot.privacy import SECRET_HASH_FIELD
 from bot.stores.masked_events import public_values
+from bot.stores.owners import Owner, OwnerRegistry
 
 metadata = sa.MetaData()
 
@@ -40,27 +39,16 @@ class ConversationStore:
         """Connect (lazily) to the database and create the feedback table if needed."""
         self.engine = sa.create_engine(database_url, future=True, pool_pre_ping=True)  # survive dropped connections
         metadata.create_all(self.engine)
+        self.owners = OwnerRegistry(self.engine)
+        self.owners.create_table()
 
     def close(self) -> None:
         """Release the connection pool."""
         self.engine.dispose()
 
-    def owner_hash(self, sender_id: str) -> Optional[str]:
-        """The session-secret hash recorded with the conversation's messages, if any."""
-        query = sa.text("SELECT data FROM events WHERE sender_id = :sender AND type_name = 'user' ORDER BY id")
-        with self.engine.connect() as connection:
-            try:
-                rows = connection.execute(query, {"sender": sender_id}).fetchall()
-            except sa.exc.OperationalError:
-                return None  # no events table yet: no conversation at all
-        for (data,) in rows:
-            try:
-                stored = (json.loads(data).get("metadata") or {}).get(SECRET_HASH_FIELD)
-            except (ValueError, AttributeError):
-                continue
-            if isinstance(stored, str):
-                return stored
-        return None
+    def owner(self, sender_id: str) -> Optional[Owner]:
+        """The conversation's owner (:mod:`bot.stores.owners`), or None when there is no conversation."""
+        return self.owners.get(sender_id)
 
     def delete(self, sender_id: str) -> int:
         """Delete every row of a conversation in every table; returns the events deleted.

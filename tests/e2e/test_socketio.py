@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import pytest
 import socketio
@@ -18,18 +18,24 @@ pytestmark = pytest.mark.e2e
 
 
 class WidgetClient:
-    """A minimal socket.io client speaking the widget's protocol."""
+    """A minimal socket.io client speaking the widget's protocol (session id, secret, confirm)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, secret: Optional[str] = None) -> None:
         self.sio = socketio.Client(reconnection=False)
+        self.secret = secret if secret is not None else uuid.uuid4().hex
         self.replies: List[Dict[str, Any]] = []
         self.errors: List[Dict[str, Any]] = []
+        self.confirmed: Optional[str] = None
         self.session = threading.Event()
         self.arrived = threading.Event()
-        self.sio.on("session_confirm", lambda data: self.session.set())
+        self.sio.on("session_confirm", self._on_confirm)
         self.sio.on("bot_uttered", self._on_reply)
         self.sio.on("bot_error", self._on_error)
         self.sio.connect(url, socketio_path="socket.io", transports=["websocket"], wait_timeout=20)
+
+    def _on_confirm(self, data: Any) -> None:
+        self.confirmed = data
+        self.session.set()
 
     def _on_reply(self, data: Dict[str, Any]) -> None:
         self.replies.append(data)
@@ -39,13 +45,26 @@ class WidgetClient:
         self.errors.append(data)
         self.arrived.set()
 
-    def start_session(self, session_id: str) -> None:
-        self.sio.emit("session_request", {"session_id": session_id})
+    def start_session(self, session_id: Optional[str], secret: bool = True) -> str:
+        """Ask for ``session_id``; returns the session the server confirmed."""
+        self.session.clear()
+        request: Dict[str, Any] = {"session_id": session_id}
+        if secret:
+            request["session_secret"] = self.secret
+        self.sio.emit("session_request", request)
         assert self.session.wait(20), "no session_confirm"
+        assert isinstance(self.confirmed, str)
+        return self.confirmed
 
-    def say(self, session_id: str, text: Any, wait: float = 30.0) -> None:
+    def send(self, session_id: Optional[str], text: Any) -> None:
         self.arrived.clear()
-        self.sio.emit("user_uttered", {"message": text, "session_id": session_id})
+        payload: Dict[str, Any] = {"message": text, "metadata": {"session_secret": self.secret}}
+        if session_id is not None:
+            payload["session_id"] = session_id
+        self.sio.emit("user_uttered", payload)
+
+    def say(self, session_id: Optional[str], text: Any, wait: float = 30.0) -> None:
+        self.send(session_id, text)
         assert self.arrived.wait(wait), "no reply pushed within the time limit"
         time.sleep(0.5)  # let the remaining parts of a multi-part reply arrive
 

@@ -1254,16 +1254,27 @@
       return;
     }
     confirmed = false;
-    socket.emit('session_request', { session_id: session });
+    // The secret proves that this browser owns the session: without it (or with another one) the
+    // server gives a new session instead of the old one's replies (bot/channels/socketio.py).
+    socket.emit('session_request', { session_id: session, session_secret: secret });
     clearTimeout(confirmTimer);
     // Rasa always confirms; should a server not, go on after a short wait.
     confirmTimer = setTimeout(function () { onConfirmed(); }, 3000);
   }
 
-  function onConfirmed() {
+  function onConfirmed(granted) {
     clearTimeout(confirmTimer);
     if (confirmed) {
       return;
+    }
+    if (typeof granted === 'string' && VALID_ID.test(granted) && granted !== session) {
+      // The server did not give this browser its stored session (another browser owns it, or
+      // the server forgot it): go on in the session it gave, and drop the transcript of the old one.
+      session = granted;
+      storage.set(KEYS.session, session);
+      transcript = emptyTranscript(session);
+      storage.remove(KEYS.transcript);
+      renderAll();
     }
     confirmed = true;
     updateBanner();
