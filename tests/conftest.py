@@ -31,3 +31,18 @@ def fixture_kb() -> KnowledgeBase:
 @pytest.fixture(scope="session")
 def real_kb() -> KnowledgeBase:
     return load_knowledge_base(ROOT / "data" / "content", read_languages(ROOT))
+
+
+@pytest.fixture()
+def owner_registry(monkeypatch, tmp_path):
+    """The channels' owner check (bot.stores.owners) on a fresh SQLite database, for this test."""
+    import sqlalchemy as sa
+
+    import bot.stores.owners as owners_module
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'owners.db'}")
+    registry = owners_module.OwnerRegistry(engine)
+    registry.create_table()
+    monkeypatch.setattr(owners_module, "_registry", registry)
+    yield registry
+    engine.dispose()

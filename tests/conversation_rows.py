@@ -28,7 +28,7 @@ DAY = 86400
 #: The tables a conversation fills (besides the audit log, which keeps conversation ids on purpose).
 FILLED = {
     "events", "feedback", "console_tags", "console_notes", "console_reviews", "console_corrections",
-    "undelivered_replies",
+    "undelivered_replies", "conversation_owners",
 }
 
 
@@ -56,8 +56,9 @@ def user_event_id(engine: Engine, sender: str) -> int:
 
 
 def fill_side_tables(url: str, engine: Engine, sender: str) -> None:
-    """Write the conversation's feedback, review data, an undelivered reply and an audit entry."""
+    """Write the conversation's owner, feedback, review data, an undelivered reply and an audit entry."""
     store = ConversationStore(url)
+    store.owners.claim(sender, "rest", None)
     store.add_feedback(sender, "down", f"bad answer to {sender}")
     store.close()
     review_db.ensure_tables(engine)

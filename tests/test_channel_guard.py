@@ -10,7 +10,15 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 import bot.channels.guard as guard_module
 from bot.channels.guard import InvalidMessage, check_metadata, check_sender, check_text, guard
+from bot.channels.ownership import OwnershipRefused
 from bot.channels.rest import parse_body
+from bot.privacy import hash_secret
+from bot.stores.owners import Owner
+
+
+@pytest.fixture(autouse=True)
+def owners(owner_registry):
+    return owner_registry
 
 
 def request(body: bytes):
@@ -84,3 +92,26 @@ def test_guard_stays_quiet_when_the_assistant_answered(monkeypatch):
     output = CollectingOutputChannel()
     asyncio.run(guard(on_new_message)(UserMessage("hi", output, "s")))
     assert [m["text"] for m in output.messages] == ["an answer"]
+
+
+def test_guard_binds_the_first_message_and_refuses_another_owner(owners):
+    calls = []
+
+    async def on_new_message(message):
+        calls.append(message.text)
+        await message.output_channel.send_text_message(message.sender_id, "an answer")
+
+    def message(text, secret, channel="rest"):
+        return UserMessage(text, CollectingOutputChannel(), "s", input_channel=channel,
+                           metadata=check_metadata({"session_secret": secret}))
+
+    asyncio.run(guard(on_new_message)(message("first", "secret-a")))
+    assert owners.get("s") == Owner("rest", hash_secret("secret-a"))
+    with pytest.raises(OwnershipRefused) as refused:
+        asyncio.run(guard(on_new_message, raise_refusals=True)(message("second", "secret-b")))
+    assert (refused.value.code, refused.value.status) == ("forbidden", 403)
+    silent = message("third", "secret-a", channel="telegram")
+    asyncio.run(guard(on_new_message)(silent))  # a platform channel: dropped, nothing sent
+    assert silent.output_channel.inner.messages == []
+    asyncio.run(guard(on_new_message)(message("fourth", "secret-a")))
+    assert calls == ["first", "fourth"]

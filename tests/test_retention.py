@@ -17,6 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.channels.callbacks import undelivered_replies
 from bot.console import review_db
 from bot.retention import expire
+from bot.stores.owners import owners
 from bot.web.conversations import ConversationStore, feedback
 from tests.conversation_rows import FILLED, fill_conversation, fill_side_tables, places_mentioning
 from tests.databases import database_url
@@ -60,8 +61,12 @@ def test_old_conversations_go_and_recent_ones_stay(database):
     save(database, old, age_days=31)
     save(database, recent, age_days=29)
     ConversationStore(database).add_feedback(old, "up", "hello")
+    for sender in (old, recent):
+        ConversationStore(database).owners.claim(sender, "rest", None)
     result = expire(database, days=30)
-    assert (result.conversations, result.events, result.rows) == (1, 3, {"events": 3, "feedback": 1})
+    assert (result.conversations, result.events, result.rows) == (
+        1, 3, {"events": 3, "feedback": 1, "conversation_owners": 1}
+    )
     assert events_of(database, old) == 0
     assert events_of(database, recent) == 3
     assert ConversationStore(database).count_feedback(old) == 0
@@ -99,7 +104,7 @@ def backdate(engine, days):
     """Make every side-table row ``days`` old."""
     naive = dt.datetime.utcnow() - dt.timedelta(days=days)
     with engine.begin() as connection:
-        for table in (feedback, review_db.tags, review_db.notes, review_db.corrections):
+        for table in (feedback, review_db.tags, review_db.notes, review_db.corrections, owners):
             connection.execute(table.update().values(created_at=naive))
         connection.execute(review_db.reviews.update().values(reviewed_at=naive))
         connection.execute(undelivered_replies.update().values(created_at=naive.replace(tzinfo=dt.timezone.utc)))

@@ -79,11 +79,10 @@ def _read(connection: Connection, sender_id: str) -> Optional[Owner]:
 
 def _from_events(connection: Connection, sender_id: str) -> Optional[Owner]:
     """The owner recorded in the stored events of a conversation older than this table."""
-    query = sa.text("SELECT data FROM events WHERE sender_id = :sender AND type_name = 'user' ORDER BY id")
-    try:
-        rows = connection.execute(query, {"sender": sender_id}).fetchall()
-    except sa.exc.OperationalError:  # no events table yet (SQLite): no conversation at all
+    if not sa.inspect(connection).has_table("events"):  # Rasa never ran on this database
         return None
+    query = sa.text("SELECT data FROM events WHERE sender_id = :sender AND type_name = 'user' ORDER BY id")
+    rows = connection.execute(query, {"sender": sender_id}).fetchall()
     if not rows:
         return None
     channel = "unknown"

@@ -111,3 +111,9 @@ def serve(monkeypatch) -> Iterator[Callable[[InputChannel], Served]]:
     yield start
     for stop in started:
         stop()
+
+
+@pytest.fixture(autouse=True)
+def _owners(owner_registry):
+    """Every message passes the owner check (bot.channels.ownership) on a fresh database."""
+    return owner_registry

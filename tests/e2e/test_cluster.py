@@ -28,6 +28,7 @@ import sqlalchemy as sa
 import yaml
 
 from tests.databases import fresh_postgres_url
+from tests.e2e.test_socketio import WidgetClient
 from tests.e2e.conftest import ROOT, START_TIMEOUT, reply_text
 from tests.rabbitmq import RABBITMQ_URL, delete, unique_name
 
@@ -181,6 +182,44 @@ class Sent:
     at: float
     answered: bool
     error: Optional[str] = None
+
+
+def test_a_conversation_belongs_to_its_owner_on_both_replicas(cluster):
+    """Issue 19: the owner's secret decides, whichever replica a socket or a REST call reaches."""
+    visitor = WidgetClient(cluster.url)  # through nginx (pinned to one replica by address)
+    intruders = []
+    try:
+        session = visitor.start_session(uuid.uuid4().hex)
+        visitor.say(session, "Where is International House North Denmark?")
+        for n in (1, 2):
+            for secret in (None, "wrong-secret-0123456789"):
+                intruder = WidgetClient(cluster.replica(n), secret=secret or "")
+                intruders.append(intruder)
+                assert intruder.start_session(session, secret=secret is not None) != session
+            response = requests.post(
+                f"{cluster.replica(n)}/webhooks/rest/webhook",
+                json={"sender": session, "message": "injected", "metadata": {"session_secret": "wrong"}}, timeout=60,
+            )
+            assert response.status_code == 403
+            assert response.json()["error"]["code"] == "forbidden"
+        visitor.replies.clear()
+        visitor.say(session, "What are your opening hours?")
+        time.sleep(1.0)
+        assert visitor.replies
+        assert all(intruder.replies == [] for intruder in intruders)
+        visitor.close()
+        for n in (1, 2):  # the owner comes back on either replica with the secret
+            again = WidgetClient(cluster.replica(n), secret=visitor.secret)
+            intruders.append(again)
+            assert again.start_session(session) == session
+            again.say(session, "thanks")
+            assert again.replies
+        assert "injected" not in user_texts(cluster.tracker(session))
+        assert user_texts(cluster.tracker(session))[-2:] == ["thanks", "thanks"]
+    finally:
+        for client in intruders:
+            client.close()
+        visitor.close()
 
 
 def converse(cluster: Cluster, sender: str, offset: int, log: List[Sent], lock: threading.Lock) -> None:
