@@ -28,8 +28,8 @@ import sqlalchemy as sa
 import yaml
 
 from tests.databases import fresh_postgres_url
-from tests.e2e.test_socketio import WidgetClient
 from tests.e2e.conftest import ROOT, START_TIMEOUT, reply_text
+from tests.e2e.test_socketio import WidgetClient
 from tests.rabbitmq import RABBITMQ_URL, delete, unique_name
 
 sys.path.insert(0, str(ROOT / "bench"))

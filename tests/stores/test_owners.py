@@ -17,6 +17,7 @@ from bot.stores.owners import Owner, OwnerRegistry, owners
 from tests.databases import database_url
 
 A = hash_secret("secret-a")
+NOT_YOURS = "this conversation belongs to another client: its session secret is required"
 B = hash_secret("secret-b")
 
 
@@ -101,8 +102,8 @@ def test_the_owner_goes_with_the_conversation_and_with_retention(registry):
     ("owner", "channel", "secret_hash", "reason"),
     [
         (Owner("socketio", A), "socketio", A, None),
-        (Owner("socketio", A), "socketio", B, "this conversation belongs to another client: its session secret is required"),
-        (Owner("socketio", A), "socketio", None, "this conversation belongs to another client: its session secret is required"),
+        (Owner("socketio", A), "socketio", B, NOT_YOURS),
+        (Owner("socketio", A), "socketio", None, NOT_YOURS),
         (Owner("socketio", A), "rest", A, "this conversation belongs to another channel"),
         (Owner("rest", None), "rest", None, None),
         (Owner("rest", None), "rest", B, None),
