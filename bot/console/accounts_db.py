@@ -9,7 +9,8 @@ Tables:
     ``console_users``: id, name (unique), role, password_hash (argon2id), active, created_at.
     ``console_sessions``: id (SHA-256 of the cookie's random token; the token itself is never
     stored), user_id, csrf_token, created_at, last_seen, expires_at.
-    ``console_login_attempts``: name, ip, at, success (login throttling).
+    ``console_login_attempts``: name, ip, at, success (login throttling, ``bot.console.throttle``).
+    ``console_login_locks``: the locks that throttling started and how each ended.
     ``console_audit``: id, at, user_name, action, target, detail.
 """
 
@@ -62,6 +63,19 @@ login_attempts = sa.Table(
     sa.Column("ip", sa.String(64), nullable=False, index=True),
     sa.Column("at", sa.DateTime, nullable=False, index=True),
     sa.Column("success", sa.Boolean, nullable=False),
+)
+
+login_locks = sa.Table(
+    "console_login_locks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("scope", sa.String(16), nullable=False),  # pair, address or account (bot.console.throttle)
+    sa.Column("name", sa.String(64), nullable=True, index=True),
+    sa.Column("ip", sa.String(64), nullable=True, index=True),
+    sa.Column("locked_at", sa.DateTime, nullable=False),
+    sa.Column("until", sa.DateTime, nullable=False, index=True),
+    sa.Column("ended_at", sa.DateTime, nullable=True),
+    sa.Column("ended_by", sa.String(64), nullable=True),  # "window" or "admin <name>"
 )
 
 audit_log = sa.Table(
@@ -151,7 +165,7 @@ async def db_call(request: Any, function: Callable[..., T], *args: Any, **kwargs
     call = functools.partial(function, engine, *args, **kwargs)
     # A console function is retried on a fresh connection if its connection dropped
     # (bot.stores.db_retry); StoreUnavailable becomes a 503 page (bot.web.app). Each is one
-    # transaction except sessions.begin_attempt (two): retried after its first commit, it records
+    # transaction except throttle.begin_attempt (two): retried after its first commit, it records
     # one sign-in attempt as two failures, which errs towards throttling, during a database fault.
     seconds = request.app.ctx.settings.db_retry_seconds
     return await in_thread("web", getattr(function, "__name__", "console"), call, seconds)

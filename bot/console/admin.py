@@ -6,6 +6,7 @@
     POST /console/users/<id>/active          deactivate / reactivate (active=true|false)
     POST /console/users/<id>/password        reset password (password)
     POST /console/users/<id>/delete          delete
+    POST /console/locks/unlock               lift the sign-in locks on a name (name; bot.console.throttle)
     GET  /console/audit?page=N               the audit log, newest first, 50 a page
 
 Every change is written to the audit log; a broken rule (last admin, short password, taken
@@ -15,17 +16,19 @@ name) shows the users page again with the reason and status 400.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Optional
+from typing import Any, Callable, List, Optional
 
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.engine import Engine
 
-from bot.console import accounts, query
+from bot.console import accounts, query, throttle
 from bot.console.accounts import AccountError
-from bot.console.accounts_db import ROLES, db_call
+from bot.console.accounts_db import ROLES, db_call, utcnow
 from bot.console.audit import audit, list_entries
 from bot.console.auth import json_error, require_role
+from bot.console.login import record_changes
 from bot.console.passwords import MIN_PASSWORD_LENGTH
 from bot.console.templating import apply_security_headers, render
 
@@ -36,6 +39,7 @@ NOTICES = {
     "active": "Account status changed.",
     "password": "Password reset; the user's sessions have ended.",
     "deleted": "User deleted.",
+    "unlocked": "Sign-in unlocked.",
 }
 
 admin_bp = Blueprint("console_admin", url_prefix="/console")
@@ -45,10 +49,18 @@ async def users_page(request: Request, status: int = 200, error: str = "") -> HT
     """The users page (with an optional error)."""
     notice = NOTICES.get(request.args.get("done", ""), "") if not error else ""
     listing = await db_call(request, accounts.list_users)
+    ended = await db_call(request, _end_passed_locks)
+    await db_call(request, record_changes, ended)
+    locks = await db_call(request, throttle.active_locks)
     return render(
         request, "users.html", status=status, accounts=listing, roles=ROLES, error=error, notice=notice,
-        min_password=MIN_PASSWORD_LENGTH,
+        min_password=MIN_PASSWORD_LENGTH, locks=locks,
     )
+
+
+def _end_passed_locks(engine: Engine) -> List[throttle.LockChange]:
+    with engine.begin() as connection:
+        return throttle.end_passed_locks(connection, utcnow())
 
 
 def _done(code: str) -> HTTPResponse:
@@ -128,6 +140,20 @@ async def reset_password(request: Request, user_id: int) -> HTTPResponse:
 async def delete_user(request: Request, user_id: int) -> HTTPResponse:
     """Delete an account."""
     return await _change(request, user_id, "remove_user", "deleted", accounts.remove_user, "")
+
+
+@admin_bp.post("/locks/unlock")
+@require_role("admin")
+async def unlock(request: Request) -> HTTPResponse:
+    """Lift the account and address-pair locks on a user name, and forget its recent failures."""
+    name = _field(request, "name").strip()[:64]
+    if not name:
+        return await users_page(request, 400, "Name the account to unlock.")
+    changes = await db_call(request, throttle.unlock_account, name, request.ctx.user.name)
+    if not changes:
+        return await users_page(request, 400, f"No sign-in lock is in force for {name}.")
+    await db_call(request, record_changes, changes, request.ctx.user.name)
+    return _done("unlocked")
 
 
 def _page_number(raw: Optional[str]) -> int:

@@ -2,7 +2,7 @@
 
     GET  /console          redirect to the conversation list (signed-in users)
     GET  /console/login    the form; sets a pre-session CSRF cookie (double submit)
-    POST /console/login    name + password (+ csrf_token, next); throttled; 303 to ``next``
+    POST /console/login    name + password (+ csrf_token, next); throttled (``bot.console.throttle``); 303 to ``next``
     POST /console/logout   ends the session (CSRF-checked like every console POST)
 
 The login form has its own CSRF protection: a random token in an ``HttpOnly`` cookie that the
@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import List
 
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.engine import Engine
 
 from bot.console.accounts import authenticate
 from bot.console.accounts_db import db_call
@@ -31,15 +33,9 @@ from bot.console.auth import (
     set_cookie,
     tokens_match,
 )
-from bot.console.sessions import (
-    WINDOW,
-    begin_attempt,
-    create_session,
-    delete_expired_sessions,
-    delete_session,
-    finish_attempt,
-)
+from bot.console.sessions import create_session, delete_expired_sessions, delete_session
 from bot.console.templating import apply_security_headers, render
+from bot.console.throttle import SYSTEM, WINDOW, LockChange, begin_attempt, finish_attempt
 
 LOGIN_CSRF_COOKIE = "console_login_csrf"
 BAD_LOGIN = "Wrong user name or password."
@@ -57,6 +53,12 @@ def login_page(
     resp = render(request, "login.html", status=status, error=error, name=name[:64], next=safe_next(next_url))
     set_cookie(resp, request, LOGIN_CSRF_COOKIE, token, max_age=3600)
     return resp
+
+
+def record_changes(engine: Engine, changes: List[LockChange], user_name: str = SYSTEM) -> None:
+    """Write an audit entry for every sign-in lock that started or ended (by ``user_name``)."""
+    for change in changes:
+        record(engine, change.action, change.target, change.detail, user_name=user_name)
 
 
 @login_bp.get("")
@@ -84,11 +86,13 @@ async def login_submit(request: Request) -> HTTPResponse:
     if not name or not password:
         return login_page(request, 400, "Enter your user name and password.", name, next_url)
     ip = client_ip(request)
-    attempt = await db_call(request, begin_attempt, name[:64], ip[:64])  # counted as failed until verified
-    if attempt is None:
+    attempt = await db_call(request, begin_attempt, name, ip)  # counted as failed until verified
+    await db_call(request, record_changes, attempt.changes)
+    if attempt.attempt_id is None:
         return login_page(request, 429, THROTTLED, name, next_url)
     user = await db_call(request, authenticate, name[:64], password)
-    await db_call(request, finish_attempt, attempt, user is not None)
+    changes = await db_call(request, finish_attempt, attempt.attempt_id, user is not None, name, ip)
+    await db_call(request, record_changes, changes)
     if user is None:
         return login_page(request, 401, BAD_LOGIN, name, next_url)
     settings = request.app.ctx.settings

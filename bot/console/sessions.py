@@ -6,10 +6,7 @@ session has its own CSRF token. A session ends at ``expires_at`` (``CONSOLE_SESS
 after login), after ``CONSOLE_IDLE_MINUTES`` without a request, at logout, and when its user
 is deactivated, removed or given a new password.
 
-Throttling: after :data:`MAX_FAILURES` failed logins for a name, or from an IP address, within
-:data:`WINDOW`, further attempts are refused until the window has passed. An attempt is recorded
-as failed before its password is checked (:func:`begin_attempt`) and marked successful afterwards
-(:func:`finish_attempt`), so parallel attempts cannot slip past the count.
+Sign-in throttling is in :mod:`bot.console.throttle`.
 """
 
 from __future__ import annotations
@@ -21,12 +18,10 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
-from bot.console.accounts_db import StaffUser, login_attempts, sessions, users, utcnow
+from bot.console.accounts_db import StaffUser, sessions, users, utcnow
 
-MAX_FAILURES = 5
-WINDOW = dt.timedelta(minutes=15)
 #: ``last_seen`` is written at most this often, so that reading pages does not write on every request.
 TOUCH_INTERVAL = dt.timedelta(seconds=30)
 
@@ -105,68 +100,3 @@ def delete_expired_sessions(engine: Engine) -> int:
     with engine.begin() as connection:
         result = connection.execute(sessions.delete().where(sessions.c.expires_at <= utcnow()))
     return int(result.rowcount or 0)
-
-
-def _recent_failures(connection: Connection, name: str, ip: str) -> Tuple[int, int]:
-    """Failed (or still pending) attempts in the window: (for ``name``, from ``ip``)."""
-    since = utcnow() - WINDOW
-    failed = sa.and_(login_attempts.c.success.is_(False), login_attempts.c.at > since)
-    by_name = connection.execute(
-        sa.select(sa.func.count()).select_from(login_attempts).where(failed, login_attempts.c.name == name[:64])
-    ).scalar_one()
-    by_ip = connection.execute(
-        sa.select(sa.func.count()).select_from(login_attempts).where(failed, login_attempts.c.ip == ip[:64])
-    ).scalar_one()
-    return int(by_name), int(by_ip)
-
-
-def is_throttled(engine: Engine, name: str, ip: str) -> bool:
-    """Whether logins for ``name`` or from ``ip`` are refused now (too many recent failures)."""
-    with engine.connect() as connection:
-        by_name, by_ip = _recent_failures(connection, name, ip)
-    return by_name >= MAX_FAILURES or by_ip >= MAX_FAILURES
-
-
-def begin_attempt(engine: Engine, name: str, ip: str) -> Optional[int]:
-    """Record a login attempt as failed *before* the password is checked; None when throttled.
-
-    The attempt is committed first and the failures are counted afterwards (its own row
-    included), so of any number of parallel attempts at most :data:`MAX_FAILURES` get past this
-    check: each one counts every attempt committed before its own. A throttled attempt's row is
-    removed again, so knocking on a locked door does not extend the lock.
-
-    Args:
-        engine: The console's engine.
-        name: The user name typed.
-        ip: The client's address.
-
-    Returns:
-        The attempt's id, to pass to :func:`finish_attempt`; None when the attempt is refused.
-    """
-    now = utcnow()
-    with engine.begin() as connection:
-        result = connection.execute(login_attempts.insert().values(name=name[:64], ip=ip[:64], at=now, success=False))
-        attempt_id = int(result.inserted_primary_key[0])
-    with engine.begin() as connection:
-        by_name, by_ip = _recent_failures(connection, name, ip)
-        if by_name > MAX_FAILURES or by_ip > MAX_FAILURES:
-            connection.execute(login_attempts.delete().where(login_attempts.c.id == attempt_id))
-            return None
-    return attempt_id
-
-
-def finish_attempt(engine: Engine, attempt_id: int, success: bool) -> None:
-    """Mark a begun attempt as successful (it stays counted as failed otherwise); forget old attempts."""
-    now = utcnow()
-    with engine.begin() as connection:
-        if success:
-            connection.execute(login_attempts.update().where(login_attempts.c.id == attempt_id).values(success=True))
-        connection.execute(login_attempts.delete().where(login_attempts.c.at <= now - WINDOW))
-
-
-def record_attempt(engine: Engine, name: str, ip: str, success: bool) -> None:
-    """Remember a finished login attempt (and forget attempts older than the window)."""
-    now = utcnow()
-    with engine.begin() as connection:
-        connection.execute(login_attempts.insert().values(name=name[:64], ip=ip[:64], at=now, success=success))
-        connection.execute(login_attempts.delete().where(login_attempts.c.at <= now - WINDOW))

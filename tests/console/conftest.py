@@ -190,4 +190,5 @@ def fresh_attempts(console: Console) -> Console:
     """The console with no recorded login attempts (all tests sign in from 127.0.0.1)."""
     with console.engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM console_login_attempts"))
+        connection.execute(sa.text("DELETE FROM console_login_locks"))
     return console

@@ -14,7 +14,7 @@ from bot.console import accounts
 from bot.console.accounts import AccountError
 from bot.console.accounts_db import StaffUser, open_engine, role_allows, users
 from bot.console.audit import list_entries, record
-from bot.console.sessions import MAX_FAILURES, create_session, is_throttled, load_session, record_attempt, token_hash
+from bot.console.sessions import create_session, load_session, token_hash
 from tests.databases import database_url
 
 PASSWORD = "correct horse battery"
@@ -118,18 +118,6 @@ def test_sessions_store_only_the_hash_and_end(engine: Engine) -> None:
     accounts.set_active(engine, "anna", True)
     token, _ = create_session(engine, user, dt.timedelta(seconds=0))  # already past its lifetime
     assert load_session(engine, token, HOUR) is None
-
-
-def test_throttling_counts_failures_per_name_and_per_ip(engine: Engine) -> None:
-    for _ in range(MAX_FAILURES - 1):
-        record_attempt(engine, "anna", "10.0.0.1", False)
-    assert not is_throttled(engine, "anna", "10.0.0.2")
-    record_attempt(engine, "anna", "10.0.0.1", True)  # successes do not count
-    assert not is_throttled(engine, "anna", "10.0.0.2")
-    record_attempt(engine, "anna", "10.0.0.1", False)
-    assert is_throttled(engine, "anna", "10.0.0.2")  # by name
-    assert is_throttled(engine, "ole", "10.0.0.1")  # by address
-    assert not is_throttled(engine, "ole", "10.0.0.2")
 
 
 def test_audit_entries_newest_first(engine: Engine) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from bot.console import review_db
 from bot.console.accounts_db import login_attempts
 from bot.console.login import THROTTLED
-from bot.console.sessions import MAX_FAILURES
+from bot.console.throttle import PAIR_FAILURES as MAX_FAILURES
 from tests.console.conftest import Console, csrf_from, unique
 from tests.console.review_data import write_dataset
 

@@ -16,7 +16,7 @@ import requests
 import sqlalchemy as sa
 from sanic import Sanic
 
-from bot.console.accounts_db import login_attempts, sessions, users
+from bot.console.accounts_db import audit_log, login_attempts, login_locks, sessions, users
 from bot.console.audit import record
 from bot.console.login import BAD_LOGIN, THROTTLED
 from bot.console.sessions import token_hash
@@ -116,7 +116,17 @@ def test_deactivated_user_cannot_sign_in(fresh_attempts: Console) -> None:
     assert response.status_code == 401
 
 
-def test_five_failures_lock_the_name_and_the_address_for_15_minutes(fresh_attempts: Console) -> None:
+def audit_rows(console: Console, action: str) -> List[Tuple[str, str, str]]:
+    with console.engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(audit_log.c.user_name, audit_log.c.target, audit_log.c.detail)
+            .where(audit_log.c.action == action).order_by(audit_log.c.id)
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+def test_five_failures_lock_the_pair_not_the_office(fresh_attempts: Console) -> None:
+    """Issue 19: one mistyped password does not lock every colleague behind the same address."""
     console = fresh_attempts
     name = console.add_user("viewer")
     for _ in range(5):
@@ -126,10 +136,44 @@ def test_five_failures_lock_the_name_and_the_address_for_15_minutes(fresh_attemp
     assert THROTTLED in locked.text
     assert "console_session" not in session.cookies
     other = console.add_user("viewer")
-    assert console.login(other)[1].status_code == 429  # same IP address
+    assert console.login(other)[1].status_code == 303  # same address, another account
+    locks = [row for row in audit_rows(console, "login_locked") if row[1] == f"{name} from 127.0.0.1"]
+    assert len(locks) == 1
+    assert locks[0][0] == "(system)"
+    assert locks[0][2].startswith("pair lock: 5 failed sign-ins in 15 minutes; until ")
+    earlier = dt.datetime.utcnow() - dt.timedelta(minutes=16)
     with console.engine.begin() as connection:  # let the window pass
-        connection.execute(login_attempts.update().values(at=dt.datetime.utcnow() - dt.timedelta(minutes=16)))
+        connection.execute(login_attempts.update().values(at=earlier))
+        connection.execute(login_locks.update().values(until=earlier))
     assert console.login(name)[1].status_code == 303
+    ended = [row for row in audit_rows(console, "login_unlocked") if row[1] == f"{name} from 127.0.0.1"]
+    assert [row[2].split(": ")[-1] for row in ended] == ["the 15-minute window passed"]
+
+
+def test_an_admin_unlocks_a_locked_account_on_the_users_page(fresh_attempts: Console) -> None:
+    console = fresh_attempts
+    name = console.add_user("viewer")
+    for _ in range(5):
+        console.login(name, "wrong password here")
+    admin_session, _, token = console.signed_in("admin")
+    page = admin_session.get(console.url("/console/users"), timeout=10)
+    assert f"{name} from 127.0.0.1" in page.text
+    assert f"Unlock {name}" in page.text
+    response = admin_session.post(
+        console.url("/console/locks/unlock"), data={"csrf_token": token, "name": name}, allow_redirects=False,
+        timeout=10,
+    )
+    assert (response.status_code, response.headers["Location"]) == (303, "/console/users?done=unlocked")
+    assert console.login(name)[1].status_code == 303
+    admin = admin_session.get(console.url("/console/users"), timeout=10)
+    assert f"Unlock {name}" not in admin.text
+    lifted = [row for row in audit_rows(console, "login_unlocked") if row[1] == f"{name} from 127.0.0.1"]
+    assert len(lifted) == 1 and lifted[0][2].startswith("pair lock lifted by admin ")
+    again = admin_session.post(
+        console.url("/console/locks/unlock"), data={"csrf_token": token, "name": name}, timeout=10
+    )
+    assert again.status_code == 400
+    assert f"No sign-in lock is in force for {name}." in again.text
 
 
 def test_the_login_form_has_its_own_csrf_token(fresh_attempts: Console) -> None:
