@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
@@ -87,6 +88,12 @@ def parse_json(body: bytes) -> Any:
     return data
 
 
+#: C0 control characters other than tab, line feed and carriage return, and DEL: nobody types
+#: them, and they can rewrite a terminal or a log line (ESC sequences) or break a database (NUL
+#: in PostgreSQL text). Bidi marks and combining characters are text (Arabic needs them) and pass.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def check_text(text: Any, field: str = "message") -> str:
     """Return the message text if acceptable.
 
@@ -98,13 +105,19 @@ def check_text(text: Any, field: str = "message") -> str:
         The text.
 
     Raises:
-        InvalidMessage: If it is not a non-empty string or is too long (413).
+        InvalidMessage: If it is not a non-empty string, holds a control character
+            (``invalid_text``) or is too long (413).
     """
     limit = get_settings().max_message_chars
     if not isinstance(text, str):
         raise InvalidMessage("invalid_field", f"'{field}' must be a string", field)
     if not text.strip():
         raise InvalidMessage("invalid_field", f"'{field}' must not be empty", field)
+    found = CONTROL_CHARACTERS.search(text)
+    if found is not None:
+        raise InvalidMessage(
+            "invalid_text", f"'{field}' holds the control character U+{ord(found.group()):04X}", field
+        )
     if len(text) > limit:
         raise InvalidMessage(
             "message_too_long", f"'{field}' is {len(text)} characters long; the limit is {limit}", field, 413

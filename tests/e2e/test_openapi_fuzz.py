@@ -83,7 +83,7 @@ def test_document_is_valid_openapi_3_0_3():
         ("/api/conversations/{session_id}/delete", "post"),
     }
     webhook = document["paths"]["/webhooks/signed/webhook"]["post"]
-    assert set(webhook["responses"]) == {"200", "202", "400", "401", "413", "503"}
+    assert set(webhook["responses"]) == {"200", "202", "400", "401", "403", "413", "503"}
     assert [p["name"] for p in webhook["parameters"]] == [
         "X-Signature-Key-Id", "X-Signature-Timestamp", "X-Signature-Nonce", "X-Signature"]
 
