@@ -62,12 +62,14 @@ def protect_metadata(metadata: Dict[str, Any]) -> Dict[str, Any]:
     """Replace a session secret in message metadata by its hash, before anything stores it.
 
     The widget sends its secret with each message; the tracker store keeps only the hash, which
-    later proves that a "delete my conversation" request comes from the same browser.
+    later proves that a "delete my conversation" request comes from the same browser. A hash the
+    client sent itself is dropped: only the channel computes it, or anyone who saw a stored hash
+    (the console, the event stream) could pass as the owner.
     """
     secret = metadata.get(SECRET_FIELD)
-    if secret is None:
+    if secret is None and SECRET_HASH_FIELD not in metadata:
         return metadata
-    cleaned = {key: value for key, value in metadata.items() if key != SECRET_FIELD}
+    cleaned = {key: value for key, value in metadata.items() if key not in (SECRET_FIELD, SECRET_HASH_FIELD)}
     if isinstance(secret, str) and 0 < len(secret) <= MAX_SECRET_LENGTH:
         cleaned[SECRET_HASH_FIELD] = hash_secret(secret)
     return cleaned

@@ -30,3 +30,12 @@ def test_constant_time_equal(given, expected, equal):
 ])
 def test_redact_url(url, shown):
     assert redact_url(url) == shown
+
+
+def test_a_secret_hash_sent_by_the_client_is_dropped():
+    from bot.privacy import SECRET_HASH_FIELD, hash_secret, protect_metadata
+
+    assert protect_metadata({SECRET_HASH_FIELD: "0" * 64, "language": "da"}) == {"language": "da"}
+    assert protect_metadata({SECRET_HASH_FIELD: "0" * 64, "session_secret": "mine"}) == {
+        SECRET_HASH_FIELD: hash_secret("mine")
+    }

@@ -72,7 +72,7 @@ class GuardedSocketIOInput(SocketIOInput):
             payload: Dict[str, Any] = error.as_dict()["error"]
             await sio.emit(ERROR_EVENT, payload, room=sid, namespace=namespace)
 
-        async def session_request(sid: str, data: Any) -> None:
+        async def session_request(sid: str, data: Any = None) -> None:
             data = data if isinstance(data, dict) else {}
             wanted = data.get("session_id")
             secret_hash = _secret_hash(data)
@@ -94,7 +94,7 @@ class GuardedSocketIOInput(SocketIOInput):
         async def disconnect(sid: str) -> None:
             held.pop(sid, None)
 
-        async def user_message(sid: str, data: Any) -> None:
+        async def user_message(sid: str, data: Any = None) -> None:
             try:
                 if not isinstance(data, dict):
                     raise InvalidMessage("invalid_body", "the message must be an object with a 'message' field")
