@@ -12,7 +12,8 @@ Three locks, each counted over the last :data:`WINDOW` (15 minutes):
   after 5, so 20 means at least four). An admin can lift it at once (Users page).
 
 A lock lasts :data:`WINDOW` from its start; by then the failures that made it are outside the
-window. Every lock and its end is in the audit log (``login_locked``, ``login_unlocked`` with
+window. A lock's row is removed a window after it ended (the audit log keeps its story); an
+attempt's row after the window. Every lock and its end is in the audit log (``login_locked``, ``login_unlocked`` with
 "the window passed" or the admin's name); an end by the window is written at the next sign-in
 attempt or Users page after it. An attempt is recorded as failed before its password is checked
 and marked successful afterwards, so parallel attempts cannot slip past a count, and a refused
@@ -225,6 +226,7 @@ def finish_attempt(engine: Engine, attempt_id: int, success: bool, name: str, ip
         else:
             changes = _start_locks(connection, now, name, ip)
         connection.execute(login_attempts.delete().where(login_attempts.c.at <= now - WINDOW))
+        connection.execute(login_locks.delete().where(login_locks.c.ended_at <= now - WINDOW))  # in the audit log
     return changes
 
 

@@ -407,3 +407,15 @@ def test_static_files_stay_in_their_folder(secure, path):
     response = requests.get(f"{secure.web}{path}", timeout=30)
     assert response.status_code in (400, 404)
     assert "WEBHOOK" not in response.text and "def " not in response.text
+
+
+def test_rasa_root_version_and_channel_health_show_nothing_private(secure):
+    root = requests.get(f"{secure.rasa}/", timeout=30)
+    assert (root.status_code, root.text.strip()) == (200, "Hello from Rasa: 3.6.21")
+    version = requests.get(f"{secure.rasa}/version", timeout=30)
+    assert version.status_code == 200
+    assert set(version.json()) == {"version", "minimum_compatible_version"}
+    health = requests.get(f"{secure.rasa}/webhooks/rest/", timeout=30)
+    assert (health.status_code, health.json()) == (200, {"status": "ok"})
+    for response in (root, version, health):
+        secure.no_leak(response)
