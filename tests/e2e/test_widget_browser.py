@@ -191,3 +191,37 @@ def test_widget_end_to_end(stack, driver):
     with sqlite3.connect(stack.var_dir / "tracker.db") as db:
         remaining = db.execute("select count(*) from events where sender_id = ?", (sender,)).fetchone()[0]
     assert remaining == 0
+
+
+def test_a_browser_holding_someone_elses_session_id_starts_its_own(stack, driver):
+    """Issue 19: a copied session id without its secret gives the widget a new session, not the old one."""
+    from tests.e2e.test_socketio import WidgetClient
+
+    owner = WidgetClient(stack.rasa)
+    try:
+        victim = owner.start_session(uuid.uuid4().hex)
+        owner.say(victim, "Where is International House North Denmark?")
+    finally:
+        owner.close()
+    driver.get(f"http://localhost:{stack.web_port}/")
+    driver.execute_script(
+        "window.localStorage.clear();"
+        "window.localStorage.setItem('aalborgAssistant.session', arguments[0]);"
+        "window.localStorage.setItem('aalborgAssistant.secret', arguments[1]);"
+        "window.localStorage.setItem('aalborgAssistant.privacyAccepted', '1');",
+        victim, uuid.uuid4().hex + uuid.uuid4().hex,
+    )
+    driver.get(f"http://localhost:{stack.web_port}/")
+    driver.find_element(By.ID, "aa-launcher").click()
+    if driver.find_elements(By.ID, "aa-accept") and driver.find_element(By.ID, "aa-accept").is_displayed():
+        driver.find_element(By.ID, "aa-accept").click()
+    wait_for(driver, lambda d: session_id(d) != victim, "a session of its own")
+    wait_for(driver, lambda d: d.find_element(By.ID, "aa-input").is_enabled(), "the input")
+    mine = session_id(driver)
+    assert len(mine) == 32
+    driver.find_element(By.ID, "aa-input").send_keys("What are your opening hours?", Keys.ENTER)
+    wait_for(driver, lambda d: any(e["event"] == "user" and e.get("text") == "What are your opening hours?"
+                                   for e in tracker(stack, mine)["events"]), "the message in its own session")
+    victim_texts = [e.get("text") for e in tracker(stack, victim)["events"] if e["event"] == "user"]
+    assert victim_texts == ["Where is International House North Denmark?"]
+    assert "Rantzausgade" not in " ".join(bot_texts(driver))  # none of the victim's replies shown
