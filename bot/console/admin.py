@@ -27,7 +27,7 @@ from bot.console import accounts, query, throttle
 from bot.console.accounts import AccountError
 from bot.console.accounts_db import ROLES, db_call, utcnow
 from bot.console.audit import audit, list_entries
-from bot.console.auth import json_error, require_role
+from bot.console.auth import console_error, require_role
 from bot.console.login import record_changes
 from bot.console.passwords import MIN_PASSWORD_LENGTH
 from bot.console.templating import apply_security_headers, render
@@ -78,7 +78,7 @@ async def _change(
 ) -> HTTPResponse:
     account = await db_call(request, accounts.get_user_by_id, user_id) if query.is_row_id(user_id) else None
     if account is None:
-        return json_error(404, "not_found", "no such user")
+        return console_error(request, 404, "not_found", "no such user")
     try:
         await db_call(request, change, account.name, *args)
     except AccountError as error:

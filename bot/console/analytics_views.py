@@ -21,7 +21,7 @@ from sanic.response import HTTPResponse
 from bot.console import analytics, charts, non_answers, query
 from bot.console.accounts_db import db_call
 from bot.console.audit import audit
-from bot.console.auth import json_error, require_role
+from bot.console.auth import console_error, require_role
 from bot.console.review_views import bad_query, prepare
 from bot.console.templating import apply_security_headers, render
 
@@ -35,18 +35,18 @@ async def _numbers(request: Request) -> Union[analytics.Analytics, HTTPResponse]
         date_from, date_to = query.date_range(request.args, dt.datetime.utcnow().date())
         language = query.text(request.args, "language")
     except query.QueryError as error:
-        return bad_query(error)
+        return bad_query(request, error)
     if language is not None and language not in settings.languages:
-        return json_error(400, "invalid_query", "'language' is not one of the assistant's languages")
+        return console_error(request, 400, "invalid_query", "'language' is not one of the assistant's languages")
     if (date_to - date_from).days + 1 > analytics.MAX_DAYS:
-        return json_error(400, "invalid_query", f"choose at most {analytics.MAX_DAYS} days")
+        return console_error(request, 400, "invalid_query", f"choose at most {analytics.MAX_DAYS} days")
     await prepare(request)
     try:
         return await db_call(
             request, analytics.compute, date_from, date_to, settings.default_language, language
         )
     except OverflowError:  # a date at the end of the calendar (query.date refuses them; a safety net)
-        return json_error(400, "invalid_query", "a date is out of range")
+        return console_error(request, 400, "invalid_query", "a date is out of range")
 
 
 def _percent(value: Any) -> str:

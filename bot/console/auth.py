@@ -48,6 +48,34 @@ def json_error(status: int, code: str, message: str) -> HTTPResponse:
     return resp
 
 
+ERROR_TITLES = {
+    400: "This request cannot be shown",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Not found",
+    503: "The console cannot reach its database",
+}
+
+
+def console_error(request: Request, status: int, code: str, message: str) -> HTTPResponse:
+    """An error: JSON for clients that ask for it (``wants_json``), else a console page.
+
+    The page has the console's layout and navigation, the message, and a way back (the page the
+    browser came from when it is a console page, else the conversation list; the sign-in form
+    for 401), so a reviewer never lands on a bare JSON line (issue #21).
+    """
+    if wants_json(request):
+        return json_error(status, code, message)
+    from bot.console.templating import render
+
+    referer = urlsplit(request.headers.get("referer", ""))
+    back = safe_next(referer.path + (f"?{referer.query}" if referer.query else "")) if referer.path else DEFAULT_PAGE
+    if status == 401:
+        back = "/console/login"
+    title = ERROR_TITLES.get(status, "Something went wrong")
+    return render(request, "error.html", status=status, code=code, message=message, back=back, status_title=title)
+
+
 def wants_json(request: Request) -> bool:
     """Whether the client expects JSON (or a file) rather than a page."""
     accept = request.headers.get("accept", "")
@@ -152,13 +180,13 @@ def require_role(role: str) -> Callable[[Handler], Handler]:
             if session is None:
                 if request.method in SAFE_METHODS and not wants_json(request):
                     return login_redirect(request)
-                return json_error(401, "not_signed_in", "sign in to the console first")
-            if not session.user.has_role(role):
-                return json_error(403, "forbidden", f"this needs the {role} role")
-            if request.method not in SAFE_METHODS and not tokens_match(submitted_csrf(request), session.csrf_token):
-                return json_error(403, "csrf", "missing or wrong CSRF token; reload the page and try again")
-            request.ctx.user = session.user
+                return console_error(request, 401, "not_signed_in", "sign in to the console first")
+            request.ctx.user = session.user  # the error pages below show the navigation
             request.ctx.csrf_token = session.csrf_token
+            if not session.user.has_role(role):
+                return console_error(request, 403, "forbidden", f"this needs the {role} role")
+            if request.method not in SAFE_METHODS and not tokens_match(submitted_csrf(request), session.csrf_token):
+                return console_error(request, 403, "csrf", "missing or wrong CSRF token; reload the page and try again")
             return await handler(request, *args, **kwargs)
 
         return guarded  # type: ignore[return-value]

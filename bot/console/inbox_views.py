@@ -25,7 +25,7 @@ from sanic.response import HTTPResponse
 from bot.console import inbox, non_answers, query, review_db, transcripts, unanswered
 from bot.console.accounts_db import db_call
 from bot.console.audit import audit
-from bot.console.auth import json_error, require_role
+from bot.console.auth import console_error, require_role
 from bot.console.review_views import bad_query, prepare
 from bot.console.templating import apply_security_headers, render
 
@@ -56,10 +56,10 @@ async def export(request: Request) -> HTTPResponse:
     try:
         language = query.text(request.args, "language")
     except query.QueryError as error:
-        return bad_query(error)
+        return bad_query(request, error)
     if language is None or language not in request.app.ctx.settings.languages:
         codes = ", ".join(request.app.ctx.settings.languages)
-        return json_error(400, "invalid_query", f"'language' must be one of: {codes}")
+        return console_error(request, 400, "invalid_query", f"'language' must be one of: {codes}")
     await prepare(request)
     pending = await db_call(request, review_db.pending_corrections, language)
     body = inbox.export_yaml(pending, language)
@@ -106,19 +106,19 @@ async def unanswered_page(request: Request) -> HTTPResponse:
         answer_class = query.text(request.args, "class")
         similarity = query.number(request.args, "similarity", 0.0, 1.0) or unanswered.DEFAULT_THRESHOLD
     except query.QueryError as error:
-        return bad_query(error)
+        return bad_query(request, error)
     if language is not None and language not in settings.languages:
-        return json_error(400, "invalid_query", "'language' is not one of the assistant's languages")
+        return console_error(request, 400, "invalid_query", "'language' is not one of the assistant's languages")
     if answer_class is not None and answer_class not in non_answers.NON_ANSWER_CLASSES:
         names = ", ".join(non_answers.NON_ANSWER_CLASSES)
-        return json_error(400, "invalid_query", f"'class' must be one of: {names}")
+        return console_error(request, 400, "invalid_query", f"'class' must be one of: {names}")
     if (date_to - date_from).days >= 366:
-        return json_error(400, "invalid_query", "choose at most 366 days")
+        return console_error(request, 400, "invalid_query", "choose at most 366 days")
     try:
         start = transcripts.to_epoch(date_from)
         end = transcripts.to_epoch(date_to + dt.timedelta(days=1))
     except OverflowError:  # a date at the end of the calendar (query.date refuses them; a safety net)
-        return json_error(400, "invalid_query", "a date is out of range")
+        return console_error(request, 400, "invalid_query", "a date is out of range")
     await prepare(request)
     turns = await db_call(request, transcripts.turns_between, start, end, settings.default_language)
     messages = unanswered.unanswered_messages(turns)

@@ -252,7 +252,11 @@ def all_tags(engine: Engine) -> List[str]:
 
 
 def add_note(engine: Engine, sender_id: str, body: str, user: str) -> Note:
-    """Add a note to a conversation.
+    """Add a note to a conversation, masked like the messages before it is stored.
+
+    Staff write what they did ("called her: CPR ..."); personal numbers, e-mail addresses and
+    phone numbers are replaced by placeholders (:mod:`bot.masking`), keeping the content's public
+    contact details, exactly as for the conversation's own events (issue #21).
 
     Raises:
         ReviewInputError: If the note is empty or too long.
@@ -262,6 +266,10 @@ def add_note(engine: Engine, sender_id: str, body: str, user: str) -> Note:
         raise ReviewInputError("note", "the note is empty")
     if len(text) > MAX_NOTE_CHARS:
         raise ReviewInputError("note", f"a note has at most {MAX_NOTE_CHARS} characters")
+    from bot.masking import mask_text
+    from bot.stores.masked_events import public_values
+
+    text = mask_text(text, public_values()).text
     created = _now()
     with engine.begin() as connection:
         result = connection.execute(

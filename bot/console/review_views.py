@@ -27,7 +27,7 @@ from sanic.response import HTTPResponse
 from bot.console import non_answers, query, review_db, transcripts
 from bot.console.accounts_db import db_call
 from bot.console.audit import audit
-from bot.console.auth import json_error, require_role
+from bot.console.auth import console_error, require_role
 from bot.console.review_db import ReviewInputError
 from bot.console.templating import apply_security_headers, render
 
@@ -71,9 +71,9 @@ def _default_language(request: Request) -> str:
     return str(request.app.ctx.settings.default_language)
 
 
-def bad_query(error: query.QueryError) -> HTTPResponse:
+def bad_query(request: Request, error: query.QueryError) -> HTTPResponse:
     """The 400 answer to a malformed query parameter."""
-    return json_error(400, "invalid_query", str(error))
+    return console_error(request, 400, "invalid_query", str(error))
 
 
 async def prepare(request: Request) -> None:
@@ -89,7 +89,7 @@ async def conversation_list(request: Request) -> HTTPResponse:
         filters = query.conversation_filter(request.args)
         page_number = query.page(request.args)
     except query.QueryError as error:
-        return bad_query(error)
+        return bad_query(request, error)
     await prepare(request)
     language = _default_language(request)
     try:
@@ -97,7 +97,7 @@ async def conversation_list(request: Request) -> HTTPResponse:
             request, transcripts.list_conversations, filters, page_number, default_language=language
         )
     except OverflowError:  # a date at the end of the calendar (query.date refuses them; a safety net)
-        return json_error(400, "invalid_query", "a date is out of range")
+        return console_error(request, 400, "invalid_query", "a date is out of range")
     choices = await db_call(request, transcripts.filter_choices, language)
     previous_url = query.list_url(filters, page_number - 1) if page_number > 1 else None
     next_url = query.list_url(filters, page_number + 1) if page_number < listing.pages else None
@@ -119,7 +119,7 @@ async def transcript_page(request: Request, sender_id: str, status: int = 200, e
     language = _default_language(request)
     transcript = await db_call(request, transcripts.load_transcript, sender_id, language)
     if transcript is None:
-        return json_error(404, "not_found", "no conversation with this id")
+        return console_error(request, 404, "not_found", "no conversation with this id")
     tags = (await db_call(request, review_db.tags_for, [sender_id])).get(sender_id, [])
     notes = await db_call(request, review_db.notes_for, sender_id)
     review = await db_call(request, review_db.review_of, sender_id)
@@ -136,9 +136,9 @@ async def transcript_page(request: Request, sender_id: str, status: int = 200, e
     )
 
 
-def _check_sender(sender_id: str) -> Optional[HTTPResponse]:
+def _check_sender(request: Request, sender_id: str) -> Optional[HTTPResponse]:
     if not sender_id or len(sender_id) > MAX_SENDER_CHARS:
-        return json_error(400, "invalid_sender", f"a conversation id has 1-{MAX_SENDER_CHARS} characters")
+        return console_error(request, 400, "invalid_sender", f"a conversation id has 1-{MAX_SENDER_CHARS} characters")
     return None
 
 
@@ -146,7 +146,7 @@ def _check_sender(sender_id: str) -> Optional[HTTPResponse]:
 @require_role("viewer")
 async def conversation(request: Request, sender_id: str) -> HTTPResponse:
     """One conversation's transcript; viewing it is written to the audit log."""
-    refused = _check_sender(sender_id)
+    refused = _check_sender(request, sender_id)
     if refused is not None:
         return refused
     await prepare(request)
@@ -176,12 +176,12 @@ async def _exists(request: Request, sender_id: str) -> bool:
 
 async def _reviewable(request: Request, sender_id: str) -> Optional[HTTPResponse]:
     """None when a reviewer may change this conversation; else the error (bad id 400, unknown 404)."""
-    refused = _check_sender(sender_id)
+    refused = _check_sender(request, sender_id)
     if refused is not None:
         return refused
     await prepare(request)
     if not await _exists(request, sender_id):
-        return json_error(404, "not_found", "no conversation with this id")
+        return console_error(request, 404, "not_found", "no conversation with this id")
     return None
 
 
@@ -194,7 +194,7 @@ async def change_tag(request: Request, sender_id: str) -> HTTPResponse:
         return refused
     action = _form(request, "action") or "add"
     if action not in ("add", "remove"):
-        return json_error(400, "invalid_field", "'action' must be add or remove")
+        return console_error(request, 400, "invalid_field", "'action' must be add or remove")
     user = request.ctx.user.name
     try:
         if action == "add":
@@ -227,12 +227,12 @@ async def add_note(request: Request, sender_id: str) -> HTTPResponse:
 @require_role("reviewer")
 async def mark_reviewed(request: Request, sender_id: str) -> HTTPResponse:
     """Mark the conversation reviewed (``reviewed=yes``) or not (``reviewed=no``)."""
-    refused = _check_sender(sender_id)
+    refused = _check_sender(request, sender_id)
     if refused is not None:
         return refused
     value = _form(request, "reviewed")
     if value not in ("yes", "no"):
-        return json_error(400, "invalid_field", "'reviewed' must be yes or no")
+        return console_error(request, 400, "invalid_field", "'reviewed' must be yes or no")
     refused = await _reviewable(request, sender_id)
     if refused is not None:
         return refused
@@ -245,16 +245,16 @@ async def mark_reviewed(request: Request, sender_id: str) -> HTTPResponse:
 @require_role("reviewer")
 async def correct_message(request: Request, sender_id: str) -> HTTPResponse:
     """Correct one user message's intent (a domain intent) and entities; it goes to the NLU inbox."""
-    refused = _check_sender(sender_id)
+    refused = _check_sender(request, sender_id)
     if refused is not None:
         return refused
     await prepare(request)
     event_id = query.whole_number(_form(request, "event_id"))
     if event_id is None:
-        return json_error(400, "invalid_field", "'event_id' must be the id of a user message")
+        return console_error(request, 400, "invalid_field", "'event_id' must be the id of a user message")
     turn = await db_call(request, transcripts.find_user_message, sender_id, event_id, _default_language(request))
     if turn is None:
-        return json_error(404, "not_found", "this conversation has no user message with this id")
+        return console_error(request, 404, "not_found", "this conversation has no user message with this id")
     intents, entities = _domain(request)
     intent = _form(request, "intent")
     language = _form(request, "language") or turn.language

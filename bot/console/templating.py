@@ -70,13 +70,17 @@ NAV = (
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The console's Jinja2 environment (created on first use)."""
-    return Environment(
+    from bot.console.markdown_lite import render as markdown_lite
+
+    env = Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=select_autoescape(["html", "htm", "xml", "svg"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["markdown_lite"] = markdown_lite  # bot messages as the widget shows them
+    return env
 
 
 def nav_items(user: Optional[StaffUser], path: str) -> List[NavItem]:

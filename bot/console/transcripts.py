@@ -169,7 +169,8 @@ class Entity:
 class Turn:
     """A user message and what the bot did about it.
 
-    ``reply_metadata`` holds each reply's stored ``metadata`` (same order as ``replies``);
+    ``reply_metadata`` holds each reply's stored ``metadata`` and ``reply_buttons`` the buttons it
+    offered (``title``, ``payload``), both in the order of ``replies``;
     ``answer_class`` is one of ``non_answers.CLASSES``, or None for chit-chat.
     """
 
@@ -185,6 +186,7 @@ class Turn:
     actions: List[str] = field(default_factory=list)
     replies: List[str] = field(default_factory=list)
     reply_metadata: List[Dict[str, Any]] = field(default_factory=list)
+    reply_buttons: List[List[Dict[str, str]]] = field(default_factory=list)
     rating: Optional[str] = None
     answer_class: Optional[str] = None
 
@@ -222,6 +224,17 @@ def _parse(data: Optional[str]) -> Dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def _buttons(data: Dict[str, Any]) -> List[Dict[str, str]]:
+    """The buttons (or quick replies) a stored bot event offered: ``title`` and ``payload``."""
+    extra = data.get("data") if isinstance(data.get("data"), dict) else {}
+    offered = extra.get("buttons") or extra.get("quick_replies") or []
+    return [
+        {"title": str(item.get("title") or ""), "payload": str(item.get("payload") or "")}
+        for item in offered
+        if isinstance(item, dict)
+    ]
 
 
 def _float(value: Any) -> Optional[float]:
@@ -480,6 +493,7 @@ def build_turns(rows: Sequence[Any], default_language: str) -> Tuple[List[str], 
                 metadata = data.get("metadata")
                 turns[-1].replies.append(text)
                 turns[-1].reply_metadata.append(metadata if isinstance(metadata, dict) else {})
+                turns[-1].reply_buttons.append(_buttons(data))
             else:
                 greeting.append(text)
     return greeting, turns, language

@@ -17,7 +17,7 @@ from sanic.response import HTTPResponse
 from bot.console import query, undelivered
 from bot.console.accounts_db import db_call
 from bot.console.audit import audit
-from bot.console.auth import json_error, require_role
+from bot.console.auth import console_error, require_role
 from bot.console.review_views import conversation_url
 from bot.console.templating import apply_security_headers, render
 
@@ -46,7 +46,7 @@ async def delete_entry(request: Request, entry_id: int) -> HTTPResponse:
     """Delete one entry; the deletion is written to the audit log."""
     deleted = await db_call(request, undelivered.delete_entry, entry_id) if query.is_row_id(entry_id) else None
     if deleted is None:
-        return json_error(404, "not_found", "no undelivered reply with this id")
+        return console_error(request, 404, "not_found", "no undelivered reply with this id")
     sender_id, host = deleted
     await audit(request, "delete_undelivered", sender_id, f"entry {entry_id} to {host}")
     resp = response.redirect(f"{PAGE_URL}?done=deleted", status=303)

@@ -8,6 +8,7 @@ Rasa 3.6) would not show. One server per database kind and test module.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import socket
@@ -17,7 +18,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import pytest
 import requests
@@ -47,6 +48,18 @@ def free_port() -> int:
 
 def unique(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+ERROR_PAGE = re.compile(r'<p class="error" role="alert" id="error-message" data-code="([^"]*)">(.*?)</p>', re.S)
+
+
+def error_of(response: requests.Response) -> Dict[str, str]:
+    """A console error's ``code`` and ``message``: from the JSON body, or from the HTML error page."""
+    if response.headers.get("content-type", "").startswith("application/json"):
+        return dict(response.json()["error"])
+    found = ERROR_PAGE.search(response.text)
+    assert found, f"not an error page: {response.status_code} {response.text[:300]}"
+    return {"code": html.unescape(found.group(1)), "message": html.unescape(found.group(2))}
 
 
 def csrf_from(html: str) -> str:

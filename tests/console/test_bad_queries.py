@@ -14,7 +14,7 @@ import pytest
 import requests
 from sanic import Sanic
 
-from tests.console.conftest import Console
+from tests.console.conftest import Console, error_of
 from tests.console.review_data import write_dataset
 from tests.console.test_console_auth import console_routes
 
@@ -84,7 +84,7 @@ def test_values_that_used_to_fail_get_a_400(console: Console, admin: requests.Se
                                             value: str) -> None:
     response = get(console, admin, path, f"{name}={value}")
     assert response.status_code == 400, response.text
-    error = response.json()["error"]
+    error = error_of(response)
     assert error["code"] == "invalid_query"
     assert f"'{name}'" in error["message"]
 
@@ -96,7 +96,7 @@ def test_odd_values_in_every_parameter_never_give_a_500(console: Console, admin:
             for query in [f"{name}={value}" for value in ODD_VALUES] + [f"{name}=1&{name}=2"]:
                 response = get(console, admin, path, query)
                 if response.status_code == 400:
-                    ok = response.json()["error"]["code"] == "invalid_query"
+                    ok = error_of(response)["code"] == "invalid_query"
                 else:
                     ok = response.status_code in (200, 302)
                 if not ok:
@@ -109,7 +109,7 @@ def test_a_repeated_or_odd_page_number_is_refused(console: Console, admin: reque
     for query in ("page=1&page=2", "page=0", "page=-1", "page=100001", "page=1.0", f"page={quote('٣')}"):
         response = get(console, admin, "/console/conversations", query)
         assert response.status_code == 400, query
-        assert response.json()["error"] == {
+        assert error_of(response) == {
             "code": "invalid_query",
             "message": "'page' is given more than once" if "&" in query
             else "'page' must be a whole number from 1 to 100000",
@@ -121,7 +121,7 @@ def test_dates_are_limited_to_2000_to_2100(console: Console, admin: requests.Ses
     for value in ("1999-12-31", "2101-01-01"):
         response = get(console, admin, "/console/conversations", f"from={value}")
         assert response.status_code == 400
-        assert response.json()["error"]["message"] == "'from' must be a date between 2000 and 2100"
+        assert error_of(response)["message"] == "'from' must be a date between 2000 and 2100"
     for query in ("from=2000-01-01", "to=2100-12-31", "from=2000-01-01&to=2100-12-31"):
         assert get(console, admin, "/console/conversations", query).status_code == 200, query
     assert get(console, admin, "/console/analytics", "from=2100-12-01&to=2100-12-31").status_code == 200
@@ -137,7 +137,7 @@ def test_a_correction_with_an_odd_event_id_is_a_400(console: Console, event_id: 
         allow_redirects=False, timeout=30,
     )
     assert response.status_code == 400, response.text
-    assert response.json()["error"] == {
+    assert error_of(response) == {
         "code": "invalid_field", "message": "'event_id' must be the id of a user message"
     }
 

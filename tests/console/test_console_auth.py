@@ -20,7 +20,7 @@ from bot.console.accounts_db import audit_log, login_attempts, login_locks, sess
 from bot.console.audit import record
 from bot.console.login import BAD_LOGIN, THROTTLED
 from bot.console.sessions import token_hash
-from tests.console.conftest import PASSWORD, Console, unique
+from tests.console.conftest import PASSWORD, Console, error_of, unique
 
 DEFAULT = "/console/conversations"
 #: Routes anyone may reach without a session.
@@ -232,7 +232,7 @@ def test_logout_ends_the_session_and_needs_the_csrf_token(fresh_attempts: Consol
     session, name, token = console.signed_in("admin")
     refused = session.post(console.url("/console/logout"), data={"csrf_token": "forged"}, allow_redirects=False)
     assert refused.status_code == 403
-    assert refused.json()["error"]["code"] == "csrf"
+    assert error_of(refused)["code"] == "csrf"
     assert session.get(console.url("/console/users"), allow_redirects=False).status_code == 200
     old_cookie = session.cookies.get("console_session", path="/console")
     response = session.post(console.url("/console/logout"), data={"csrf_token": token}, allow_redirects=False)
@@ -282,7 +282,7 @@ def test_viewers_and_reviewers_cannot_open_admin_pages(fresh_attempts: Console) 
             allow_redirects=False,
         )
         assert response.status_code == 403
-        assert response.json()["error"]["code"] == "forbidden"
+        assert error_of(response)["code"] == "forbidden"
         assert users_count(console, target) == 0
 
 
@@ -297,7 +297,7 @@ def test_a_forged_or_missing_csrf_token_changes_nothing(fresh_attempts: Console)
             allow_redirects=False,
         )
         assert response.status_code == 403
-        assert response.json()["error"]["code"] == "csrf"
+        assert error_of(response)["code"] == "csrf"
         assert users_count(console, target) == 0
     target = unique("hdr")
     ok = session.post(
@@ -414,12 +414,12 @@ def test_every_console_route_needs_a_session(app: Sanic, console: Console) -> No
             assert response.headers["Location"].startswith("/console/login?next="), (method, path)
         else:
             assert response.status_code == 401, (method, path, response.status_code)
-            assert response.json()["error"]["code"] == "not_signed_in", (method, path)
+            assert error_of(response)["code"] == "not_signed_in", (method, path)
         as_json = requests.request(
             method, console.url(path), headers={"Accept": "application/json"}, allow_redirects=False, timeout=10
         )
         assert as_json.status_code == 401, (method, path, as_json.status_code)
-        assert as_json.json()["error"] == {"code": "not_signed_in", "message": "sign in to the console first"}
+        assert error_of(as_json) == {"code": "not_signed_in", "message": "sign in to the console first"}
 
 
 def test_public_console_routes_are_only_login_and_static(app: Sanic) -> None:
@@ -437,7 +437,7 @@ def test_every_post_route_rejects_a_forged_csrf_token(app: Sanic, fresh_attempts
         for headers, data in (({}, {"csrf_token": "forged"}), ({"X-CSRF-Token": "forged"}, {}), ({}, {})):
             response = admin.request(method, console.url(path), data=data, headers=headers, allow_redirects=False)
             assert response.status_code == 403, (method, path, response.status_code)
-            assert response.json()["error"]["code"] == "csrf", (method, path, response.text[:200])
+            assert error_of(response)["code"] == "csrf", (method, path, response.text[:200])
     assert admin.get(console.url("/console/users"), allow_redirects=False).status_code == 200  # still signed in
 
 
@@ -448,4 +448,4 @@ def test_viewers_cannot_post_anything_but_logout(app: Sanic, fresh_attempts: Con
     for method, path in posts:
         response = viewer.request(method, console.url(path), data={"csrf_token": token}, allow_redirects=False)
         assert response.status_code == 403, (method, path, response.status_code)
-        assert response.json()["error"]["code"] == "forbidden", (method, path)
+        assert error_of(response)["code"] == "forbidden", (method, path)

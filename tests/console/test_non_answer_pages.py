@@ -11,7 +11,7 @@ from typing import Dict
 import pytest
 import requests
 
-from tests.console.conftest import Console
+from tests.console.conftest import Console, error_of
 from tests.console.review_data import write_outcomes_dataset
 
 RANGE = "from=2026-11-22&to=2026-11-23"
@@ -85,7 +85,7 @@ def test_an_unknown_class_is_a_400(site: Console, viewer: requests.Session) -> N
     for value in ("answered", "Fallback", "nlu_fallback"):
         response = viewer.get(site.url(f"/console/unanswered?class={value}"), timeout=10)
         assert response.status_code == 400
-        assert response.json()["error"] == {
+        assert error_of(response) == {
             "code": "invalid_query",
             "message": "'class' must be one of: out_of_scope, menu, clarification, fallback, thumbs_down, rephrased",
         }
@@ -139,5 +139,5 @@ def test_analytics_of_one_language(site: Console) -> None:
 def test_analytics_refuse_an_unknown_language(site: Console, viewer: requests.Session) -> None:
     response = viewer.get(site.url("/console/analytics?language=xx"), timeout=10)
     assert response.status_code == 400
-    assert response.json()["error"] == {"code": "invalid_query",
+    assert error_of(response) == {"code": "invalid_query",
                                         "message": "'language' is not one of the assistant's languages"}

@@ -9,9 +9,10 @@ from typing import List
 
 import pytest
 import requests
+import sqlalchemy as sa
 from rasa.shared.nlu.training_data.loading import load_data
 
-from tests.console.conftest import Console
+from tests.console.conftest import Console, error_of
 from tests.console.review_data import IMG_TEXT, XSS_TEXT, write_dataset
 
 PAGES = ["/console/conversations", "/console/conversations/carla", "/console/inbox", "/console/unanswered",
@@ -43,7 +44,7 @@ def test_no_session_redirects_or_401(site: Console) -> None:
     for path in FORMS:
         response = requests.post(site.url(path), data={"tag": "x"}, allow_redirects=False, timeout=10)
         assert response.status_code == 401, path
-        assert response.json()["error"]["code"] == "not_signed_in"
+        assert error_of(response)["code"] == "not_signed_in"
 
 
 def test_viewer_reads_but_cannot_change_or_export(site: Console) -> None:
@@ -66,7 +67,7 @@ def test_forged_csrf_is_refused_and_changes_nothing(site: Console) -> None:
         response = session.post(site.url("/console/conversations/carla/tags"),
                                 data={"csrf_token": token, "tag": "forged-tag"}, allow_redirects=False, timeout=10)
         assert response.status_code == 403
-        assert response.json()["error"]["code"] == "csrf"
+        assert error_of(response)["code"] == "csrf"
     assert "forged-tag" not in session.get(site.url("/console/conversations/carla"), timeout=10).text
 
 
@@ -101,7 +102,7 @@ def test_bad_filters_get_a_json_400(site: Console, query: str, message: str) -> 
     session, _, _ = site.signed_in("viewer")
     response = session.get(site.url(f"/console/conversations?{query}"), timeout=10)
     assert response.status_code == 400
-    assert response.json() == {"error": {"code": "invalid_query", "message": message}}
+    assert error_of(response) == {"code": "invalid_query", "message": message}
 
 
 def test_transcript_escapes_user_html_and_is_audited(site: Console) -> None:
@@ -124,7 +125,7 @@ def test_unknown_conversation_is_404(site: Console) -> None:
     session, _, _ = site.signed_in("viewer")
     response = session.get(site.url("/console/conversations/nobody"), timeout=10)
     assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    assert error_of(response)["code"] == "not_found"
 
 
 def test_reviewer_tags_notes_reviews_and_corrects(site: Console, tmp_path: Path) -> None:
@@ -196,7 +197,7 @@ def test_analytics_page_and_csv(site: Console) -> None:
     assert any(row.target == "2026-11-20..2026-11-21" and row.user_name == name
                for row in site.audit_rows("export_analytics"))
     bad = session.get(site.url("/console/analytics?from=2020-01-01&to=2026-01-01"), timeout=10)
-    assert bad.status_code == 400 and bad.json()["error"]["message"] == "choose at most 366 days"
+    assert bad.status_code == 400 and error_of(bad)["message"] == "choose at most 366 days"
 
 
 def test_unanswered_page_groups_per_language(site: Console) -> None:
@@ -213,4 +214,62 @@ def test_unanswered_page_groups_per_language(site: Console) -> None:
                            ("language=xx", "'language' is not one of the assistant's languages"),
                            ("from=yesterday", "'from' must be a date written YYYY-MM-DD")):
         bad = session.get(site.url(f"/console/unanswered?{query}"), timeout=10)
-        assert bad.status_code == 400 and bad.json()["error"]["message"] == message, query
+        assert bad.status_code == 400 and error_of(bad)["message"] == message, query
+
+
+NOTE_VALUES = ["311299-4321", "3112994321", "anna.hansen@example.org"]
+
+
+def raw_database_text(site: Console) -> str:
+    """Every byte the database holds: the SQLite file and its write-ahead log, or every PostgreSQL row."""
+    url = sa.engine.make_url(site.db_url)
+    if url.get_backend_name() == "sqlite":
+        path = Path(str(url.database))
+        parts = [path, Path(f"{path}-wal")]
+        return "\n".join(part.read_bytes().decode("latin-1") for part in parts if part.exists())
+    with site.engine.connect() as connection:
+        tables = [name for (name,) in connection.execute(sa.text(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"))]
+        return "\n".join(repr(row) for table in tables
+                         for row in connection.execute(sa.text(f'SELECT * FROM "{table}"')))
+
+
+def test_notes_are_masked_before_they_are_stored(site: Console) -> None:
+    """Issue 21: a note with a CPR number and an e-mail address is stored masked, like the messages."""
+    session, _, token = site.signed_in("reviewer")
+    response = session.post(
+        site.url("/console/conversations/bjorn/notes"),
+        data={"csrf_token": token, "note": "Called her: CPR 311299-4321, mail anna.hansen@example.org, "
+                                           "sent the number +45 99 31 15 30"},
+        allow_redirects=False, timeout=10,
+    )
+    assert response.status_code == 303
+    page = session.get(site.url("/console/conversations/bjorn"), timeout=10).text
+    assert "Called her: CPR [CPR], mail [EMAIL], sent the number +45 99 31 15 30" in page
+    stored = raw_database_text(site)
+    assert "Called her: CPR [CPR]" in stored
+    assert [value for value in NOTE_VALUES if value in stored] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "role", "status", "code"),
+    [
+        ("/console/users", "reviewer", 403, "forbidden"),
+        ("/console/conversations/nobody-at-all", "viewer", 404, "not_found"),
+        ("/console/analytics?from=2024-01-01&to=2026-01-01", "viewer", 400, "invalid_query"),
+        ("/console/conversations?from=2026-02-01&to=2026-01-01", "viewer", 400, "invalid_query"),
+    ],
+)
+def test_errors_are_pages_in_a_browser_and_json_when_asked(site: Console, path, role, status, code) -> None:
+    """Issue 21: a browser gets the console's layout, the message and a way back; a script gets JSON."""
+    session, name, _ = site.signed_in(role)
+    referer = site.url("/console/analytics")
+    page = session.get(site.url(path), headers={"Accept": "text/html", "Referer": referer}, timeout=10)
+    assert page.status_code == status
+    assert page.headers["content-type"].startswith("text/html")
+    assert error_of(page)["code"] == code
+    assert '<nav aria-label="Console">' in page.text and f"{name} ({role})" in page.text
+    assert '<a id="error-back" href="/console/analytics">Go back</a>' in page.text
+    as_json = session.get(site.url(path), headers={"Accept": "application/json"}, timeout=10)
+    assert as_json.status_code == status
+    assert as_json.json()["error"]["code"] == code

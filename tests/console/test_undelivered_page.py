@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sanic import Sanic
 
 from bot.channels.callbacks import record_undelivered, undelivered_replies
-from tests.console.conftest import Console, unique
+from tests.console.conftest import Console, error_of, unique
 from tests.console.test_console_auth import console_routes
 
 PAGE = "/console/undelivered"
@@ -70,7 +70,7 @@ def test_viewers_get_403_and_no_menu_entry(console: Console) -> None:
     viewer, _, token = console.signed_in("viewer")
     listing = viewer.get(console.url(PAGE), allow_redirects=False, timeout=10)
     assert listing.status_code == 403
-    assert listing.json()["error"]["code"] == "forbidden"
+    assert error_of(listing)["code"] == "forbidden"
     deleted = viewer.post(
         console.url(f"{PAGE}/{entry}/delete"), data={"csrf_token": token}, allow_redirects=False, timeout=10
     )
@@ -86,7 +86,7 @@ def test_delete_needs_the_csrf_token_and_is_audited(console: Console) -> None:
     for data in ({}, {"csrf_token": "forged"}):
         refused = reviewer.post(url, data=data, allow_redirects=False, timeout=10)
         assert refused.status_code == 403
-        assert refused.json()["error"]["code"] == "csrf"
+        assert error_of(refused)["code"] == "csrf"
     assert count_of(console, new) == 1
     done = reviewer.post(url, data={"csrf_token": token}, allow_redirects=False, timeout=10)
     assert done.status_code == 303
@@ -99,7 +99,7 @@ def test_delete_needs_the_csrf_token_and_is_audited(console: Console) -> None:
     assert (name, sender, f"entry {new} to hooks.example.org:8443") in entries
     again = reviewer.post(url, data={"csrf_token": token}, allow_redirects=False, timeout=10)
     assert again.status_code == 404
-    assert again.json()["error"]["code"] == "not_found"
+    assert error_of(again)["code"] == "not_found"
     for bad in ("99999999999999999999", "0", "-1"):
         response = reviewer.post(
             console.url(f"{PAGE}/{bad}/delete"), data={"csrf_token": token}, allow_redirects=False, timeout=10

@@ -65,7 +65,7 @@ def console_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
             stack.ask("Where is International House North Denmark?", sender=senders["address"])
             stack.ask(XSS, sender=senders["xss"])
             stack.ask("Hvor får jeg et CPR-nummer?", sender=senders["danish"], metadata={"language": "da"})
-            yield {"stack": stack, "reviewer": reviewer, "senders": senders, "kind": request.param}
+            yield {"stack": stack, "reviewer": reviewer, "senders": senders, "kind": request.param, "url": url}
         finally:
             assert stop_stack(stack) == 0, "\n".join(stack.lines[-20:])
 
@@ -174,3 +174,81 @@ def test_review_workflow_in_a_browser(driver: webdriver.Chrome, console_stack: D
     languages = {row.find_elements(By.TAG_NAME, "td")[0].text: row.find_elements(By.TAG_NAME, "td")[1].text
                  for row in driver.find_elements(By.CSS_SELECTOR, "#languages tbody tr")}
     assert languages["da"] == "1"
+
+
+AXE = ROOT / "tests" / "vendor" / "axe-4.10.2.min.js"
+AXE_RUN = (
+    "const done = arguments[arguments.length - 1];"
+    "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+    ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))))"
+    ".catch(e => done([{id: 'axe-error', impact: 'critical', nodes: String(e)}]));"
+)
+
+
+def test_every_console_page_is_axe_clean_for_an_admin(driver: webdriver.Chrome, console_stack: Dict) -> None:
+    """Issue 21: no serious or critical axe violation on any console page (the Users page had 16)."""
+    stack: Stack = console_stack["stack"]
+    admin = f"adm{uuid.uuid4().hex[:6]}"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.console", "users", "add", admin, "--role", "admin", "--password-stdin"],
+        input=PASSWORD + "\n", cwd=ROOT, env={**stack.env, "TRACKER_DB_URL": console_stack["url"]},
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    driver.delete_all_cookies()
+    driver.get(f"{stack.web}/console/login")
+    wait_for(driver, lambda d: d.find_elements(By.ID, "password"), "the login form")
+    driver.find_element(By.ID, "name").send_keys(admin)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form[action='/console/login'] button[type=submit]").click()
+    wait_for(driver, lambda d: d.find_elements(By.ID, "conversations"), "the conversation list")
+    pages = ["/console/conversations", f"/console/conversations/{console_stack['senders']['address']}",
+             "/console/inbox", "/console/unanswered", "/console/analytics", "/console/undelivered",
+             "/console/users", "/console/audit"]
+    found = {}
+    for page in pages:
+        driver.get(f"{stack.web}{page}")
+        wait_for(driver, lambda d: d.find_elements(By.TAG_NAME, "main"), page)
+        driver.execute_script(AXE.read_text(encoding="utf-8"))
+        serious = [v for v in driver.execute_async_script(AXE_RUN) if v["impact"] in ("serious", "critical")]
+        if serious:
+            found[page] = serious
+    assert found == {}
+
+
+def test_a_transcript_shows_buttons_markdown_and_mixed_direction(driver: webdriver.Chrome,
+                                                                  console_stack: Dict) -> None:
+    """Issue 21: the transcript shows what the newcomer saw: buttons, bold, Arabic with Latin names."""
+    stack: Stack = console_stack["stack"]
+    sender = f"t{uuid.uuid4().hex[:10]}"
+    stack.ask("what can you do?", sender=sender)
+    stack.ask("How do I get a tax card?", sender=sender)
+    stack.ask("أين يقع International House North Denmark؟", sender=sender, metadata={"language": "ar"})
+    driver.delete_all_cookies()
+    driver.get(f"{stack.web}/console/login")
+    wait_for(driver, lambda d: d.find_elements(By.ID, "password"), "the login form")
+    driver.find_element(By.ID, "name").send_keys(console_stack["reviewer"])
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form[action='/console/login'] button[type=submit]").click()
+    wait_for(driver, lambda d: d.find_elements(By.ID, "conversations"), "the conversation list")
+    driver.get(f"{stack.web}/console/conversations/{sender}")
+    turns = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#transcript .turn"), "the transcript")
+    assert len(turns) == 3
+
+    offered = turns[0].find_elements(By.CSS_SELECTOR, ".offered-button")
+    assert "Aalborg's international cooperation" in [button.text for button in offered]
+    titles = [button.get_attribute("title") for button in offered]
+    assert 'sends /ask_topic{"topic":"area_newcomers"}' in titles
+
+    bold = [element.text for element in turns[1].find_elements(By.CSS_SELECTOR, ".bot-msg strong")]
+    assert bold and bold[0] == "Tax card"
+    assert all("**" not in element.text for element in driver.find_elements(By.CSS_SELECTOR, ".bot-msg"))
+    links = turns[1].find_elements(By.CSS_SELECTOR, ".bot-msg a")
+    assert all(link.get_attribute("href").startswith("https://") for link in links)
+
+    for element in driver.find_elements(By.CSS_SELECTOR, "#transcript .said, #transcript .bot-msg"):
+        assert element.get_attribute("dir") == "auto"
+    arabic = turns[2].find_element(By.CSS_SELECTOR, ".said")
+    assert driver.execute_script("return getComputedStyle(arguments[0]).direction;", arabic) == "rtl"
+    english = turns[1].find_element(By.CSS_SELECTOR, ".said")
+    assert driver.execute_script("return getComputedStyle(arguments[0]).direction;", english) == "ltr"

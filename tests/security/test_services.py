@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from bot.channels.signing import sign
 from bot.console import accounts
 from bot.console.accounts_db import open_engine
-from tests.console.conftest import csrf_from
+from tests.console.conftest import csrf_from, error_of
 from tests.security.conftest import ACTION_TOKEN, PASSWORD, WEBHOOK_SECRET, fresh_sender
 
 pytestmark = pytest.mark.e2e
@@ -326,7 +326,7 @@ def test_console_pages_need_a_session(secure, page, cookie):
     cookies = {} if cookie is None else {"console_session": cookie}
     response = requests.get(f"{secure.web}{page}", cookies=cookies, allow_redirects=False, timeout=30)
     if page.endswith(".csv"):  # a download, not a page: no redirect to a form
-        assert (response.status_code, response.json()["error"]["code"]) == (401, "not_signed_in")
+        assert (response.status_code, error_of(response)["code"]) == (401, "not_signed_in")
     else:
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/console/login?next=")
@@ -345,7 +345,7 @@ def test_console_admin_pages_refuse_lower_roles(secure, method, path, form, role
     data = None if form is None else {**form, "csrf_token": browser.csrf}
     response = browser.session.request(method, f"{secure.web}{path}", data=data, allow_redirects=False, timeout=30)
     assert response.status_code == 403
-    assert response.json()["error"]["code"] == "forbidden"
+    assert error_of(response)["code"] == "forbidden"
     engine = open_engine(str(secure.engine.url))
     assert accounts.get_user(engine, "mallory") is None
     engine.dispose()
@@ -377,7 +377,7 @@ def test_console_posts_need_the_csrf_token(secure, token):
     if token is not None:
         data["csrf_token"] = token
     response = browser.session.post(f"{secure.web}/console/users", data=data, allow_redirects=False, timeout=30)
-    assert (response.status_code, response.json()["error"]["code"]) == (403, "csrf")
+    assert (response.status_code, error_of(response)["code"]) == (403, "csrf")
     engine = open_engine(str(secure.engine.url))
     assert accounts.get_user(engine, data["name"]) is None
     engine.dispose()

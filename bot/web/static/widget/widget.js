@@ -907,6 +907,10 @@
     id: 'aa-input', className: 'aa-input', rows: '1', maxlength: String(MAX_CHARS),
     'aria-describedby': 'aa-counter aa-counter-hint', autocomplete: 'off'
   });
+  // The visually hidden <label> is the label; the same words as aria-label as well, because axe
+  // (issue #13) reported the box as unlabelled once the privacy notice was accepted and the label
+  // sat clipped inside the form.
+  bind(input, 'aria-label', 'inputLabel');
   var counter = h('span', { id: 'aa-counter', className: 'aa-counter', 'aria-live': 'off' });
   var counterHint = bind(h('span', { id: 'aa-counter-hint', className: 'aa-sr-only' }), 'text', 'counterHint');
   var sendButton = bind(h('button', { type: 'submit', id: 'aa-send', className: 'aa-send' }), 'text', 'send');
