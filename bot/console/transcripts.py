@@ -228,7 +228,9 @@ def _parse(data: Optional[str]) -> Dict[str, Any]:
 
 def _buttons(data: Dict[str, Any]) -> List[Dict[str, str]]:
     """The buttons (or quick replies) a stored bot event offered: ``title`` and ``payload``."""
-    extra = data.get("data") if isinstance(data.get("data"), dict) else {}
+    extra = data.get("data")
+    if not isinstance(extra, dict):
+        return []
     offered = extra.get("buttons") or extra.get("quick_replies") or []
     return [
         {"title": str(item.get("title") or ""), "payload": str(item.get("payload") or "")}
