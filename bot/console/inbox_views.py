@@ -1,8 +1,14 @@
 """The improve loop's pages: the NLU inbox with its export, and the unanswered questions.
 
-    GET  /console/inbox                      corrected messages not exported yet, per language (viewer)
-    GET  /console/inbox/export?language=xx   the language's corrections as a Rasa NLU YAML file (reviewer)
-    POST /console/inbox/export?language=xx   the same file, and the corrections leave the inbox (reviewer)
+    GET  /console/inbox                      corrected messages not exported yet, per language, the
+                                             discarded ones and the export history (viewer)
+    GET  /console/inbox/export?language=xx   a preview of the language's file (Rasa NLU YAML; reviewer)
+    POST /console/inbox/export?language=xx   export: the file, named with the export time, and the
+                                             corrections leave the inbox; the form's ``request_key``
+                                             makes a repeated POST return the same export (reviewer)
+    GET  /console/inbox/exports/<id>         an earlier export's file again (reviewer)
+    POST /console/inbox/corrections/<id>/discard   never export this correction (reviewer)
+    POST /console/inbox/corrections/<id>/restore   put a discarded correction back (reviewer)
     GET  /console/unanswered                 messages the assistant did not answer, grouped (viewer);
                                              ``from``/``to`` (default: the last 30 days), ``language``,
                                              ``class`` (a non-answer class), ``similarity`` (0-1,
@@ -14,6 +20,7 @@ Every export is written to the audit log.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections import Counter
 from typing import Dict, List, Optional
 from urllib.parse import urlencode
@@ -22,7 +29,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.console import inbox, non_answers, query, review_db, transcripts, unanswered
+from bot.console import exports, inbox, non_answers, query, review_db, transcripts, unanswered
 from bot.console.accounts_db import db_call
 from bot.console.audit import audit
 from bot.console.auth import console_error, require_role
@@ -32,6 +39,8 @@ from bot.console.templating import apply_security_headers, render
 inbox_bp = Blueprint("console_inbox", url_prefix="/console")
 
 MAX_GROUPS = 10
+INBOX_NOTICES = {"discarded": "Correction discarded: it will not be exported.",
+                 "restored": "Correction put back in the inbox."}
 
 
 @inbox_bp.get("/inbox")
@@ -45,7 +54,9 @@ async def inbox_page(request: Request) -> HTTPResponse:
         per_language.setdefault(correction.language, []).append(correction)
     return render(
         request, "inbox.html", per_language=dict(sorted(per_language.items())),
-        can_export=request.ctx.user.has_role("reviewer"), notice=request.args.get("done") == "exported",
+        can_export=request.ctx.user.has_role("reviewer"), notice=INBOX_NOTICES.get(request.args.get("done", ""), ""),
+        discarded=await db_call(request, exports.discarded), history=await db_call(request, exports.history),
+        request_key=secrets.token_hex(16),
     )
 
 
@@ -61,23 +72,69 @@ async def export(request: Request) -> HTTPResponse:
         codes = ", ".join(request.app.ctx.settings.languages)
         return console_error(request, 400, "invalid_query", f"'language' must be one of: {codes}")
     await prepare(request)
-    pending = await db_call(request, review_db.pending_corrections, language)
-    body = inbox.export_yaml(pending, language)
-    marked = 0
-    if request.method == "POST":
-        marked = await db_call(request, review_db.mark_exported, [item.id for item in pending])
-    await audit(
-        request, "export_inbox", language,
-        f"{len(pending)} correction(s){'; marked exported' if request.method == 'POST' else ''}",
-    )
-    resp = response.text(
-        body, content_type="application/x-yaml; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="nlu_corrections_{language}.yml"',
-            "X-Exported-Count": str(len(pending)),
-            "X-Marked-Exported": str(marked),
-        },
-    )
+    if request.method == "GET":  # a preview: nothing leaves the inbox
+        pending = await db_call(request, review_db.pending_corrections, language)
+        await audit(request, "preview_inbox", language, f"{len(pending)} correction(s)")
+        return _yaml(inbox.export_yaml(pending, language), f"nlu_corrections_{language}_preview.yml", len(pending), 0)
+    key = str(request.form.get("request_key") or "")[:64] or None
+    try:
+        made, body, new = await db_call(request, exports.create, language, request.ctx.user.name, key)
+    except exports.NothingToExport as error:
+        return console_error(request, 409, "nothing_to_export", str(error))
+    detail = f"export {made.id}: {made.count} correction(s)" + ("" if new else "; the same form again, same file")
+    await audit(request, "export_inbox", language, detail)
+    return _yaml(body, made.filename, made.count, made.count if new else 0, made.id)
+
+
+def _yaml(body: str, filename: str, count: int, marked: int, export_id: Optional[int] = None) -> HTTPResponse:
+    headers = {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "X-Exported-Count": str(count),
+        "X-Marked-Exported": str(marked),
+    }
+    if export_id is not None:
+        headers["X-Export-Id"] = str(export_id)
+    resp = response.text(body, content_type="application/x-yaml; charset=utf-8", headers=headers)
+    apply_security_headers(resp)
+    return resp
+
+
+@inbox_bp.get("/inbox/exports/<export_id:int>")
+@require_role("reviewer")
+async def export_again(request: Request, export_id: int) -> HTTPResponse:
+    """An earlier export's file, made again from its corrections (those still stored)."""
+    await prepare(request)
+    found = await db_call(request, exports.download, export_id) if query.is_row_id(export_id) else None
+    if found is None:
+        return console_error(request, 404, "not_found", "no export with this id")
+    made, body = found
+    await audit(request, "download_export", made.language, f"export {made.id}: {made.count} correction(s)")
+    return _yaml(body, made.filename, made.count, 0, made.id)
+
+
+@inbox_bp.post("/inbox/corrections/<correction_id:int>/discard", name="discard_correction")
+@require_role("reviewer")
+async def discard(request: Request, correction_id: int) -> HTTPResponse:
+    """Discard a waiting correction: it is never exported."""
+    return await _discard_or_restore(request, correction_id, "discard")
+
+
+@inbox_bp.post("/inbox/corrections/<correction_id:int>/restore", name="restore_correction")
+@require_role("reviewer")
+async def restore(request: Request, correction_id: int) -> HTTPResponse:
+    """Put a discarded correction back in the inbox."""
+    return await _discard_or_restore(request, correction_id, "restore")
+
+
+async def _discard_or_restore(request: Request, correction_id: int, action: str) -> HTTPResponse:
+    await prepare(request)
+    user = request.ctx.user.name if action == "discard" else None
+    changed = await db_call(request, exports.set_discarded, correction_id, user) if query.is_row_id(
+        correction_id) else False
+    if not changed:
+        return console_error(request, 404, "not_found", "no correction waiting for export with this id")
+    await audit(request, f"{action}_correction", str(correction_id))
+    resp = response.redirect(f"/console/inbox?done={'discarded' if user else 'restored'}", status=303)
     apply_security_headers(resp)
     return resp
 

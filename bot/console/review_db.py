@@ -70,6 +70,10 @@ corrections = sa.Table(
     sa.Column("created_by", sa.String(255), nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("exported_at", sa.DateTime, nullable=True, index=True),
+    # Added later (bot.console.exports.upgrade_corrections adds them to an older table):
+    sa.Column("export_id", sa.Integer, nullable=True, index=True),
+    sa.Column("discarded_at", sa.DateTime, nullable=True),
+    sa.Column("discarded_by", sa.String(255), nullable=True),
 )
 
 
@@ -143,8 +147,11 @@ def _now() -> dt.datetime:
 
 
 def ensure_tables(engine: Engine) -> None:
-    """Create the console's review tables if they do not exist yet."""
+    """Create the console's review tables if they do not exist yet, and add columns added later."""
+    from bot.console import exports  # defines console_exports on this metadata
+
     metadata.create_all(engine)
+    exports.upgrade_corrections(engine)
 
 
 def _insert_or_update(
@@ -422,8 +429,8 @@ def corrections_for(engine: Engine, sender_id: str) -> List[Correction]:
 
 
 def pending_corrections(engine: Engine, language: Optional[str] = None) -> List[Correction]:
-    """Corrections not exported yet (the NLU inbox), optionally of one language, oldest first."""
-    query = sa.select(corrections).where(corrections.c.exported_at.is_(None))
+    """Corrections not exported yet and not discarded (the NLU inbox), optionally of one language, oldest first."""
+    query = sa.select(corrections).where(corrections.c.exported_at.is_(None), corrections.c.discarded_at.is_(None))
     if language is not None:
         query = query.where(corrections.c.language == language)
     with engine.connect() as connection:

@@ -32,6 +32,7 @@ PAGE_PARAMS: Dict[str, Tuple[str, ...]] = {
     CONVERSATION: ("done",),
     "/console/inbox": ("done",),
     "/console/inbox/export": ("language",),
+    "/console/inbox/exports/1": (),
     "/console/unanswered": ("from", "to", "language", "class", "similarity"),
     "/console/analytics": ("from", "to", "language"),
     "/console/analytics.csv": ("from", "to", "language"),

@@ -166,7 +166,7 @@ def test_reviewer_tags_notes_reviews_and_corrects(site: Console, tmp_path: Path)
     assert "da: 1 corrected message" in inbox and "hvor kan jeg parkere min bil" in inbox
     download = session.get(site.url("/console/inbox/export?language=da"), timeout=10)
     assert download.status_code == 200
-    assert download.headers["Content-Disposition"] == 'attachment; filename="nlu_corrections_da.yml"'
+    assert download.headers["Content-Disposition"] == 'attachment; filename="nlu_corrections_da_preview.yml"'
     assert "    - hvor kan jeg parkere min [bil](topic)\n" in download.text
     path = tmp_path / "da.yml"
     path.write_text(download.text, encoding="utf-8")
@@ -175,8 +175,11 @@ def test_reviewer_tags_notes_reviews_and_corrects(site: Console, tmp_path: Path)
     assert "da: 1 corrected message" in session.get(site.url("/console/inbox"), timeout=10).text  # GET keeps it
     exported = session.post(site.url("/console/inbox/export?language=da"), data={"csrf_token": token}, timeout=10)
     assert exported.status_code == 200 and exported.headers["X-Marked-Exported"] == "1"
+    assert re.fullmatch(r'attachment; filename="nlu_corrections_da_\d{8}T\d{6}Z\.yml"',
+                        exported.headers["Content-Disposition"])
     assert "id=\"inbox-empty\"" in session.get(site.url("/console/inbox"), timeout=10).text
-    assert [row.target for row in site.audit_rows("export_inbox") if row.user_name == name] == ["da", "da"]
+    assert [row.target for row in site.audit_rows("preview_inbox") if row.user_name == name] == ["da"]
+    assert [row.target for row in site.audit_rows("export_inbox") if row.user_name == name] == ["da"]
     assert session.get(site.url("/console/inbox/export?language=xx"), timeout=10).status_code == 400
 
 
@@ -273,3 +276,61 @@ def test_errors_are_pages_in_a_browser_and_json_when_asked(site: Console, path, 
     as_json = session.get(site.url(path), headers={"Accept": "application/json"}, timeout=10)
     assert as_json.status_code == status
     assert as_json.json()["error"]["code"] == code
+
+
+
+def correct(site: Console, sender: str, text: str, intent: str) -> int:
+    """A correction of the conversation's first user message, stored directly; returns its id."""
+    from bot.console import review_db
+
+    review_db.ensure_tables(site.engine)
+    with site.engine.connect() as connection:
+        event_id = connection.execute(sa.text(
+            "SELECT min(id) FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": sender}).scalar_one()
+    return review_db.add_correction(
+        site.engine, sender_id=sender, event_id=int(event_id), original_text=text, language="en",
+        original_intent="greet", corrected_intent=intent, corrected_entities=[], user="rita",
+    ).id
+
+
+def test_exporting_twice_gives_the_same_file_and_the_history_keeps_it(site: Console) -> None:
+    """Issue 21: a repeated click loses nothing, a discarded correction is not exported, files come again."""
+    session, name, token = site.signed_in("reviewer")
+    kept = correct(site, "carla", "keep this one", "ask_cpr")
+    dropped = correct(site, "bjorn", "drop this one", "ask_tax_card")
+    page = session.get(site.url("/console/inbox"), timeout=10).text
+    key = re.search(r'name="request_key" value="([^"]+-en)"', page).group(1)
+    discard = session.post(site.url(f"/console/inbox/corrections/{dropped}/discard"), data={"csrf_token": token},
+                           allow_redirects=False, timeout=10)
+    assert (discard.status_code, discard.headers["Location"]) == (303, "/console/inbox?done=discarded")
+    assert "drop this one" in session.get(site.url("/console/inbox"), timeout=10).text.split('id="discarded"')[1]
+
+    def export() -> requests.Response:
+        return session.post(site.url("/console/inbox/export?language=en"),
+                            data={"csrf_token": token, "request_key": key}, timeout=10)
+
+    first, second = export(), export()
+    assert first.status_code == second.status_code == 200
+    assert first.text == second.text
+    assert first.headers["Content-Disposition"] == second.headers["Content-Disposition"]
+    assert (first.headers["X-Marked-Exported"], second.headers["X-Marked-Exported"]) == ("1", "0")
+    assert "keep this one" in first.text and "drop this one" not in first.text
+    export_id = first.headers["X-Export-Id"]
+    assert second.headers["X-Export-Id"] == export_id
+
+    inbox_page = session.get(site.url("/console/inbox"), timeout=10).text
+    assert inbox_page.count(f'data-export="{export_id}"') == 1
+    again = session.get(site.url(f"/console/inbox/exports/{export_id}"), timeout=10)
+    assert (again.status_code, again.text) == (200, first.text)
+    fresh = session.post(site.url("/console/inbox/export?language=en"),
+                         data={"csrf_token": token, "request_key": "another-form"}, timeout=10)
+    assert (fresh.status_code, error_of(fresh)["code"]) == (409, "nothing_to_export")
+
+    restore = session.post(site.url(f"/console/inbox/corrections/{dropped}/restore"), data={"csrf_token": token},
+                           allow_redirects=False, timeout=10)
+    assert restore.status_code == 303
+    later = session.post(site.url("/console/inbox/export?language=en"),
+                         data={"csrf_token": token, "request_key": "a-later-form"}, timeout=10)
+    assert "drop this one" in later.text and "keep this one" not in later.text
+    assert session.get(site.url(f"/console/inbox/exports/{kept + 100000}"), timeout=10).status_code == 404
+    assert [row.target for row in site.audit_rows("discard_correction") if row.user_name == name] == [str(dropped)]

@@ -154,16 +154,20 @@ def test_review_workflow_in_a_browser(driver: webdriver.Chrome, console_stack: D
     section = wait_for(driver, lambda d: d.find_elements(By.ID, "inbox-en"), "the English inbox")[0]
     assert "en: 1 corrected message" in section.text
     driver.find_element(By.CSS_SELECTOR, "#export-en button[type=submit]").click()
-    target = driver.downloads / "nlu_corrections_en.yml"  # type: ignore[attr-defined]
     deadline = time.monotonic() + WAIT
-    while not target.exists() and time.monotonic() < deadline:
+    found: list = []
+    while not found and time.monotonic() < deadline:
+        found = sorted(driver.downloads.glob("nlu_corrections_en_*Z.yml"))  # type: ignore[attr-defined]
         time.sleep(0.2)
-    assert target.exists(), list(driver.downloads.iterdir())  # type: ignore[attr-defined]
+    assert found, list(driver.downloads.iterdir())  # type: ignore[attr-defined]
+    target = found[0]
     example = load_data(str(target)).training_examples[0]
     assert (example.get("text"), example.get("intent")) == ("Where is International House North Denmark?",
                                                               "ask_contact")
     driver.get(f"{stack.web}/console/inbox")
     wait_for(driver, lambda d: d.find_elements(By.ID, "inbox-empty"), "the empty inbox")
+    history = driver.find_elements(By.CSS_SELECTOR, "#export-history tbody tr")
+    assert len(history) == 1 and target.name in history[0].text  # the export can be fetched again
 
     # Analytics: three conversations, three messages, six charts.
     driver.get(f"{stack.web}/console/analytics")
