@@ -20,7 +20,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import Engine
 
 from bot.channels.callbacks import record_undelivered
-from bot.console import accounts_db, review_db
+from bot.console import accounts_db, review_db, suspects
 from bot.console.audit import record
 from bot.web.conversations import ConversationStore
 
@@ -28,7 +28,7 @@ DAY = 86400
 #: The tables a conversation fills (besides the audit log, which keeps conversation ids on purpose).
 FILLED = {
     "events", "feedback", "console_tags", "console_notes", "console_reviews", "console_corrections",
-    "undelivered_replies", "conversation_owners",
+    "undelivered_replies", "conversation_owners", "console_suspect_reviews",
 }
 
 
@@ -66,6 +66,7 @@ def fill_side_tables(url: str, engine: Engine, sender: str) -> None:
     review_db.add_tag(engine, sender, "wrong-answer", "rita")
     review_db.add_note(engine, sender, f"note on {sender}", "rita")
     review_db.set_reviewed(engine, sender, True, "rita")
+    suspects.mark_fine(engine, sender, user_event_id(engine, sender), "rita")
     review_db.add_correction(
         engine, sender_id=sender, event_id=user_event_id(engine, sender), original_text=f"hello, I am {sender}",
         language="en", original_intent="greet", corrected_intent="ask_cpr", corrected_entities=[], user="rita",

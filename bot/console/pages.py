@@ -5,6 +5,7 @@
 * ``inbox_views``: the NLU inbox and its YAML export, the unanswered questions;
 * ``analytics_views``: the analytics page and its CSV export;
 * ``undelivered_views``: the signed webhook's undelivered replies.
+* ``suspect_views``: answers that may have been wrong (the suspect queue).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sanic import Blueprint
 from bot.console.analytics_views import analytics_bp
 from bot.console.inbox_views import inbox_bp
 from bot.console.review_views import review_bp
+from bot.console.suspect_views import suspects_bp
 from bot.console.undelivered_views import undelivered_bp
 
-CONSOLE_PAGE_BLUEPRINTS: List[Blueprint] = [review_bp, inbox_bp, analytics_bp, undelivered_bp]
+CONSOLE_PAGE_BLUEPRINTS: List[Blueprint] = [review_bp, inbox_bp, suspects_bp, analytics_bp, undelivered_bp]

@@ -59,6 +59,7 @@ class NavItem:
 NAV = (
     NavItem("Conversations", "/console/conversations", "viewer"),
     NavItem("Unanswered", "/console/unanswered", "viewer"),
+    NavItem("Suspect answers", "/console/suspects", "viewer"),
     NavItem("NLU inbox", "/console/inbox", "viewer"),
     NavItem("Analytics", "/console/analytics", "viewer"),
     NavItem("Undelivered", "/console/undelivered", "reviewer"),

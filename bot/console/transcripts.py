@@ -189,6 +189,7 @@ class Turn:
     reply_buttons: List[List[Dict[str, str]]] = field(default_factory=list)
     rating: Optional[str] = None
     answer_class: Optional[str] = None
+    topic_ranking: Dict[str, Any] = field(default_factory=dict)
 
     @property
     def at(self) -> dt.datetime:
@@ -478,6 +479,7 @@ def build_turns(rows: Sequence[Any], default_language: str) -> Tuple[List[str], 
                     detected_language=detected,
                     language=language,
                     channel=data.get("input_channel"),
+                    topic_ranking=dict(parse.get("topic_ranking") or {}),
                 )
             )
         elif kind == "slot":

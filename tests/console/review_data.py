@@ -57,6 +57,7 @@ class Msg:
     metadata: Optional[Dict[str, Any]] = None
     reply_metadata: Optional[Dict[str, Any]] = None
     pause: int = 0
+    ranking: Optional[Dict[str, Any]] = None
 
 
 def user_event(msg: Msg, timestamp: float) -> UserUttered:
@@ -72,6 +73,8 @@ def user_event(msg: Msg, timestamp: float) -> UserUttered:
     intent = {"name": msg.intent, "confidence": msg.confidence}
     parse_data = {"text": msg.text, "intent": intent, "entities": entities,
                   "intent_ranking": [intent, {"name": "ask_topic", "confidence": round(1 - msg.confidence, 4)}]}
+    if msg.ranking is not None:
+        parse_data["topic_ranking"] = msg.ranking
     return UserUttered(msg.text, intent, entities, parse_data, timestamp=timestamp, input_channel=msg.channel,
                        metadata=msg.metadata or {})
 
@@ -270,3 +273,50 @@ def write_outcomes_dataset(url: str) -> None:
             ])
     finally:
         engine.dispose()
+
+
+DAY5 = dt.date(2026, 11, 24)
+
+
+def ranking(entry: str, score: float) -> Dict[str, Any]:
+    """A TopicClassifier ranking whose top entry is ``entry`` (a score of 1.0 or more: named in the message)."""
+    return {"outcome": "answer", "confidence": min(score, 1.0), "entries": [{"entry": entry, "score": score}],
+            "none": 0.0, "chat": 0.0, "follow_up": 0.0}
+
+
+def write_suspects_dataset(url: str) -> None:
+    """Five Romanian conversations on DAY5 with known suspect signals (``bot.console.suspects``).
+
+    * ``ro_hospital``: "where is the nearest hospital?" answered with ``life_science`` (no address,
+      not named): ``no_such_fact``;
+    * ``ro_unsure``: an answer from the model alone at 0.41: ``unsure``;
+    * ``ro_ok``: a tax-card question answered with ``tax_card``, named (1.3): not suspect;
+    * ``ro_chat``: "can you help me find an apartment?" got the capabilities reply: ``ignored_words``;
+    * ``ro_oos``: the weather: out of scope (a non-answer, not suspect).
+
+    Rates for ``ro``: 5 questions (the small talk that ignored words counts), 3 answered, 2 not
+    answered, 3 suspect.
+    """
+    write_conversation(url, "ro_hospital", at(DAY5, 9), [
+        Msg("Unde este cel mai apropiat spital?", "ask_address", 0.97, TOPIC_ANSWER,
+            ["Științele vieții în Aalborg."], detected="ro", language_set="ro",
+            reply_metadata=answer("life_science", "topic"), ranking=ranking("life_science", 0.95)),
+    ])
+    write_conversation(url, "ro_unsure", at(DAY5, 10), [
+        Msg("ceva despre firme straine", "ask_topic", 0.8, TOPIC_ANSWER, ["Servicii pentru companii."],
+            detected="ro", language_set="ro", reply_metadata=answer("business_services", "topic"),
+            ranking=ranking("business_services", 0.41)),
+    ])
+    write_conversation(url, "ro_ok", at(DAY5, 11), [
+        Msg("Cum obțin un card fiscal?", "ask_topic", 0.95, TOPIC_ANSWER, ["Cardul fiscal: formularul 04.063."],
+            detected="ro", language_set="ro", reply_metadata=answer("tax_card", "topic"),
+            ranking=ranking("tax_card", 1.3)),
+    ])
+    write_conversation(url, "ro_chat", at(DAY5, 12), [
+        Msg("Mă puteți ajuta să găsesc un apartament?", "ask_capabilities", 0.99, ["utter_capabilities"],
+            ["Vă pot ajuta în trei domenii."], detected="ro", language_set="ro"),
+    ])
+    write_conversation(url, "ro_oos", at(DAY5, 13), [
+        Msg("Ce vreme va fi mâine?", "out_of_scope", 0.8, ["utter_out_of_scope"], ["Nu pot ajuta cu asta."],
+            detected="ro", language_set="ro"),
+    ])

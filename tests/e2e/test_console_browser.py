@@ -256,3 +256,50 @@ def test_a_transcript_shows_buttons_markdown_and_mixed_direction(driver: webdriv
     assert driver.execute_script("return getComputedStyle(arguments[0]).direction;", arabic) == "rtl"
     english = turns[1].find_element(By.CSS_SELECTOR, ".said")
     assert driver.execute_script("return getComputedStyle(arguments[0]).direction;", english) == "ltr"
+
+
+def test_suspect_answers_are_visible_to_a_reviewer(driver: webdriver.Chrome, console_stack: Dict) -> None:
+    """Issue 21: a confidently wrong answer, a small-talk reply to a need, a thumbs-down and a rephrase."""
+    import requests
+
+    stack: Stack = console_stack["stack"]
+    run = uuid.uuid4().hex[:6]
+    senders = {name: f"s{name}{run}" for name in ("hospital", "apartment", "rated", "again")}
+    stack.ask("Where is the nearest hospital?", sender=senders["hospital"])
+    stack.ask("Can you help me find an apartment?", sender=senders["apartment"])
+    secret = uuid.uuid4().hex
+    rated = stack.ask("How do I get MitID?", sender=senders["rated"], metadata={"session_secret": secret})
+    feedback = requests.post(f"{stack.web}/api/feedback", json={
+        "session_id": senders["rated"], "rating": "down", "text": rated[0]["text"]},
+        headers={"X-Session-Secret": secret}, timeout=30)
+    assert feedback.status_code == 201
+    stack.ask("how do I get a tax card?", sender=senders["again"])
+    stack.ask("how can I get my tax card", sender=senders["again"])
+
+    driver.delete_all_cookies()
+    driver.get(f"{stack.web}/console/login")
+    wait_for(driver, lambda d: d.find_elements(By.ID, "password"), "the login form")
+    driver.find_element(By.ID, "name").send_keys(console_stack["reviewer"])
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form[action='/console/login'] button[type=submit]").click()
+    wait_for(driver, lambda d: d.find_elements(By.ID, "conversations"), "the conversation list")
+    driver.find_element(By.LINK_TEXT, "Suspect answers").click()
+    wait_for(driver, lambda d: d.find_elements(By.ID, "suspect-rates"), "the suspect page")
+
+    def signals_of(text: str) -> list:
+        items = [item for item in driver.find_elements(By.CSS_SELECTOR, "#suspects-en li.suspect")
+                 if item.find_element(By.CSS_SELECTOR, ".said").text == text]
+        return sorted({signal.get_attribute("data-signal") for item in items
+                       for signal in item.find_elements(By.CSS_SELECTOR, "[data-signal]")})
+
+    assert signals_of("Where is the nearest hospital?") == ["no_such_fact"]
+    assert signals_of("Can you help me find an apartment?") == ["ignored_words"]
+    assert signals_of("How do I get MitID?") == ["thumbs_down"]
+    assert signals_of("how do I get a tax card?") == ["rephrased"]
+
+    # Mark the rated-down answer fine: it leaves the queue.
+    item = next(item for item in driver.find_elements(By.CSS_SELECTOR, "#suspects-en li.suspect")
+                if item.find_element(By.CSS_SELECTOR, ".said").text == "How do I get MitID?")
+    item.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(driver, lambda d: d.find_elements(By.ID, "notice"), "the notice")
+    assert signals_of("How do I get MitID?") == []
