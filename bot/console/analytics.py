@@ -72,6 +72,10 @@ class Analytics:
     outcomes_by_language: PerLanguage
     outcomes_by_day: PerDay
     language: Optional[str] = None
+    #: Suspect answers (``bot.console.suspects``; not marked fine): in all, per language, per day.
+    suspects: int = 0
+    suspects_by_language: Tuple[Tuple[str, int], ...] = ()
+    suspects_by_day: Tuple[Tuple[dt.date, int], ...] = ()
 
     @property
     def fallback_rate(self) -> Optional[float]:
@@ -138,6 +142,7 @@ def compute(
     date_to: dt.date,
     default_language: str = "en",
     language: Optional[str] = None,
+    suspect_context: Optional[Any] = None,
 ) -> Analytics:
     """The analytics of the days ``date_from`` to ``date_to`` (both included, UTC).
 
@@ -147,6 +152,7 @@ def compute(
         date_to: Last day.
         default_language: The ``language`` slot's initial value.
         language: Only messages in this language (None: all).
+        suspect_context: ``bot.console.suspects.load_context()``; None leaves the suspect counts at 0.
 
     Returns:
         The numbers.
@@ -196,6 +202,15 @@ def compute(
     outcomes, by_language, by_day = _outcome_tallies(
         [turn for turns in turns_by_sender.values() for turn in turns], all_days
     )
+    found: List[Any] = []
+    if suspect_context is not None:
+        from bot.console import suspects
+
+        facts, small_talk = suspect_context
+        found = suspects.find_suspects(turns_by_sender, facts, small_talk, suspects.fine_event_ids(engine))
+        suspect_languages, suspect_days = suspects.counts_by(found)
+    else:
+        suspect_languages, suspect_days = {}, {}
     return Analytics(
         date_from=date_from,
         date_to=date_to,
@@ -213,6 +228,9 @@ def compute(
         outcomes_by_language=by_language,
         outcomes_by_day=by_day,
         language=language,
+        suspects=len(found),
+        suspects_by_language=tuple(sorted(suspect_languages.items())),
+        suspects_by_day=tuple((day, suspect_days.get(day, 0)) for day in all_days),
     )
 
 
@@ -257,7 +275,9 @@ def _outcome_rows(writer: Any, analytics: Analytics) -> None:
 
     Per language and per day: ``questions_per_language,<code>``, ``non_answers_per_language``,
     ``non_answer_rate_per_language``, and for each class ``<class>_per_language`` and
-    ``<class>_rate_per_language`` (``_per_day`` with ISO dates likewise).
+    ``<class>_rate_per_language`` (``_per_day`` with ISO dates likewise). Last the suspect answers
+    (``suspects``, ``suspect_rate`` of the questions, ``suspects_per_language,<code>``,
+    ``suspect_rate_per_language``, and per day likewise).
     """
     outcomes = analytics.outcomes
     writer.writerow(["questions", "", outcomes.questions])
@@ -283,6 +303,24 @@ def _outcome_rows(writer: Any, analytics: Analytics) -> None:
                 writer.writerow([f"{name}_per_{scope}", key, counts.count(name)])
             for key, counts in rows:
                 writer.writerow([f"{name}_rate_per_{scope}", key, _ratio(counts.rate(name))])
+    _suspect_rows(writer, analytics, scopes)
+
+
+def _suspect_rows(writer: Any, analytics: Analytics, scopes: List[Tuple[str, List[Tuple[str, Tally]]]]) -> None:
+    """The suspect answers: in all, and per language and per day with their share of the questions."""
+    questions = analytics.outcomes.questions
+    writer.writerow(["suspects", "", analytics.suspects])
+    writer.writerow(["suspect_rate", "", _ratio(analytics.suspects / questions if questions else None)])
+    suspect_scopes = {
+        "language": {_csv_safe(code): count for code, count in analytics.suspects_by_language},
+        "day": {day.isoformat(): count for day, count in analytics.suspects_by_day},
+    }
+    for scope, rows in scopes:
+        for key, _counts in rows:
+            writer.writerow([f"suspects_per_{scope}", key, suspect_scopes[scope].get(key, 0)])
+        for key, counts in rows:
+            share = suspect_scopes[scope].get(key, 0) / counts.questions if counts.questions else None
+            writer.writerow([f"suspect_rate_per_{scope}", key, _ratio(share)])
 
 
 def _csv_safe(value: str) -> str:

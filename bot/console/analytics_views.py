@@ -42,8 +42,11 @@ async def _numbers(request: Request) -> Union[analytics.Analytics, HTTPResponse]
         return console_error(request, 400, "invalid_query", f"choose at most {analytics.MAX_DAYS} days")
     await prepare(request)
     try:
+        from bot.console import suspects
+
+        context = suspects.load_context(settings.project_dir)
         return await db_call(
-            request, analytics.compute, date_from, date_to, settings.default_language, language
+            request, analytics.compute, date_from, date_to, settings.default_language, language, context
         )
     except OverflowError:  # a date at the end of the calendar (query.date refuses them; a safety net)
         return console_error(request, 400, "invalid_query", "a date is out of range")
@@ -92,6 +95,9 @@ async def analytics_page(request: Request) -> HTTPResponse:
         handoff_share=_percent(numbers.handoff_share), csv_url=f"/console/analytics.csv?{_params(numbers)}",
         can_export=request.ctx.user.has_role("reviewer"), languages=request.app.ctx.settings.languages,
         classes=non_answers.CLASSES, labels=non_answers.LABELS, percent=_percent,
+        suspects_by_language=dict(numbers.suspects_by_language),
+        suspects_by_day={day.isoformat(): count for day, count in numbers.suspects_by_day},
+        suspect_rate=_percent(numbers.suspects / numbers.outcomes.questions if numbers.outcomes.questions else None),
     )
 
 

@@ -66,15 +66,14 @@ async def suspects_page(request: Request) -> HTTPResponse:
 def suspect_rates(turns: Dict[str, List[transcripts.Turn]], found: List[suspects.Suspect]) -> List[Dict]:
     """Per language: questions, answered, non-answers and suspects, with their shares of the questions.
 
-    A small-talk turn is no question, except when its reply ignored words of the message
-    (``ignored_words``): then it was a question that got no answer.
+    Questions are counted as on the analytics page (small talk is none); a suspect can be a
+    small-talk turn (``ignored_words``), so the suspect share is of the questions, like the others.
     """
-    suspect_ids = {suspect.turn.event_id for suspect in found}
     table: Dict[str, Dict[str, int]] = {}
     for items in turns.values():
         for turn in items:
-            if turn.answer_class is None and turn.event_id not in suspect_ids:
-                continue  # small talk is not a question, unless it had words the small-talk reply ignored
+            if turn.answer_class is None:
+                continue
             row = table.setdefault(turn.language, {"questions": 0, "answered": 0, "non_answers": 0, "suspects": 0})
             row["questions"] += 1
             if turn.answer_class == non_answers.ANSWERED:

@@ -193,3 +193,24 @@ def mark_fine(engine: Engine, sender_id: str, event_id: int, user: str) -> None:
             ))
     except sa.exc.IntegrityError:  # marked already (a double click)
         pass
+
+
+Context = Tuple[Mapping[str, FrozenSet[str]], Mapping[str, FrozenSet[str]]]
+
+
+def load_context(project_dir: Path) -> Context:
+    """What the signals need: each entry's facts (the content) and the small-talk words (the NLU data)."""
+    from bot.content.loader import get_knowledge_base
+
+    return entry_facts(get_knowledge_base()), small_talk_words(str(project_dir / "data" / "nlu"))
+
+
+def counts_by(found: Sequence[Suspect]) -> Tuple[Dict[str, int], Dict[dt.date, int]]:
+    """How many suspects per language and per day (UTC) of the user message."""
+    per_language: Dict[str, int] = {}
+    per_day: Dict[dt.date, int] = {}
+    for suspect in found:
+        per_language[suspect.language] = per_language.get(suspect.language, 0) + 1
+        day = suspect.turn.at.date()
+        per_day[day] = per_day.get(day, 0) + 1
+    return per_language, per_day

@@ -294,8 +294,7 @@ def write_suspects_dataset(url: str) -> None:
     * ``ro_chat``: "can you help me find an apartment?" got the capabilities reply: ``ignored_words``;
     * ``ro_oos``: the weather: out of scope (a non-answer, not suspect).
 
-    Rates for ``ro``: 5 questions (the small talk that ignored words counts), 3 answered, 2 not
-    answered, 3 suspect.
+    Rates for ``ro``: 4 questions (small talk is none), 3 answered, 1 not answered, 3 suspect.
     """
     write_conversation(url, "ro_hospital", at(DAY5, 9), [
         Msg("Unde este cel mai apropiat spital?", "ask_address", 0.97, TOPIC_ANSWER,

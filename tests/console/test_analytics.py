@@ -61,7 +61,10 @@ def test_bad_ranges_are_refused(engine: Engine) -> None:
 
 
 def test_csv(engine: Engine) -> None:
-    lines = to_csv(compute(engine, DAY1, DAY2, "en")).splitlines()
+    from bot.console.suspects import load_context
+    from tests.conftest import ROOT
+
+    lines = to_csv(compute(engine, DAY1, DAY2, "en", None, load_context(ROOT))).splitlines()
     assert lines[:26] == [
         "metric,key,value", "date_from,,2026-11-20", "date_to,,2026-11-21", "conversations,,4", "messages,,7",
         "conversations_per_day,2026-11-20,2", "conversations_per_day,2026-11-21,2",
@@ -86,7 +89,15 @@ def test_csv(engine: Engine) -> None:
         "non_answer_rate_per_language,uk,0.0000",
     ]
     assert "thumbs_down_per_day,2026-11-20,1" in lines and "out_of_scope_rate_per_day,2026-11-21,0.3333" in lines
-    assert len(lines) == 43 + 17 * 3 + 17 * 2
+    assert lines[-12:] == [  # the suspect answers: the rated-down Danish answer
+        "suspects,,1", "suspect_rate,,0.1429",
+        "suspects_per_language,da,1", "suspects_per_language,en,0", "suspects_per_language,uk,0",
+        "suspect_rate_per_language,da,0.5000", "suspect_rate_per_language,en,0.0000",
+        "suspect_rate_per_language,uk,0.0000",
+        "suspects_per_day,2026-11-20,1", "suspects_per_day,2026-11-21,0",
+        "suspect_rate_per_day,2026-11-20,0.2500", "suspect_rate_per_day,2026-11-21,0.0000",
+    ]
+    assert len(lines) == 43 + 17 * 3 + 17 * 2 + 12
 
 
 def test_bar_chart_is_valid_svg_with_escaped_labels() -> None:

@@ -41,8 +41,19 @@ def test_the_queue_lists_each_suspect_with_its_signals_and_the_rates(site: Conso
     assert "a small-talk reply (ask_capabilities) to a message with: apartament, găsesc, puteți" in page.text
     row = re.search(r'<tr data-language="ro">(.*?)</tr>', page.text, re.S).group(1)
     cells = re.findall(r'<td class="[a-z-]+">(.*?)</td>', row)
-    assert cells == ["5", "3 (60%)", "2 (40%)", "3 (60%)"]
+    assert cells == ["4", "3 (75%)", "1 (25%)", "3 (75%)"]
     assert "Mark as fine" not in page.text  # viewers read only
+
+
+def test_analytics_counts_the_same_suspects_per_language_and_day(site: Console) -> None:
+    session, _, _ = site.signed_in("reviewer")
+    period = f"from={DAY5.isoformat()}&to={DAY5.isoformat()}&language=ro"
+    page = session.get(site.url(f"/console/analytics?{period}"), timeout=30).text
+    assert re.search(r'<tr data-class="suspects">.*?<td class="count">(\d+)</td><td class="rate">([^<]+)</td>',
+                     page, re.S).groups() == ("3", "75.0 %")
+    lines = session.get(site.url(f"/console/analytics.csv?{period}"), timeout=30).text.splitlines()
+    assert "suspects_per_language,ro,3" in lines and "suspect_rate_per_language,ro,0.7500" in lines
+    assert f"suspects_per_day,{DAY5.isoformat()},3" in lines
 
 
 def test_a_reviewer_marks_an_answer_fine_and_it_leaves_the_queue(site: Console) -> None:
@@ -81,3 +92,4 @@ def test_marked_answers_go_with_their_conversation(site: Console) -> None:
     from bot.conversation_data import delete_conversation
 
     assert delete_conversation(site.engine, "ro_hospital")["console_suspect_reviews"] == 1
+
