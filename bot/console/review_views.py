@@ -17,7 +17,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import yaml
 from sanic import Blueprint, response
@@ -84,12 +84,20 @@ async def prepare(request: Request) -> None:
 @review_bp.get("/conversations")
 @require_role("viewer")
 async def conversation_list(request: Request) -> HTTPResponse:
-    """The conversation list, newest first, filtered by the query string."""
+    """The conversation list, newest first, filtered by the query string.
+
+    A URL with empty fields (the filter form sends every field) is redirected to its clean form, so
+    the address bar holds a link worth sharing; a page past the last shows the last.
+    """
     try:
         filters = query.conversation_filter(request.args)
         page_number = query.page(request.args)
     except query.QueryError as error:
         return bad_query(request, error)
+    if any(not value for _, value in parse_qsl(request.query_string, keep_blank_values=True)):
+        resp = response.redirect(query.list_url(filters, page_number), status=302)
+        apply_security_headers(resp)
+        return resp
     await prepare(request)
     language = _default_language(request)
     try:
@@ -98,6 +106,7 @@ async def conversation_list(request: Request) -> HTTPResponse:
         )
     except OverflowError:  # a date at the end of the calendar (query.date refuses them; a safety net)
         return console_error(request, 400, "invalid_query", "a date is out of range")
+    page_number = listing.page
     choices = await db_call(request, transcripts.filter_choices, language)
     previous_url = query.list_url(filters, page_number - 1) if page_number > 1 else None
     next_url = query.list_url(filters, page_number + 1) if page_number < listing.pages else None

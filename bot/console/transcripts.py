@@ -138,6 +138,7 @@ class ConversationSummary:
     thumbs_down: bool
     reviewed: bool
     tags: Tuple[str, ...] = ()
+    first_question: str = ""
 
 
 @dataclass(frozen=True)
@@ -363,6 +364,7 @@ def list_conversations(
     enable_unicode_lower(engine)  # the search's lower() on SQLite
     with engine.connect() as connection:
         total = int(connection.execute(sa.select(sa.func.count()).select_from(rows).where(*conditions)).scalar_one())
+        page = min(page, max(1, -(-total // page_size)))  # page=9999 shows the last page, not an empty one
         result = connection.execute(
             sa.select(rows)
             .where(*conditions)
@@ -371,6 +373,7 @@ def list_conversations(
             .offset((page - 1) * page_size)
         ).all()
     tags = review_db.tags_for(engine, [row.sender_id for row in result])
+    firsts = _first_questions(engine, [row.sender_id for row in result])
     items = tuple(
         ConversationSummary(
             sender_id=row.sender_id,
@@ -384,10 +387,25 @@ def list_conversations(
             thumbs_down=bool(row.thumbs_down),
             reviewed=bool(row.reviewed),
             tags=tuple(tags.get(row.sender_id, ())),
+            first_question=firsts.get(row.sender_id, ""),
         )
         for row in result
     )
     return ConversationPage(items, total, page, page_size)
+
+
+def _first_questions(engine: Engine, senders: Sequence[str]) -> Dict[str, str]:
+    """Each conversation's first user message (as stored: masked), for the list."""
+    if not senders:
+        return {}
+    first = (
+        sa.select(sa.func.min(events.c.id))
+        .where(events.c.type_name == "user", events.c.sender_id.in_(list(senders)))
+        .group_by(events.c.sender_id)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(events.c.sender_id, events.c.data).where(events.c.id.in_(first))).all()
+    return {row.sender_id: str(_parse(row.data).get("text") or "") for row in rows}
 
 
 def filter_choices(engine: Engine, default_language: str = "en") -> Dict[str, List[str]]:

@@ -34,6 +34,7 @@ PAGE_PARAMS: Dict[str, Tuple[str, ...]] = {
     "/console/inbox/export": ("language",),
     "/console/inbox/exports/1": (),
     "/console/unanswered": ("from", "to", "language", "class", "similarity"),
+    "/console/suspects": ("from", "to", "language", "done"),
     "/console/analytics": ("from", "to", "language"),
     "/console/analytics.csv": ("from", "to", "language"),
     "/console/undelivered": ("done",),

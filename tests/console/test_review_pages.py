@@ -334,3 +334,18 @@ def test_exporting_twice_gives_the_same_file_and_the_history_keeps_it(site: Cons
     assert "drop this one" in later.text and "keep this one" not in later.text
     assert session.get(site.url(f"/console/inbox/exports/{kept + 100000}"), timeout=10).status_code == 404
     assert [row.target for row in site.audit_rows("discard_correction") if row.user_name == name] == [str(dropped)]
+
+
+def test_the_list_shows_the_first_question_keeps_urls_clean_and_clamps_the_page(site: Console) -> None:
+    """Issue 21: what was asked, not only sender ids; a shareable URL; no "Page 9999 of 1"."""
+    session, _, _ = site.signed_in("viewer")
+    page = session.get(site.url("/console/conversations?language=da"), timeout=30).text
+    first = re.search(r'<tr data-sender="bjorn">\s*<td>.*?</td>\s*<td class="first-question" dir="auto">(.*?)</td>',
+                      page, re.S).group(1)
+    assert html.unescape(first) == "Hvor får jeg et CPR-nummer?"
+    form = session.get(site.url("/console/conversations?from=&to=&language=da&channel=&q=&page=1"),
+                       allow_redirects=False, timeout=30)
+    assert (form.status_code, form.headers["Location"]) == (302, "/console/conversations?language=da")
+    far = session.get(site.url("/console/conversations?page=9999"), timeout=30)
+    assert far.status_code == 200 and "Page 1 of 1" in far.text
+    assert rows(far) == ["dmytro", "carla", "bjorn", "alice"]
