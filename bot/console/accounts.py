@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from bot.console.accounts_db import ROLES, StaffUser, sessions, users, utcnow
+from bot.console.accounts_db import ROLES, StaffUser, audit_log, sessions, users, utcnow
 from bot.console.passwords import PasswordError, hash_password, verify_password
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -125,6 +125,14 @@ def list_users(engine: Engine) -> List[Account]:
     with engine.connect() as connection:
         rows = connection.execute(sa.select(users).order_by(users.c.name)).fetchall()
     return [_account(row) for row in rows]
+
+
+def last_sign_ins(engine: Engine) -> Dict[str, dt.datetime]:
+    """When each account last signed in (naive UTC), from the audit log's ``login`` entries."""
+    query = sa.select(audit_log.c.target, sa.func.max(audit_log.c.at)).where(
+        audit_log.c.action == "login").group_by(audit_log.c.target)
+    with engine.connect() as connection:
+        return {str(target): at for target, at in connection.execute(query)}
 
 
 def get_user(engine: Engine, name: str) -> Optional[Account]:

@@ -5,7 +5,7 @@
     POST /console/users/<id>/role            change role (role)
     POST /console/users/<id>/active          deactivate / reactivate (active=true|false)
     POST /console/users/<id>/password        reset password (password)
-    POST /console/users/<id>/delete          delete
+    POST /console/users/<id>/delete          delete (confirm=yes: the form's "I am sure" box)
     POST /console/locks/unlock               lift the sign-in locks on a name (name; bot.console.throttle)
     GET  /console/audit?page=N               the audit log, newest first, 50 a page
 
@@ -52,9 +52,10 @@ async def users_page(request: Request, status: int = 200, error: str = "") -> HT
     ended = await db_call(request, _end_passed_locks)
     await db_call(request, record_changes, ended)
     locks = await db_call(request, throttle.active_locks)
+    last = await db_call(request, accounts.last_sign_ins)
     return render(
         request, "users.html", status=status, accounts=listing, roles=ROLES, error=error, notice=notice,
-        min_password=MIN_PASSWORD_LENGTH, locks=locks,
+        min_password=MIN_PASSWORD_LENGTH, locks=locks, last_sign_in=last,
     )
 
 
@@ -138,7 +139,9 @@ async def reset_password(request: Request, user_id: int) -> HTTPResponse:
 @admin_bp.post("/users/<user_id:int>/delete")
 @require_role("admin")
 async def delete_user(request: Request, user_id: int) -> HTTPResponse:
-    """Delete an account."""
+    """Delete an account; the form's "I am sure" box must be ticked (no script needed to confirm)."""
+    if _field(request, "confirm") != "yes":
+        return await users_page(request, 400, "Tick \u201cI am sure\u201d to delete an account.")
     return await _change(request, user_id, "remove_user", "deleted", accounts.remove_user, "")
 
 

@@ -13,6 +13,11 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
+#: zxcvbn's score from 0 (too guessable) to 4; 3 is "safely unguessable" against an online attack
+#: and gives moderate protection against an offline one (docs/decisions.md, issue #21).
+MIN_STRENGTH = 3
+#: zxcvbn's run time grows with the length; the first 128 characters decide well enough.
+STRENGTH_CHARS = 128
 
 
 class PasswordError(ValueError):
@@ -36,12 +41,22 @@ def check_password_rules(password: str) -> None:
         password: The proposed password.
 
     Raises:
-        PasswordError: If it is shorter than 12 or longer than 1024 characters.
+        PasswordError: If it is shorter than 12 or longer than 1024 characters, or too easy to
+            guess (zxcvbn's score below :data:`MIN_STRENGTH`: "aaaaaaaaaaaa", "password1234").
     """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise PasswordError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise PasswordError(f"the password must have at most {MAX_PASSWORD_LENGTH} characters")
+    from zxcvbn import zxcvbn  # 23 ms to import: only where passwords are set
+
+    estimate = zxcvbn(password[:STRENGTH_CHARS])
+    if int(estimate["score"]) < MIN_STRENGTH:
+        feedback = estimate.get("feedback") or {}
+        hints = [str(feedback.get("warning") or "")] + [str(item) for item in feedback.get("suggestions") or []]
+        advice = " ".join(hint for hint in hints if hint)
+        raise PasswordError("the password is too easy to guess" + (f": {advice}" if advice else "")
+                            + " A few unrelated words make a strong one.")
 
 
 def hash_password(password: str) -> str:

@@ -333,7 +333,12 @@ def test_admins_manage_users_and_every_change_is_audited(fresh_attempts: Console
     assert console.login(name, "another long password")[1].status_code == 303
     listing = admin.get(console.url("/console/users"), timeout=10).text
     assert f"<td>{name}</td>" in listing and "<td>reviewer</td>" in listing
-    assert post(f"/console/users/{user_id}/delete").status_code == 303
+    row = listing.split(f"<td>{name}</td>", 1)[1].split("</tr>", 1)[0]
+    assert re.search(r'<td class="last-sign-in">\d{4}-\d\d-\d\d \d\d:\d\d</td>', row)  # signed in above
+    unsure = post(f"/console/users/{user_id}/delete")  # the "I am sure" box not ticked
+    assert unsure.status_code == 400 and "to delete an account." in unsure.text
+    assert users_count(console, name) == 1
+    assert post(f"/console/users/{user_id}/delete", confirm="yes").status_code == 303
     assert users_count(console, name) == 0
     with console.engine.connect() as connection:
         entries = connection.execute(
@@ -356,13 +361,16 @@ def test_bad_user_forms_get_a_clear_400(fresh_attempts: Console) -> None:
         ({"name": "<b>x</b>", "role": "viewer", "password": PASSWORD}, "a user name has 1-64 characters"),
         ({"name": unique("r"), "role": "root", "password": PASSWORD}, "unknown role &#39;root&#39;"),
         ({"name": unique("p"), "role": "viewer", "password": "short"}, "at least 12 characters"),
+        ({"name": unique("p"), "role": "viewer", "password": "a" * 12}, "the password is too easy to guess"),
+        ({"name": unique("p"), "role": "viewer", "password": "password1234"}, "This is a very common password."),
         ({}, "a user name has 1-64 characters"),
     ]
     for data, message in cases:
         response = admin.post(console.url("/console/users"), data={"csrf_token": token, **data}, allow_redirects=False)
         assert response.status_code == 400
         assert message in response.text
-    missing = admin.post(console.url("/console/users/999999/delete"), data={"csrf_token": token}, allow_redirects=False)
+    missing = admin.post(console.url("/console/users/999999/delete"), data={"csrf_token": token, "confirm": "yes"},
+                         allow_redirects=False)
     assert missing.status_code == 404
 
 
@@ -373,7 +381,8 @@ def test_the_last_active_admin_cannot_demote_deactivate_or_delete_itself(fresh_a
         connection.execute(users.update().where(users.c.role == "admin", users.c.name != name).values(active=False))
         user_id = connection.execute(sa.text("SELECT id FROM console_users WHERE name = :n"), {"n": name}).scalar_one()
     try:
-        for path, data in (("role", {"role": "viewer"}), ("active", {"active": "false"}), ("delete", {})):
+        changes = (("role", {"role": "viewer"}), ("active", {"active": "false"}), ("delete", {"confirm": "yes"}))
+        for path, data in changes:
             url = console.url(f"/console/users/{user_id}/{path}")
             response = admin.post(url, data={"csrf_token": token, **data}, allow_redirects=False)
             assert response.status_code == 400
