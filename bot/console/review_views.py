@@ -2,18 +2,20 @@
 
     GET  /console/conversations                          list (viewer); filters in the query string
     GET  /console/conversations/<sender_id>              transcript (viewer; audited)
+    GET  /console/conversations/<sender_id>/story.yml    the conversation as a Rasa test story (reviewer; audited)
     POST /console/conversations/<sender_id>/tags         add or remove a tag (reviewer): tag, action=add|remove
     POST /console/conversations/<sender_id>/notes        add a note (reviewer): note
     POST /console/conversations/<sender_id>/review       mark reviewed or not (reviewer): reviewed=yes|no
     POST /console/conversations/<sender_id>/corrections  correct a message (reviewer): event_id, intent,
                                                          language, entities ("entity: words" per line)
 
-A bad query parameter gets a 400 JSON error; a form that cannot be stored shows the transcript
+A bad query parameter gets a 400 (a page, or JSON when asked for); a form that cannot be stored shows the transcript
 again with the reason (status 400); a successful form redirects (303) back to the transcript.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
@@ -24,7 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.console import non_answers, query, review_db, transcripts
+from bot.console import non_answers, query, review_db, stories, transcripts
 from bot.console.accounts_db import db_call
 from bot.console.audit import audit
 from bot.console.auth import console_error, require_role
@@ -149,6 +151,26 @@ def _check_sender(request: Request, sender_id: str) -> Optional[HTTPResponse]:
     if not sender_id or len(sender_id) > MAX_SENDER_CHARS:
         return console_error(request, 400, "invalid_sender", f"a conversation id has 1-{MAX_SENDER_CHARS} characters")
     return None
+
+
+@review_bp.get("/conversations/<sender_id:str>/story.yml")
+@require_role("reviewer")
+async def conversation_story(request: Request, sender_id: str) -> HTTPResponse:
+    """The conversation as a Rasa test story (``bot.console.stories``), with the reviewers' corrections."""
+    refused = _check_sender(request, sender_id)
+    if refused is not None:
+        return refused
+    await prepare(request)
+    transcript = await db_call(request, transcripts.load_transcript, sender_id, _default_language(request))
+    if transcript is None:
+        return console_error(request, 404, "not_found", "no conversation with this id")
+    corrections = {item.event_id: item for item in await db_call(request, review_db.corrections_for, sender_id)}
+    body = stories.test_story(transcript, corrections, request.ctx.user.name, dt.datetime.utcnow())
+    await audit(request, "export_story", sender_id, f"{len(transcript.turns)} message(s)")
+    resp = response.text(body, content_type="application/x-yaml; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="test_story_{stories.story_name(sender_id)}.yml"'})
+    apply_security_headers(resp)
+    return resp
 
 
 @review_bp.get("/conversations/<sender_id:str>")

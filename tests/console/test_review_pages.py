@@ -12,6 +12,7 @@ import requests
 import sqlalchemy as sa
 from rasa.shared.nlu.training_data.loading import load_data
 
+from tests.conftest import ROOT as ROOT_DIR
 from tests.console.conftest import Console, error_of
 from tests.console.review_data import IMG_TEXT, XSS_TEXT, write_dataset
 
@@ -349,3 +350,37 @@ def test_the_list_shows_the_first_question_keeps_urls_clean_and_clamps_the_page(
     far = session.get(site.url("/console/conversations?page=9999"), timeout=30)
     assert far.status_code == 200 and "Page 1 of 1" in far.text
     assert rows(far) == ["dmytro", "carla", "bjorn", "alice"]
+
+
+def test_a_reviewed_conversation_downloads_as_a_test_story_rasa_reads(site: Console, tmp_path: Path) -> None:
+    """Issue 21: one click turns a conversation, with its corrections, into a test story for tests/stories/."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+
+    from bot.console import review_db
+
+    session, name, _ = site.signed_in("reviewer")
+    with site.engine.connect() as connection:
+        first = connection.execute(sa.text(
+            "SELECT min(id) FROM events WHERE sender_id = 'alice' AND type_name = 'user'")).scalar_one()
+    review_db.add_correction(
+        site.engine, sender_id="alice", event_id=int(first),
+        original_text="Where is International House North Denmark?", language="en", original_intent="ask_address", corrected_intent="ask_contact",
+        corrected_entities=[review_db.EntityAnnotation("topic", "International House", 9, 28)], user=name,
+    )
+    response = session.get(site.url("/console/conversations/alice/story.yml"), timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == 'attachment; filename="test_story_alice.yml"'
+    path = tmp_path / "test_story_alice.yml"
+    path.write_text(response.text, encoding="utf-8")
+    domain = Domain.load(str(ROOT_DIR / "domain.yml"))
+    steps = YAMLStoryReader(domain).read_from_file(str(path))
+    events = [(type(event).__name__, getattr(event, "intent_name", None) or getattr(event, "action_name", None))
+              for step in steps for event in step.events]
+    assert events == [
+        ("UserUttered", "ask_contact"), ("ActionExecuted", "action_answer_address"),
+        ("UserUttered", "ask_contact"), ("ActionExecuted", "action_answer_contact"),
+    ]
+    assert "Where is [International House](topic) North Denmark?" in response.text
+    viewer, _, _ = site.signed_in("viewer")
+    assert viewer.get(site.url("/console/conversations/alice/story.yml"), timeout=10).status_code == 403
