@@ -365,7 +365,8 @@ def test_a_reviewed_conversation_downloads_as_a_test_story_rasa_reads(site: Cons
             "SELECT min(id) FROM events WHERE sender_id = 'alice' AND type_name = 'user'")).scalar_one()
     review_db.add_correction(
         site.engine, sender_id="alice", event_id=int(first),
-        original_text="Where is International House North Denmark?", language="en", original_intent="ask_address", corrected_intent="ask_contact",
+        original_text="Where is International House North Denmark?", language="en", original_intent="ask_address",
+        corrected_intent="ask_contact",
         corrected_entities=[review_db.EntityAnnotation("topic", "International House", 9, 28)], user=name,
     )
     response = session.get(site.url("/console/conversations/alice/story.yml"), timeout=10)
