@@ -30,6 +30,7 @@ PAGE_PARAMS: Dict[str, Tuple[str, ...]] = {
         "page",
     ),
     CONVERSATION: ("done",),
+    CONVERSATION + "/story.yml": (),
     "/console/inbox": ("done",),
     "/console/inbox/export": ("language",),
     "/console/inbox/exports/1": (),
