@@ -6,7 +6,8 @@ A conversation (a ``sender_id``) leaves rows in these tables of the tracker stor
 * ``feedback``: the widget's thumbs up/down (``bot.web.conversations``);
 * ``console_tags``, ``console_notes``, ``console_reviews``, ``console_corrections``: the staff
   console's review data (``bot.console.review_db``; corrections hold the user's text);
-* ``console_suspect_reviews``: answers a reviewer marked fine (``bot.console.suspects``);
+* ``console_dismissals``: messages a reviewer took out of the suspect or unanswered queue
+  (``bot.console.dismissals``);
 * ``conversation_owners``: the channel and secret hash the conversation is bound to
   (``bot.stores.owners``);
 * ``undelivered_replies``: replies of the signed webhook its callback URL never took
@@ -67,8 +68,8 @@ class ConversationTable:
 def conversation_tables() -> Tuple[ConversationTable, ...]:
     """Every table besides ``events`` holding a conversation's data (imported on first use)."""
     from bot.channels.callbacks import undelivered_replies
+    from bot.console.dismissals import dismissals
     from bot.console.review_db import corrections, notes, reviews, tags
-    from bot.console.suspects import reviews as suspect_reviews
     from bot.stores.owners import owners
     from bot.web.conversations import feedback
 
@@ -79,7 +80,7 @@ def conversation_tables() -> Tuple[ConversationTable, ...]:
         ConversationTable(notes),
         ConversationTable(reviews, time_column="reviewed_at"),
         ConversationTable(corrections),
-        ConversationTable(suspect_reviews),
+        ConversationTable(dismissals),
         ConversationTable(undelivered_replies, expires_alone=True),
     )
 

@@ -28,7 +28,7 @@ DAY = 86400
 #: The tables a conversation fills (besides the audit log, which keeps conversation ids on purpose).
 FILLED = {
     "events", "feedback", "console_tags", "console_notes", "console_reviews", "console_corrections",
-    "undelivered_replies", "conversation_owners", "console_suspect_reviews",
+    "undelivered_replies", "conversation_owners", "console_dismissals",
 }
 
 

@@ -15,7 +15,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channels.callbacks import undelivered_replies
-from bot.console import review_db, suspects
+from bot.console import dismissals, review_db
 from bot.retention import expire
 from bot.stores.owners import owners
 from bot.web.conversations import ConversationStore, feedback
@@ -105,7 +105,7 @@ def backdate(engine, days):
     naive = dt.datetime.utcnow() - dt.timedelta(days=days)
     with engine.begin() as connection:
         for table in (feedback, review_db.tags, review_db.notes, review_db.corrections, owners,
-                      suspects.reviews):
+                      dismissals.dismissals):
             connection.execute(table.update().values(created_at=naive))
         connection.execute(review_db.reviews.update().values(reviewed_at=naive))
         connection.execute(undelivered_replies.update().values(created_at=naive.replace(tzinfo=dt.timezone.utc)))

@@ -9,6 +9,8 @@
     GET  /console/inbox/exports/<id>         an earlier export's file again (reviewer)
     POST /console/inbox/corrections/<id>/discard   never export this correction (reviewer)
     POST /console/inbox/corrections/<id>/restore   put a discarded correction back (reviewer)
+    POST /console/unanswered/dismiss         take a group out of the page (reviewer): ``message``
+                                             fields ``<event id>:<conversation id>``, ``back``
     GET  /console/unanswered                 messages the assistant did not answer, grouped (viewer);
                                              ``from``/``to`` (default: the last 30 days), ``language``,
                                              ``class`` (a non-answer class), ``similarity`` (0-1,
@@ -29,7 +31,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.console import exports, inbox, non_answers, query, review_db, transcripts, unanswered
+from bot.console import dismissals, exports, inbox, non_answers, query, review_db, transcripts, unanswered
 from bot.console.accounts_db import db_call
 from bot.console.audit import audit
 from bot.console.auth import console_error, require_role
@@ -178,7 +180,8 @@ async def unanswered_page(request: Request) -> HTTPResponse:
         return console_error(request, 400, "invalid_query", "a date is out of range")
     await prepare(request)
     turns = await db_call(request, transcripts.turns_between, start, end, settings.default_language)
-    messages = unanswered.unanswered_messages(turns)
+    dismissed = await db_call(request, dismissals.dismissed, dismissals.UNANSWERED)
+    messages = unanswered.unanswered_messages(turns, dismissed)
     if language is not None:
         messages = [message for message in messages if message.language == language]
     per_class = Counter(message.answer_class for message in messages)
@@ -194,4 +197,33 @@ async def unanswered_page(request: Request) -> HTTPResponse:
         language=language or "", languages=settings.languages, similarity=similarity,
         answer_class=answer_class or "", classes=non_answers.NON_ANSWER_CLASSES, labels=non_answers.LABELS,
         class_links=class_links, all_classes_url=_unanswered_url(date_from, date_to, language, None, similarity),
+        can_review=request.ctx.user.has_role("reviewer"),
+        back=_unanswered_url(date_from, date_to, language, answer_class, similarity),
+        notice=f"{request.args.get('dismissed')} question(s) dismissed." if request.args.get("dismissed") else "",
     )
+
+
+@inbox_bp.post("/unanswered/dismiss")
+@require_role("reviewer")
+async def dismiss_group(request: Request) -> HTTPResponse:
+    """Take a group of unanswered questions out of the page: there is nothing to teach from them.
+
+    The form carries the group's messages as ``message`` fields ``<event id>:<conversation id>``.
+    """
+    messages = []
+    for value in request.form.getlist("message") or []:
+        event_id, _, sender_id = str(value).partition(":")
+        if not event_id.isdigit() or not sender_id or not query.is_row_id(int(event_id)):
+            return console_error(request, 400, "invalid_field", "'message' must be <message id>:<conversation id>")
+        messages.append((sender_id[:255], int(event_id)))
+    if not messages or len(messages) > 10_000:
+        return console_error(request, 400, "invalid_field", "name the group's messages (1 to 10,000)")
+    await prepare(request)
+    added = await db_call(request, dismissals.dismiss, dismissals.UNANSWERED, messages, request.ctx.user.name)
+    await audit(request, "dismiss_unanswered", messages[0][0], f"{len(messages)} message(s), {added} new")
+    back = str(request.form.get("back") or "")
+    target = back if back.startswith("/console/unanswered") and "//" not in back else "/console/unanswered"
+    separator = "&" if "?" in target else "?"
+    resp = response.redirect(f"{target}{separator}dismissed={len(messages)}", status=303)
+    apply_security_headers(resp)
+    return resp

@@ -148,7 +148,7 @@ def _now() -> dt.datetime:
 
 def ensure_tables(engine: Engine) -> None:
     """Create the console's review tables if they do not exist yet, and add columns added later."""
-    from bot.console import exports, suspects  # noqa: F401  (their tables are on this metadata)
+    from bot.console import dismissals, exports  # noqa: F401  (their tables are on this metadata)
 
     metadata.create_all(engine)
     exports.upgrade_corrections(engine)

@@ -16,7 +16,7 @@ turn is *suspect* when one of these signals holds (each with the words a reviewe
 
 Rejected: "the conversation ended right after the answer". Most conversations end after a good
 answer; as a signal it would bury the others. A reviewer marks a turn "fine" to take it out of
-the queue (``console_suspect_reviews``, deleted with its conversation).
+the queue (``bot.console.dismissals``, deleted with its conversation).
 """
 
 from __future__ import annotations
@@ -28,12 +28,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
-import sqlalchemy as sa
 import yaml
 from sqlalchemy.engine import Engine
 
-from bot.console import non_answers
-from bot.console.review_db import metadata
+from bot.console import dismissals, non_answers
 from bot.console.transcripts import Turn
 
 THUMBS_DOWN = "thumbs_down"
@@ -55,16 +53,6 @@ UNSURE_BELOW = 0.6
 NAMED_SCORE = 1.0
 FACT_OF_INTENT = {"ask_address": "address", "ask_hours": "opening hours", "ask_contact": "contact"}
 WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
-
-reviews = sa.Table(
-    "console_suspect_reviews",
-    metadata,
-    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
-    sa.Column("marked_by", sa.String(255), nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-)
-
 
 @dataclass(frozen=True)
 class Suspect:
@@ -179,21 +167,12 @@ def entry_facts(knowledge_base: object) -> Dict[str, FrozenSet[str]]:
 
 def fine_event_ids(engine: Engine) -> Set[int]:
     """The turns reviewers marked fine."""
-    with engine.connect() as connection:
-        return {int(row[0]) for row in connection.execute(sa.select(reviews.c.event_id))}
+    return dismissals.dismissed(engine, dismissals.SUSPECTS)
 
 
 def mark_fine(engine: Engine, sender_id: str, event_id: int, user: str) -> None:
     """Take a turn out of the suspect queue (idempotent)."""
-    try:
-        with engine.begin() as connection:
-            connection.execute(reviews.insert().values(
-                event_id=event_id, sender_id=sender_id, marked_by=user,
-                created_at=dt.datetime.utcnow().replace(microsecond=0),
-            ))
-    except sa.exc.IntegrityError:  # marked already (a double click)
-        pass
-
+    dismissals.dismiss(engine, dismissals.SUSPECTS, [(sender_id, event_id)], user)
 
 Context = Tuple[Mapping[str, FrozenSet[str]], Mapping[str, FrozenSet[str]]]
 

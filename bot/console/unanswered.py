@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import AbstractSet, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from bot.console.non_answers import NON_ANSWER_CLASSES
 from bot.console.similarity import cosine, same_question_key, tfidf_vectors
@@ -68,8 +68,8 @@ class Group:
         return [(name, counts[name]) for name in NON_ANSWER_CLASSES if counts[name]]
 
     def examples(self, limit: int = MAX_EXAMPLES) -> List[UnansweredMessage]:
-        """Up to ``limit`` members with distinct texts, oldest first."""
-        seen: set = set()
+        """Up to ``limit`` members with distinct texts other than the label's, oldest first."""
+        seen: set = {same_question_key(self.label)}
         found: List[UnansweredMessage] = []
         for message in self.messages:
             key = same_question_key(message.text)
@@ -113,13 +113,18 @@ def group_messages(messages: Sequence[UnansweredMessage], threshold: float = DEF
     return sorted(groups, key=lambda group: (-group.count, group.messages[0].timestamp))
 
 
-def unanswered_messages(turns_by_sender: Mapping[str, Iterable[Turn]]) -> List[UnansweredMessage]:
-    """The messages of any non-answer class, oldest first (turns classified, as ``turns_between`` gives them)."""
+def unanswered_messages(
+    turns_by_sender: Mapping[str, Iterable[Turn]], dismissed: AbstractSet[int] = frozenset()
+) -> List[UnansweredMessage]:
+    """The messages of any non-answer class, oldest first (turns classified, as ``turns_between`` gives them).
+
+    Messages a reviewer dismissed (``bot.console.dismissals``) are left out.
+    """
     found = [
         UnansweredMessage(sender_id, turn.event_id, turn.text, turn.language, turn.timestamp, turn.answer_class)
         for sender_id, turns in turns_by_sender.items()
         for turn in turns
-        if turn.answer_class in NON_ANSWER_CLASSES and turn.text.strip()
+        if turn.answer_class in NON_ANSWER_CLASSES and turn.text.strip() and turn.event_id not in dismissed
     ]
     return sorted(found, key=lambda message: (message.timestamp, message.event_id))
 

@@ -5,6 +5,7 @@ One conversation of each class (``write_outcomes_dataset``, DAY3-DAY4), on SQLit
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Dict
 
@@ -47,7 +48,7 @@ def test_unanswered_lists_every_class(site: Console, viewer: requests.Session) -
                                   "thumbs_down": 1, "rephrased": 2}
     for code in ("da", "en", "uk"):
         assert f'id="unanswered-{code}"' in page
-    assert '<td class="label">Can you recommend a good pizza place?</td>' in page
+    assert '<td class="label" dir="auto">Can you recommend a good pizza place?</td>' in page
     assert '<span class="flag class-rephrased">rephrased</span>' in page
     assert '<span class="flag class-thumbs_down">thumbs down</span>' in page
     assert "How do I get a CPR number?" in page and "hi</a>" not in page  # chit-chat is not listed
@@ -141,3 +142,25 @@ def test_analytics_refuse_an_unknown_language(site: Console, viewer: requests.Se
     assert response.status_code == 400
     assert error_of(response) == {"code": "invalid_query",
                                         "message": "'language' is not one of the assistant's languages"}
+
+
+def test_a_reviewer_dismisses_a_group_and_it_leaves_the_page(site: Console) -> None:
+    """Issue 21: a group with nothing to teach can be dismissed; the others stay."""
+    session, name, token = site.signed_in("reviewer")
+    url = "/console/unanswered?from=2026-11-22&to=2026-11-23"
+    page = session.get(site.url(url), timeout=30).text
+    form = re.search(r'<form class="inline" method="post" action="/console/unanswered/dismiss">(.*?)</form>',
+                     page, re.S).group(1)
+    messages = re.findall(r'name="message" value="([^"]+)"', form)
+    label = html.unescape(re.search(r'aria-label="Dismiss the group “(.*?)”"', form).group(1))
+    assert messages and label in page
+    done = session.post(site.url("/console/unanswered/dismiss"), data={
+        "csrf_token": token, "back": url, "message": messages}, allow_redirects=False, timeout=10)
+    assert (done.status_code, done.headers["Location"]) == (303, f"{url}&dismissed={len(messages)}")
+    after = session.get(site.url(done.headers["Location"]), timeout=30).text
+    assert f'aria-label="Dismiss the group “{html.escape(label, quote=False)}”"' not in after
+    assert f"{len(messages)} question(s) dismissed." in after
+    bad = session.post(site.url("/console/unanswered/dismiss"), data={"csrf_token": token, "message": "x:y"},
+                       timeout=10)
+    assert (bad.status_code, error_of(bad)["code"]) == (400, "invalid_field")
+    assert [row.target for row in site.audit_rows("dismiss_unanswered") if row.user_name == name]

@@ -210,7 +210,7 @@ def test_unanswered_page_groups_per_language(site: Console) -> None:
     assert page.status_code == 200
     assert '<p id="unanswered-total">4 unanswered messages.</p>' in page.text  # 2 fallbacks, out of scope, rated down
     assert 'id="unanswered-da"' in page.text and 'id="unanswered-en"' in page.text
-    assert '<td class="label">hvor kan jeg parkere min bil</td>' in page.text
+    assert '<td class="label" dir="auto">hvor kan jeg parkere min bil</td>' in page.text
     danish = session.get(site.url("/console/unanswered?from=2026-11-20&to=2026-11-21&language=da"), timeout=30)
     assert 'id="unanswered-en"' not in danish.text
     assert '<p id="unanswered-total">2 unanswered messages.</p>' in danish.text

@@ -91,5 +91,5 @@ def test_marked_answers_go_with_their_conversation(site: Console) -> None:
                                                                       "sender_id": "ro_hospital"}, timeout=10)
     from bot.conversation_data import delete_conversation
 
-    assert delete_conversation(site.engine, "ro_hospital")["console_suspect_reviews"] == 1
+    assert delete_conversation(site.engine, "ro_hospital")["console_dismissals"] == 1
 
