@@ -29,7 +29,7 @@ from sanic.response import HTTPResponse
 from bot.console import non_answers, query, review_db, stories, transcripts
 from bot.console.accounts_db import db_call
 from bot.console.audit import audit
-from bot.console.auth import console_error, require_role
+from bot.console.auth import console_error, require_role, wants_json
 from bot.console.review_db import ReviewInputError
 from bot.console.templating import apply_security_headers, render
 
@@ -95,7 +95,9 @@ async def conversation_list(request: Request) -> HTTPResponse:
         filters = query.conversation_filter(request.args)
         page_number = query.page(request.args)
     except query.QueryError as error:
-        return bad_query(request, error)
+        if wants_json(request):
+            return bad_query(request, error)
+        return await _list_with_error(request, error)
     if any(not value for _, value in parse_qsl(request.query_string, keep_blank_values=True)):
         resp = response.redirect(query.list_url(filters, page_number), status=302)
         apply_security_headers(resp)
@@ -115,7 +117,20 @@ async def conversation_list(request: Request) -> HTTPResponse:
     return render(
         request, "review_list.html", listing=listing, filters=filters, choices=choices, previous_url=previous_url,
         next_url=next_url, intents=sorted(set(choices["intents"]) | set(_domain(request)[0])),
-        share_url=query.list_url(filters, page_number),
+        share_url=query.list_url(filters, page_number), form_error="", form_error_field="",
+    )
+
+
+async def _list_with_error(request: Request, error: query.QueryError) -> HTTPResponse:
+    """The list page with the filter form and the field's error in it (400), and no rows."""
+    await prepare(request)
+    language = _default_language(request)
+    choices = await db_call(request, transcripts.filter_choices, language)
+    return render(
+        request, "review_list.html", status=400, listing=transcripts.ConversationPage((), 0, 1, 25),
+        filters=transcripts.ConversationFilter(), choices=choices, previous_url=None, next_url=None,
+        intents=sorted(set(choices["intents"]) | set(_domain(request)[0])), share_url="/console/conversations",
+        form_error=str(error), form_error_field=error.name,
     )
 
 

@@ -261,7 +261,7 @@ def test_notes_are_masked_before_they_are_stored(site: Console) -> None:
         ("/console/users", "reviewer", 403, "forbidden"),
         ("/console/conversations/nobody-at-all", "viewer", 404, "not_found"),
         ("/console/analytics?from=2024-01-01&to=2026-01-01", "viewer", 400, "invalid_query"),
-        ("/console/conversations?from=2026-02-01&to=2026-01-01", "viewer", 400, "invalid_query"),
+        ("/console/unanswered?from=2026-02-01&to=2026-01-01", "viewer", 400, "invalid_query"),
     ],
 )
 def test_errors_are_pages_in_a_browser_and_json_when_asked(site: Console, path, role, status, code) -> None:
@@ -385,3 +385,14 @@ def test_a_reviewed_conversation_downloads_as_a_test_story_rasa_reads(site: Cons
     assert "Where is [International House](topic) North Denmark?" in response.text
     viewer, _, _ = site.signed_in("viewer")
     assert viewer.get(site.url("/console/conversations/alice/story.yml"), timeout=10).status_code == 403
+
+
+def test_a_bad_filter_is_shown_in_the_filter_form(site: Console) -> None:
+    """Issue 21: "to" before "from" shows the list's own form with the message, not a bare error."""
+    session, _, _ = site.signed_in("viewer")
+    page = session.get(site.url("/console/conversations?from=2026-11-21&to=2026-11-20"),
+                       headers={"Accept": "text/html"}, timeout=10)
+    assert page.status_code == 400
+    assert '<div id="filter-error" data-field="to">' in page.text
+    assert error_of(page) == {"code": "invalid_query", "message": "'to' is before 'from'"}
+    assert 'id="filters"' in page.text and 'id="apply-filters"' in page.text and "data-sender" not in page.text

@@ -207,17 +207,24 @@ def test_every_console_page_is_axe_clean_for_an_admin(driver: webdriver.Chrome, 
     driver.find_element(By.CSS_SELECTOR, "form[action='/console/login'] button[type=submit]").click()
     wait_for(driver, lambda d: d.find_elements(By.ID, "conversations"), "the conversation list")
     pages = ["/console/conversations", f"/console/conversations/{console_stack['senders']['address']}",
-             "/console/inbox", "/console/unanswered", "/console/analytics", "/console/undelivered",
-             "/console/users", "/console/audit"]
+             "/console/inbox", "/console/unanswered", "/console/suspects", "/console/analytics",
+             "/console/undelivered", "/console/users", "/console/audit",
+             "/console/conversations/nobody-at-all", "/console/analytics?from=2024-01-01&to=2026-01-01",
+             "/console/conversations?from=2026-02-01&to=2026-01-01"]
     found = {}
     for page in pages:
         driver.get(f"{stack.web}{page}")
         wait_for(driver, lambda d: d.find_elements(By.TAG_NAME, "main"), page)
+        # Every page, error pages too, has the console's navigation (a way on, not a bare JSON line).
+        assert driver.find_elements(By.CSS_SELECTOR, 'nav[aria-label="Console"] a'), page
         driver.execute_script(AXE.read_text(encoding="utf-8"))
         serious = [v for v in driver.execute_async_script(AXE_RUN) if v["impact"] in ("serious", "critical")]
         if serious:
             found[page] = serious
     assert found == {}
+    driver.get(f"{stack.web}/console/conversations/nobody-at-all")
+    assert driver.find_element(By.ID, "error-message").text == "no conversation with this id"
+    assert driver.find_element(By.ID, "error-back").get_attribute("href").endswith("/console/conversations")
 
 
 def test_a_transcript_shows_buttons_markdown_and_mixed_direction(driver: webdriver.Chrome,
@@ -275,6 +282,11 @@ def test_suspect_answers_are_visible_to_a_reviewer(driver: webdriver.Chrome, con
     assert feedback.status_code == 201
     stack.ask("how do I get a tax card?", sender=senders["again"])
     stack.ask("how can I get my tax card", sender=senders["again"])
+    # A known set in a language no other test of this module uses: 2 questions answered (one of them
+    # a suspect: the hospital), 1 not answered (the weather).
+    for number, question in enumerate(["Gdzie jest najbliższy szpital?", "Jak zdobyć kartę podatkową?",
+                                       "Jaka będzie jutro pogoda?"]):
+        stack.ask(question, sender=f"spl{number}{run}", metadata={"language": "pl"})
 
     driver.delete_all_cookies()
     driver.get(f"{stack.web}/console/login")
@@ -296,6 +308,9 @@ def test_suspect_answers_are_visible_to_a_reviewer(driver: webdriver.Chrome, con
     assert signals_of("Can you help me find an apartment?") == ["ignored_words"]
     assert signals_of("How do I get MitID?") == ["thumbs_down"]
     assert signals_of("how do I get a tax card?") == ["rephrased"]
+    polish = driver.find_element(By.CSS_SELECTOR, '#suspect-rates tr[data-language="pl"]')
+    assert [cell.text for cell in polish.find_elements(By.TAG_NAME, "td")] == [
+        "3", "2 (67%)", "1 (33%)", "1 (33%)"]
 
     # Mark the rated-down answer fine: it leaves the queue.
     item = next(item for item in driver.find_elements(By.CSS_SELECTOR, "#suspects-en li.suspect")
