@@ -10,7 +10,6 @@ Without dates the last 30 days (UTC) up to today are shown; at most 366 days at 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Dict, Tuple, Union
 from urllib.parse import urlencode
 
@@ -18,11 +17,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.console import analytics, charts, non_answers, query
+from bot.console import analytics, charts, non_answers
 from bot.console.accounts_db import db_call
 from bot.console.audit import audit
 from bot.console.auth import console_error, require_role
-from bot.console.review_views import bad_query, prepare
+from bot.console.review_views import period_and_language, prepare
 from bot.console.templating import apply_security_headers, render
 
 analytics_bp = Blueprint("console_analytics", url_prefix="/console")
@@ -31,15 +30,10 @@ analytics_bp = Blueprint("console_analytics", url_prefix="/console")
 async def _numbers(request: Request) -> Union[analytics.Analytics, HTTPResponse]:
     """The analytics for the request's date range, or the error response."""
     settings = request.app.ctx.settings
-    try:
-        date_from, date_to = query.date_range(request.args, dt.datetime.utcnow().date())
-        language = query.text(request.args, "language")
-    except query.QueryError as error:
-        return bad_query(request, error)
-    if language is not None and language not in settings.languages:
-        return console_error(request, 400, "invalid_query", "'language' is not one of the assistant's languages")
-    if (date_to - date_from).days + 1 > analytics.MAX_DAYS:
-        return console_error(request, 400, "invalid_query", f"choose at most {analytics.MAX_DAYS} days")
+    period = period_and_language(request)
+    if isinstance(period, HTTPResponse):
+        return period
+    date_from, date_to, language = period
     await prepare(request)
     try:
         from bot.console import suspects

@@ -166,8 +166,13 @@ def create(engine: Engine, language: str, user: str, request_key: Optional[str])
 
 
 def _by_key(engine: Engine, request_key: str) -> Optional[Tuple[Export, str]]:
+    return _find(engine, exports.c.request_key == request_key)
+
+
+def _find(engine: Engine, condition: Any) -> Optional[Tuple[Export, str]]:
+    """The export matching ``condition`` and its file, made again from its corrections; None if none."""
     with engine.connect() as connection:
-        row = connection.execute(sa.select(exports).where(exports.c.request_key == request_key)).first()
+        row = connection.execute(sa.select(exports).where(condition)).first()
         if row is None:
             return None
         return _export(connection, row), _file(connection, row)
@@ -179,11 +184,7 @@ def _file(connection: Connection, row: Any) -> str:
 
 def download(engine: Engine, export_id: int) -> Optional[Tuple[Export, str]]:
     """An earlier export and its file, made again from its corrections; None if there is no such export."""
-    with engine.connect() as connection:
-        row = connection.execute(sa.select(exports).where(exports.c.id == export_id)).first()
-        if row is None:
-            return None
-        return _export(connection, row), _file(connection, row)
+    return _find(engine, exports.c.id == export_id)
 
 
 def history(engine: Engine, limit: int = 20) -> List[Export]:

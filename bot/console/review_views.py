@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple, Union
 from urllib.parse import parse_qsl, quote
 
 import yaml
@@ -76,6 +76,24 @@ def _default_language(request: Request) -> str:
 def bad_query(request: Request, error: query.QueryError) -> HTTPResponse:
     """The 400 answer to a malformed query parameter."""
     return console_error(request, 400, "invalid_query", str(error))
+
+
+def period_and_language(request: Request) -> Union[Tuple[dt.date, dt.date, Optional[str]], HTTPResponse]:
+    """The date range and language of a report page (analytics, suspect answers), or the 400 answer.
+
+    ``from``/``to`` default to the last 30 days and span at most 366 days; ``language`` must be one
+    of the assistant's.
+    """
+    try:
+        date_from, date_to = query.date_range(request.args, dt.datetime.utcnow().date())
+        language = query.text(request.args, "language")
+    except query.QueryError as error:
+        return bad_query(request, error)
+    if language is not None and language not in request.app.ctx.settings.languages:
+        return console_error(request, 400, "invalid_query", "'language' is not one of the assistant's languages")
+    if (date_to - date_from).days >= 366:
+        return console_error(request, 400, "invalid_query", "choose at most 366 days")
+    return date_from, date_to, language
 
 
 async def prepare(request: Request) -> None:

@@ -20,7 +20,7 @@ from bot.console import non_answers, query, suspects, transcripts
 from bot.console.accounts_db import db_call
 from bot.console.audit import audit
 from bot.console.auth import console_error, require_role
-from bot.console.review_views import bad_query, prepare
+from bot.console.review_views import period_and_language, prepare
 from bot.console.templating import apply_security_headers, render
 
 suspects_bp = Blueprint("console_suspects", url_prefix="/console")
@@ -31,15 +31,10 @@ suspects_bp = Blueprint("console_suspects", url_prefix="/console")
 async def suspects_page(request: Request) -> HTTPResponse:
     """Answers that may have been wrong, grouped per language, with each language's rates."""
     settings = request.app.ctx.settings
-    try:
-        date_from, date_to = query.date_range(request.args, dt.datetime.utcnow().date())
-        language = query.text(request.args, "language")
-    except query.QueryError as error:
-        return bad_query(request, error)
-    if language is not None and language not in settings.languages:
-        return console_error(request, 400, "invalid_query", "'language' is not one of the assistant's languages")
-    if (date_to - date_from).days >= 366:
-        return console_error(request, 400, "invalid_query", "choose at most 366 days")
+    period = period_and_language(request)
+    if isinstance(period, HTTPResponse):
+        return period
+    date_from, date_to, language = period
     await prepare(request)
     start, end = transcripts.to_epoch(date_from), transcripts.to_epoch(date_to + dt.timedelta(days=1))
     turns = await db_call(request, transcripts.turns_between, start, end, settings.default_language)
