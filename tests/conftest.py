@@ -38,8 +38,10 @@ def owner_registry(monkeypatch, tmp_path):
     """The channels' owner check (bot.stores.owners) on a fresh SQLite database, for this test."""
     import sqlalchemy as sa
 
+    import bot.channels.ownership as ownership
     import bot.stores.owners as owners_module
 
+    ownership._known.clear()  # owners remembered by an earlier test's process state
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'owners.db'}")
     registry = owners_module.OwnerRegistry(engine)
     registry.create_table()

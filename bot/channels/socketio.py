@@ -144,6 +144,7 @@ class GuardedSocketIOInput(SocketIOInput):
             )
         except StoreUnavailable:  # counted and logged there; a fresh session still lets the visitor talk
             return None
-        from bot.channels.ownership import proves_owner
+        from bot.channels.ownership import proves_owner, remember
 
+        remember(wanted, owner)  # a session claimed again after its deletion replaces what this process knew
         return wanted if proves_owner(owner, self.name(), secret_hash) else None
