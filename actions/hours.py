@@ -1,4 +1,4 @@
-"""Answers about opening hours: "when are they open", "is it open now / on Friday"."""
+"""Answers about opening hours: "when are they open", "is it open now / on Friday / on 24 December"."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from rasa_sdk import Tracker
 
 import actions.base as base
 from actions.base import EntryAnswerAction
-from bot.answers import Reply, hours_answer
+from bot.answers import Reply
 from bot.content import Entry
+from bot.dates_asked import days_asked
+from bot.hours_answer import hours_answer
 
 
 class ActionAnswerHours(EntryAnswerAction):
@@ -22,8 +24,12 @@ class ActionAnswerHours(EntryAnswerAction):
         return "action_answer_hours"
 
     def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
-        """The entry's hours now, on the day asked about, or for the week."""
+        """The entry's hours on the day or days asked, or now and for the week."""
+        moment = base.clock()
         days = self.entity_values(tracker, "day")
         kinds = self.entity_values(tracker, "hours_kind")
         kind = "phone" if "phone" in kinds else ("desk" if "desk" in kinds else None)
-        return hours_answer(entry, language, base.clock(), day=days[0] if days else None, kind=kind, kb=self.kb)
+        text = str(tracker.latest_message.get("text") or "")
+        asked = days_asked(text, language, moment.date(), [day for day in days if day != "now"])
+        return hours_answer(entry, language, moment, asked, kind=kind, now_only=asked is None and "now" in days,
+                            kb=self.kb)

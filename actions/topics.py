@@ -6,6 +6,7 @@ from typing import Text
 
 from rasa_sdk import Tracker
 
+import actions.base as base
 from actions.base import EntryAnswerAction
 from bot.answers import Reply, topic_answer
 from bot.content import Entry
@@ -20,4 +21,4 @@ class ActionAnswerTopic(EntryAnswerAction):
 
     def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
         """The entry's summary, details, steps and official link; items or related as buttons."""
-        return topic_answer(self.kb, entry, language)
+        return topic_answer(self.kb, entry, language, base.clock().date())

@@ -10,22 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 from urllib.parse import quote_plus
 
-from bot.content.hours import DaySchedule, day_schedule, open_status, resolve_day
+from bot.content.hours import open_status
 from bot.content.loader import KnowledgeBase
 from bot.content.schema import (
     CITIZEN_GROUPS,
-    HOURS_KINDS,
-    WEEKDAYS,
     Address,
     Contact,
     Entry,
-    TimeRange,
     expand_placeholders,
 )
 from bot.i18n import translate as t
+from bot.locale_format import format_long_date, format_time
 
 MAX_BUTTONS = 10
 HUMAN_CONTACT_ID = "ihnd"
@@ -93,14 +91,25 @@ def map_url(address: Address) -> str:
     )
 
 
-def topic_answer(kb: KnowledgeBase, entry: Entry, language: str) -> Reply:
+def topic_answer(kb: KnowledgeBase, entry: Entry, language: str, today: Optional[dt.date] = None) -> Reply:
     """The answer about an entry: summary, details, steps, uncertainty note and official link.
 
     Lists and areas offer their items as buttons; other entries offer related entries. Contact
     placeholders in the texts (``{phone:siri}``) are filled with the current values.
     """
-    reply = _topic_answer(kb, entry, language)
+    reply = _topic_answer(kb, entry, language, today)
     return Reply(expand_placeholders(reply.text, kb.entries), reply.buttons, kind="topic")
+
+
+def period_ended_line(entry: Entry, language: str, today: Optional[dt.date]) -> Optional[str]:
+    """"This information is about the period …, which has ended", once ``valid_until`` has passed."""
+    if today is None or entry.valid_until is None or today <= entry.valid_until:
+        return None
+    until = format_long_date(entry.valid_until, language)
+    if entry.valid_from is not None:
+        return t("period_ended", language, start=format_long_date(entry.valid_from, language), end=until,
+                 url=entry.official_url)
+    return t("period_ended_on", language, end=until, url=entry.official_url)
 
 
 def contact_of(kb: KnowledgeBase, entry: Entry) -> Optional[Contact]:
@@ -111,8 +120,12 @@ def contact_of(kb: KnowledgeBase, entry: Entry) -> Optional[Contact]:
     return entry.contact
 
 
-def _topic_answer(kb: KnowledgeBase, entry: Entry, language: str) -> Reply:
-    lines = [f"**{entry.name(language)}**", entry.summary.get(language) or entry.summary["en"]]
+def _topic_answer(kb: KnowledgeBase, entry: Entry, language: str, today: Optional[dt.date] = None) -> Reply:
+    lines = [f"**{entry.name(language)}**"]
+    ended = period_ended_line(entry, language, today)
+    if ended:
+        lines.append(ended)
+    lines.append(entry.summary.get(language) or entry.summary["en"])
     details = entry.details.get(language) or entry.details.get("en")
     if details:
         lines.append(details)
@@ -190,151 +203,6 @@ def address_answer(entry: Entry, language: str, kb: KnowledgeBase) -> Reply:
         t("more_info", language, url=entry.official_url),
     ]
     return Reply("\n".join(lines), kind="address")
-
-
-def format_date(day: dt.date, language: str) -> str:
-    """Format a date for the language, e.g. ``Friday 4 December``."""
-    return t(
-        "date_format",
-        language,
-        weekday=t("weekday_" + WEEKDAYS[day.weekday()], language),
-        day=day.day,
-        month=t(f"month_{day.month}", language),
-    )
-
-
-def format_time(moment: dt.time, language: str) -> str:
-    """Format a time for the language, e.g. ``08:30`` (English) or ``08.30`` (Danish)."""
-    if moment == dt.time(23, 59, 59):
-        return t("time_format", language, hour="24", minute="00")
-    return t("time_format", language, hour=f"{moment:%H}", minute=f"{moment:%M}")
-
-
-def format_ranges(ranges: Sequence[TimeRange], language: str) -> str:
-    """Format time ranges with an en dash, e.g. ``08:30–15:00``."""
-    return t("hours_range_join", language).join(
-        f"{format_time(start, language)}–{format_time(end, language)}" for start, end in ranges
-    )
-
-
-def _week_lines(entry: Entry, kind: str, language: str) -> List[str]:
-    assert entry.hours is not None
-    schedule = entry.hours.schedules.get(kind, {})
-    lines = []
-    for day in WEEKDAYS:
-        if day not in schedule:
-            hours = t("hours_unknown", language)
-        elif not schedule[day]:
-            hours = t("hours_closed", language)
-        else:
-            hours = format_ranges(schedule[day], language)
-        if day in entry.hours.uncertain_days:
-            hours += " (?)"
-        lines.append("- " + t("hours_line", language, day=t("weekday_" + day, language), hours=hours))
-    return lines
-
-
-def _day_sentence(entry: Entry, schedule: DaySchedule, kind: str, language: str) -> str:
-    name = entry.name(language)
-    date = format_date(schedule.date, language)
-    if kind == "phone":
-        if not schedule.known:
-            return t("hours_on_day_unknown", language, name=name, date=date)
-        if schedule.closed:
-            return t("hours_phone_on_day_closed", language, date=date)
-        return t("hours_phone_on_day", language, date=date, hours=format_ranges(schedule.ranges, language))
-    if not schedule.known:
-        return t("hours_on_day_unknown", language, name=name, date=date)
-    if schedule.closed:
-        return t("hours_on_day_closed", language, name=name, date=date)
-    return t("hours_on_day", language, name=name, date=date, hours=format_ranges(schedule.ranges, language))
-
-
-def hours_answer(
-    entry: Entry,
-    language: str,
-    moment: dt.datetime,
-    day: Optional[str] = None,
-    kind: Optional[str] = None,
-    *,
-    kb: KnowledgeBase,
-) -> Reply:
-    """Opening hours of an entry: now, on a given day, or the whole week.
-
-    Args:
-        entry: The entry.
-        language: Reply language.
-        moment: The current Copenhagen time.
-        day: ``now``, ``today``, ``tomorrow`` or a weekday key; None for the whole week plus now.
-        kind: ``desk`` or ``phone``; None for the desk (and phone hours when the entry has them).
-        kb: The knowledge base, to fill contact placeholders (and for the whole entry).
-
-    Returns:
-        The reply; the whole entry when it has no opening hours ("when is the job seminar?" asks
-        about the programme).
-    """
-    name = entry.name(language)
-    hours = entry.hours
-    if hours is None:
-        return topic_answer(kb, entry, language)
-    kinds: List[str] = (
-        [kind] if kind is not None and kind in hours.schedules else [k for k in HOURS_KINDS if k in hours.schedules]
-    )
-    lines: List[str] = []
-    target = resolve_day(day, moment)
-    if day in ("today", "tomorrow") or (day in WEEKDAYS and target is not None):
-        assert target is not None
-        first = day_schedule(hours, kinds[0], target)
-        if first.holiday:
-            lines.append(t("hours_holiday", language, date=format_date(target, language), holiday=first.holiday))
-        for each in kinds:
-            lines.append(_day_sentence(entry, day_schedule(hours, each, target), each, language))
-        if first.uncertain:
-            lines.append(t("hours_uncertain_day", language, day=t("weekday_" + WEEKDAYS[target.weekday()], language),
-                           url=entry.official_url))
-    else:
-        status = open_status(hours, kinds[0], moment)
-        if status.today.holiday:
-            lines.append(
-                t(
-                    "hours_holiday",
-                    language,
-                    date=format_date(status.today.date, language),
-                    holiday=status.today.holiday,
-                )
-            )
-        if status.is_open:
-            assert status.closes_at is not None
-            key = "hours_phone_open_now" if kinds[0] == "phone" else "hours_open_now"
-            lines.append(t(key, language, name=name, time=format_time(status.closes_at, language)))
-        elif status.is_open is None:
-            lines.append(
-                t("hours_unknown_now", language, name=name, day=t("weekday_" + WEEKDAYS[moment.weekday()], language))
-            )
-        else:
-            key = "hours_phone_closed_now" if kinds[0] == "phone" else "hours_closed_now"
-            lines.append(t(key, language, name=name))
-            if status.next_open is not None:
-                next_day, (start, _) = status.next_open
-                lines.append(
-                    t("hours_opens_next", language, day=format_date(next_day.date, language),
-                      time=format_time(start, language))
-                )
-        if status.today.uncertain:
-            lines.append(t("hours_uncertain_day", language, day=t("weekday_" + WEEKDAYS[moment.weekday()], language),
-                           url=entry.official_url))
-        if day != "now":
-            for each in kinds:
-                heading = "hours_heading_phone" if each == "phone" else "hours_heading_desk"
-                lines.append("")
-                lines.append(t(heading, language, name=name))
-                lines.extend(_week_lines(entry, each, language))
-    uncertain = _uncertain_line(entry, language)
-    if uncertain:
-        lines.append("")
-        lines.append(uncertain)
-    text = "\n".join(lines).strip()
-    return Reply(expand_placeholders(text, kb.entries), kind="hours")
 
 
 def human_contact(kb: KnowledgeBase, language: str, moment: dt.datetime) -> Optional[Reply]:

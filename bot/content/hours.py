@@ -1,34 +1,21 @@
 """Opening-hours logic: is a place open at a moment, and when does it open next.
 
-All times are Europe/Copenhagen. Danish public holidays come from the maintained ``holidays``
-package, never from a hand-written list.
+All times are Europe/Copenhagen. Danish public holidays and the other special days come from
+the maintained ``holidays`` package (``bot/content/special_days.py``), never from a hand-written
+list. A special day whose hours no source states is "unknown", never assumed open or closed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Optional, Tuple
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from bot.content.schema import WEEKDAYS, Hours, TimeRange
+from bot.content.special_days import SpecialDay, special_day
 
 TIMEZONE = ZoneInfo("Europe/Copenhagen")
-
-
-@lru_cache(maxsize=16)
-def _danish_holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("DK", years=year)
-
-
-def holiday_name(day: dt.date) -> Optional[str]:
-    """Return the (English) name of the Danish public holiday on ``day``, or None."""
-    calendar = _danish_holidays(day.year)
-    name = calendar.get(day)
-    return str(name) if name else None
 
 
 def now() -> dt.datetime:
@@ -44,14 +31,14 @@ class DaySchedule:
         date: The date.
         ranges: Opening ranges; empty when closed or unknown.
         known: False when the sources do not give hours for that day.
-        holiday: The public holiday's name when the date is one.
+        special: The public holiday or special day on that date, if any.
         uncertain: True when the sources are unclear about that weekday.
     """
 
     date: dt.date
     ranges: Tuple[TimeRange, ...]
     known: bool
-    holiday: Optional[str] = None
+    special: Optional[SpecialDay] = None
     uncertain: bool = False
 
     @property
@@ -73,15 +60,22 @@ def day_schedule(hours: Hours, kind: str, day: dt.date) -> DaySchedule:
     """
     weekday = WEEKDAYS[day.weekday()]
     schedule = hours.schedules.get(kind, {})
-    holiday = holiday_name(day)
+    special = special_day(day)
     uncertain = weekday in hours.uncertain_days
-    if holiday is not None and hours.holidays != "same":
-        if hours.holidays == "closed":
-            return DaySchedule(day, (), True, holiday, uncertain)
-        return DaySchedule(day, tuple(hours.holidays), True, holiday, uncertain)
+    if special is not None:
+        rule = hours.holidays if special.public else hours.special_days
+        if rule == "unknown":
+            # A holiday never opens a place that is surely closed on that weekday (a Sunday).
+            if weekday in schedule and not schedule[weekday] and not uncertain:
+                return DaySchedule(day, (), True, special, False)
+            return DaySchedule(day, (), False, special, False)
+        if rule == "closed":
+            return DaySchedule(day, (), True, special, False)
+        if rule != "same":
+            return DaySchedule(day, tuple(rule), True, special, False)
     if weekday not in schedule:
-        return DaySchedule(day, (), False, holiday, uncertain)
-    return DaySchedule(day, tuple(schedule[weekday]), True, holiday, uncertain)
+        return DaySchedule(day, (), False, special, uncertain)
+    return DaySchedule(day, tuple(schedule[weekday]), True, special, uncertain)
 
 
 @dataclass(frozen=True)
@@ -135,23 +129,3 @@ def open_status(hours: Hours, kind: str, moment: dt.datetime) -> OpenStatus:
             next_open = (schedule, upcoming[0])
             break
     return OpenStatus(moment, is_open, None, today, next_open)
-
-
-def resolve_day(word: Optional[str], moment: dt.datetime) -> Optional[dt.date]:
-    """Turn a normalised day value into a date, relative to ``moment``.
-
-    Args:
-        word: ``today``, ``tomorrow``, ``now`` or a weekday key (``mon`` ... ``sun``).
-        moment: The current Copenhagen time.
-
-    Returns:
-        The date meant (the next such weekday, today included), or None for an unknown value.
-    """
-    if word in (None, "now", "today"):
-        return moment.date()
-    if word == "tomorrow":
-        return moment.date() + dt.timedelta(days=1)
-    if word in WEEKDAYS:
-        delta = (WEEKDAYS.index(word) - moment.weekday()) % 7
-        return moment.date() + dt.timedelta(days=delta)
-    return None

@@ -79,12 +79,17 @@ class Hours:
     Attributes:
         schedules: ``desk``/``phone`` to weekday to time ranges; a missing weekday is unknown,
             an empty tuple is closed.
-        holidays: ``"closed"``, ``"same"`` (as on a normal day) or time ranges for public holidays.
+        holidays: Public holidays: ``"unknown"`` (no source states them: the answer says "not
+            confirmed"), ``"closed"``, ``"same"`` (as on a normal day) or time ranges.
+        special_days: Christmas Eve, New Year's Eve, Constitution Day, Workers' Day and 27-30
+            December (``bot/content/special_days.py``): ``"unknown"``, ``"closed"``, ``"same"`` or
+            time ranges, as for holidays.
         uncertain_days: Weekdays whose hours the sources do not state clearly.
     """
 
     schedules: Mapping[str, Mapping[str, Tuple[TimeRange, ...]]]
-    holidays: Any = "closed"
+    holidays: Any = "unknown"
+    special_days: Any = "unknown"
     uncertain_days: Tuple[str, ...] = ()
 
 
@@ -117,6 +122,10 @@ class Entry:
     related: Tuple[str, ...] = ()
     uncertain: Translated = field(default_factory=dict)
     contact_from: Optional[str] = None
+    #: The period the entry's information is about (a strategy's years, an event's dates): after
+    #: ``valid_until`` the answer says the period has ended, and the validator fails.
+    valid_from: Optional[dt.date] = None
+    valid_until: Optional[dt.date] = None
     file: str = ""
 
     def name(self, language: str, fallback: str = "en") -> str:
@@ -251,20 +260,24 @@ def _parse_hours(col: _Collector, raw: Any, path: str) -> Optional[Hours]:
             schedule[day] = _parse_ranges(col, ranges, f"{path}.{kind}.{day}")
         schedules[kind] = schedule
     for key in raw:
-        if key not in (*HOURS_KINDS, "holidays", "uncertain_days"):
+        if key not in (*HOURS_KINDS, "holidays", "special_days", "uncertain_days"):
             col.error(f"{path}.{key}", "unknown field")
     if not schedules:
         col.error(path, "needs 'desk' or 'phone' hours")
-    holidays: Any = raw.get("holidays", "closed")
-    if isinstance(holidays, list):
-        holidays = _parse_ranges(col, holidays, f"{path}.holidays")
-    elif holidays not in ("closed", "same"):
-        col.error(f"{path}.holidays", "must be 'closed', 'same' or a list of time ranges")
+    rules: Dict[str, Any] = {}
+    for rule_name in ("holidays", "special_days"):
+        rule: Any = raw.get(rule_name, "unknown")
+        if isinstance(rule, list):
+            rule = _parse_ranges(col, rule, f"{path}.{rule_name}")
+        elif rule not in ("unknown", "closed", "same"):
+            col.error(f"{path}.{rule_name}", "must be 'unknown', 'closed', 'same' or a list of time ranges")
+        rules[rule_name] = rule
     uncertain_days = col.string_list(raw.get("uncertain_days"), f"{path}.uncertain_days")
     for day in uncertain_days:
         if day not in WEEKDAYS:
             col.error(f"{path}.uncertain_days", f"unknown weekday {day!r}")
-    return Hours(schedules=schedules, holidays=holidays, uncertain_days=uncertain_days)
+    return Hours(schedules=schedules, holidays=rules["holidays"], special_days=rules["special_days"],
+                 uncertain_days=uncertain_days)
 
 
 def _parse_contact(col: _Collector, raw: Any, path: str) -> Optional[Contact]:
@@ -313,9 +326,21 @@ def _parse_contact(col: _Collector, raw: Any, path: str) -> Optional[Contact]:
     return contact
 
 
+def _parse_date(col: _Collector, raw: Any, path: str) -> Optional[dt.date]:
+    """An optional YYYY-MM-DD date (YAML reads it as a date already)."""
+    if raw is None or isinstance(raw, dt.date):
+        return raw
+    try:
+        return dt.date.fromisoformat(str(raw))
+    except ValueError:
+        col.error(path, "not a date (YYYY-MM-DD)")
+        return None
+
+
 _ENTRY_FIELDS = {
     "id", "kind", "area", "names", "synonyms", "summary", "details", "steps", "contact",
     "hours", "items", "links", "related", "sources", "verified", "uncertain", "contact_from",
+    "valid_from", "valid_until",
 }
 
 
@@ -406,6 +431,10 @@ def parse_entry(col: _Collector, raw: Any, index: int) -> Optional[Entry]:
     if not isinstance(verified, dt.date):
         col.error(f"{path}.verified", "missing or not a date (YYYY-MM-DD)")
 
+    period = {name: _parse_date(col, raw.get(name), f"{path}.{name}") for name in ("valid_from", "valid_until")}
+    if period["valid_from"] and period["valid_until"] and period["valid_from"] > period["valid_until"]:
+        col.error(f"{path}.valid_until", "is before valid_from")
+
     contact = _parse_contact(col, raw.get("contact"), f"{path}.contact")
     contact_from = col.text(raw.get("contact_from"), f"{path}.contact_from", required=False)
     if contact is not None and contact_from:
@@ -438,6 +467,8 @@ def parse_entry(col: _Collector, raw: Any, index: int) -> Optional[Entry]:
         verified=verified,  # type: ignore[arg-type]
         uncertain=uncertain,
         contact_from=contact_from,
+        valid_from=period["valid_from"],
+        valid_until=period["valid_until"],
         file=col.file,
     )
 

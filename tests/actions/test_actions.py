@@ -242,11 +242,13 @@ def test_hours_now_and_week():
     assert messages[0]["text"] == (
         "Test House is open now, until 15:00.\n\n"
         "Opening hours of Test House (desk):\n"
-        "- Monday: 08:30–15:00\n- Tuesday: closed (?)\n- Wednesday: 08:30–15:00\n- Thursday: 08:30–16:00\n"
-        "- Friday: 08:30–13:00\n- Saturday: closed\n- Sunday: closed\n\n"
+        "- Monday: 08:30–15:00\n- Tuesday: closed, not confirmed\n- Wednesday: 08:30–15:00\n"
+        "- Thursday: 08:30–16:00\n- Friday: 08:30–13:00\n- Saturday: closed\n- Sunday: closed\n\n"
         "Phone hours of Test House:\n"
-        "- Monday: 09:00–12:00\n- Tuesday: 09:00–12:00 (?)\n- Wednesday: 09:00–12:00\n- Thursday: 09:00–12:00\n"
-        "- Friday: 09:00–12:00\n- Saturday: not stated\n- Sunday: not stated"
+        "- Monday: 09:00–12:00\n- Tuesday: 09:00–12:00, not confirmed\n- Wednesday: 09:00–12:00\n"
+        "- Thursday: 09:00–12:00\n- Friday: 09:00–12:00\n- Saturday: not stated\n- Sunday: not stated\n\n"
+        "The official page is unclear about Tuesday, so the hours shown for it are not confirmed. "
+        "To check, call +45 11 22 33 44 or see https://house.example.org"
     )
 
 
@@ -276,8 +278,9 @@ def test_hours_on_the_uncertain_day_says_so():
     day = {"entity": "day", "value": "tue"}
     _, messages = run(ActionAnswerHours(), tracker("tuesday?", "ask_hours", [topic("house"), day]))
     assert messages[0]["text"] == (
-        "On Tuesday 1 December, Test House is closed.\nPhone hours on Tuesday 1 December: 09:00–12:00.\n"
-        "The official page is unclear about Tuesday: please check the current hours on https://house.example.org"
+        "Test House is most likely closed on Tuesday 1 December, but this is not confirmed: the official page "
+        "is unclear about Tuesday.\nPhone hours on Tuesday 1 December: 09:00–12:00.\n"
+        "To check, call +45 11 22 33 44 or see https://house.example.org"
     )
 
 
@@ -288,6 +291,44 @@ def test_hours_on_a_public_holiday(monkeypatch):
     assert messages[0]["text"] == (
         "Friday 25 December is a public holiday in Denmark (Christmas Day).\n"
         "On Friday 25 December, Test House is closed.\nThe phone line is closed on Friday 25 December."
+    )
+
+
+def test_hours_on_a_date_in_the_question(monkeypatch):
+    """The date written in the message wins; Christmas Eve's hours are not sourced, so not confirmed."""
+    monkeypatch.setattr(actions.base, "clock", lambda: cph(2026, 12, 3, 10, 0))
+    _, messages = run(ActionAnswerHours(), tracker("is the house open on 24 December?", "ask_hours",
+                                                   [topic("house")]))
+    assert messages[0]["text"] == (
+        "Thursday 24 December is Christmas Eve: not a public holiday, but a day on which opening hours often "
+        "differ.\nThe hours of Test House on Thursday 24 December are not confirmed: none of my sources states "
+        "them. To check, call +45 11 22 33 44 or see https://house.example.org"
+    )
+
+
+def test_hours_between_christmas_and_new_year(monkeypatch):
+    monkeypatch.setattr(actions.base, "clock", lambda: cph(2026, 12, 3, 10, 0))
+    _, messages = run(ActionAnswerHours(), tracker("is the house open between Christmas and New Year?",
+                                                   "ask_hours", [topic("house")]))
+    assert messages[0]["text"] == (
+        "Opening hours of Test House from Sunday 27 December to Wednesday 30 December:\n\n"
+        "Opening hours of Test House (desk):\n"
+        "- Sunday 27 December: closed\n- Monday 28 December: not confirmed\n"
+        "- Tuesday 29 December: not confirmed\n- Wednesday 30 December: not confirmed\n\n"
+        "Phone hours of Test House:\n"  # no phone hours are stated for Sundays
+        "- Sunday 27 December: not confirmed\n- Monday 28 December: not confirmed\n"
+        "- Tuesday 29 December: not confirmed\n- Wednesday 30 December: not confirmed\n\n"
+        "Where it says \"not confirmed\", none of my sources states the hours for that day. "
+        "To check, call +45 11 22 33 44 or see https://house.example.org"
+    )
+
+
+def test_an_expired_entry_says_its_period_has_ended(monkeypatch):
+    monkeypatch.setattr(actions.base, "clock", lambda: cph(2027, 1, 5, 10, 0))
+    _, messages = run(ActionAnswerTopic(), tracker("tell me about the plan", "ask_topic", [topic("plan")]))
+    assert messages[0]["text"].startswith(
+        "**Old plan**\n\nThis information is about the period from 1 January 2023 to 31 December 2026, "
+        "which has ended. A newer version may exist: check https://plan.example.org\n\nA plan for 2023-2026."
     )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.content.hours import day_schedule, holiday_name, open_status, resolve_day
+from bot.content.hours import day_schedule, open_status
+from bot.content.special_days import special_day
 from tests.conftest import cph
 
 
@@ -45,14 +46,27 @@ def test_public_holiday_is_closed_even_on_a_working_day(fixture_kb):
     christmas = cph(2026, 12, 25, 10, 0)  # Friday, Christmas Day
     status = open_status(hours, "desk", christmas)
     assert status.is_open is False
-    assert status.today.holiday == "Christmas Day"
-    # 26 Dec (holiday) and 27 Dec (Sunday) closed, Monday 28 Dec open.
-    assert status.next_open[0].date == dt.date(2026, 12, 28)
+    assert status.today.special.key == "christmas_day" and status.today.special.public
+    # 26 Dec (holiday) and 27 Dec (Sunday) are closed; no source gives the hours of Monday 28 Dec
+    # (between Christmas and New Year), so no "opens again" day is claimed.
+    assert status.next_open is None
+    assert day_schedule(hours, "desk", dt.date(2026, 12, 28)).known is False
+
+
+def test_special_days_are_unknown_unless_the_weekday_is_surely_closed(fixture_kb):
+    hours = fixture_kb.get("house").hours
+    christmas_eve = day_schedule(hours, "desk", dt.date(2026, 12, 24))  # Thursday, not a public holiday
+    assert (christmas_eve.known, christmas_eve.special.key, christmas_eve.special.public) == (
+        False, "christmas_eve", False)
+    sunday = day_schedule(hours, "desk", dt.date(2026, 12, 27))  # a Sunday between Christmas and New Year
+    assert sunday.closed and sunday.special.key == "christmas_week"
+    ordinary = day_schedule(hours, "desk", dt.date(2026, 12, 21))
+    assert ordinary.special is None and ordinary.ranges == ((dt.time(8, 30), dt.time(15, 0)),)
 
 
 def test_ascension_day_from_the_holiday_calendar():
-    assert holiday_name(dt.date(2026, 5, 14)) == "Ascension Day"
-    assert holiday_name(dt.date(2026, 5, 13)) is None
+    assert special_day(dt.date(2026, 5, 14)).key == "ascension_day"
+    assert special_day(dt.date(2026, 5, 13)) is None
 
 
 def test_uncertain_day_is_flagged(fixture_kb):
@@ -72,12 +86,3 @@ def test_naive_and_utc_moments_are_read_as_copenhagen_time(fixture_kb):
     utc = dt.datetime(2026, 11, 30, 14, 30, tzinfo=dt.timezone.utc)  # 15:30 in Copenhagen
     assert open_status(hours, "desk", utc).is_open is False
     assert open_status(hours, "desk", dt.datetime(2026, 11, 30, 14, 30)).is_open is True
-
-
-def test_resolve_day_words():
-    monday = cph(2026, 11, 30)
-    assert resolve_day("today", monday) == dt.date(2026, 11, 30)
-    assert resolve_day("tomorrow", monday) == dt.date(2026, 12, 1)
-    assert resolve_day("fri", monday) == dt.date(2026, 12, 4)
-    assert resolve_day("mon", monday) == dt.date(2026, 11, 30)
-    assert resolve_day("someday", monday) is None

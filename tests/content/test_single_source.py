@@ -8,7 +8,8 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-from bot.answers import contact_answer, hours_answer, topic_answer
+from bot.answers import contact_answer, topic_answer
+from bot.hours_answer import hours_answer
 from bot.content.loader import load_knowledge_base
 from bot.settings import read_languages
 
