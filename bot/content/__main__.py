@@ -10,18 +10,24 @@ import datetime as dt
 import sys
 from typing import Dict, List, Optional, Sequence
 
+from bot.content.checks import check
 from bot.content.links import check_links, format_link_table
 from bot.content.loader import read_entries
 from bot.settings import get_settings
 
 
-def _validate(_: argparse.Namespace) -> int:
+def _validate(args: argparse.Namespace) -> int:
     settings = get_settings()
     entries, errors = read_entries(settings.content_dir, settings.languages, settings.project_dir)
-    for error in errors:
-        print(error)
-    if errors:
-        print(f"{len(errors)} problem(s) in {settings.content_dir}", file=sys.stderr)
+    today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
+    findings = check(entries, settings.languages, today)
+    for warning in findings["warnings"]:
+        print(f"warning: {warning}")
+    problems = [*errors, *(str(finding) for finding in findings["errors"])]
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {settings.content_dir}", file=sys.stderr)
         return 1
     print(f"ok: {len(entries)} entries, languages: {', '.join(settings.languages)}")
     return 0
@@ -69,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     """Build the command-line parser."""
     parser = argparse.ArgumentParser(prog="python -m bot.content", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("validate", help="check every content file; print 'file: path: problem' lines")
+    validate = commands.add_parser("validate", help="check every content file; print 'file: path: problem' lines")
+    validate.add_argument("--today", help="pretend today is this date (YYYY-MM-DD), for validity periods")
     stale = commands.add_parser("stale", help="list entries not verified for N days")
     stale.add_argument("--days", type=int, required=True)
     stale.add_argument("--today", help="pretend today is this date (YYYY-MM-DD)")
