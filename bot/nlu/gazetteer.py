@@ -174,8 +174,25 @@ def build_gazetteer(
 
 
 def read_lexicon(path: Path) -> Dict[str, Any]:
-    """Read ``data/i18n/lexicon.yml``."""
+    """Read ``data/i18n/lexicon.yml`` and add the weekday names of CLDR (through Babel).
+
+    The file lists only what CLDR does not have: inflected forms ("środę", "п'ятницю"), short
+    forms, typos, dialect and transliterated words. Names under ``cldr_exclude`` are not added,
+    because they mean something else too (Romanian "luni" is also "months").
+    """
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping of entity types")
+    from bot.locale_format import LOCALES, WEEKDAY_KEYS, locale
+
+    excluded = {language: {normalise(word) for word in words}
+                for language, words in (data.pop("cldr_exclude", None) or {}).items()}
+    days = data.setdefault("day", {})
+    for index, key in enumerate(WEEKDAY_KEYS):
+        by_language = days.setdefault(key, {})
+        for language in LOCALES:
+            names = {str(locale(language).days[context]["wide"][index]) for context in ("format", "stand-alone")}
+            listed = by_language.get(language) or []
+            known = {normalise(word) for word in listed} | excluded.get(language, set())
+            by_language[language] = sorted(name for name in names if normalise(name) not in known) + list(listed)
     return data

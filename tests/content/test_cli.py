@@ -174,11 +174,26 @@ def test_validate_real_content() -> None:
     entries, errors = read_entries(ROOT / "data" / "content", languages)
     assert errors == []
 
-    result = run_cli("validate")
+    result = run_cli("validate", "--today", "2026-11-01")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == f"ok: {len(entries)} entries, languages: {', '.join(languages)}\n"
     assert result.stderr == ""
+
+
+def test_validate_warns_before_a_period_ends_and_fails_after() -> None:
+    """business_strategy is about 2023-2026: a warning in December 2026, a failure in 2027."""
+    warned = run_cli("validate", "--today", "2026-12-04")
+    assert warned.returncode == 0, warned.stdout + warned.stderr
+    assert warned.stdout.splitlines()[0] == (
+        "warning: data/content/business.yml: entries[business_strategy].valid_until: "
+        "the period ends on 2026-12-31, in 27 days")
+
+    failed = run_cli("validate", "--today", "2027-01-02")
+    assert failed.returncode == 1
+    assert failed.stdout.splitlines() == [
+        "data/content/business.yml: entries[business_strategy].valid_until: "
+        "the period ended on 2026-12-31: update the entry or its period"]
 
 
 def test_validate_broken_content(tmp_path: Path) -> None:

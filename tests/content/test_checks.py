@@ -1,0 +1,50 @@
+"""The wording rules of ``python -m bot.content validate`` (bot/content/checks.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from bot.content.checks import check, period_findings, placeholder_findings, separator_findings, term_findings
+
+
+def entry_with(real_kb, **changes):
+    return dataclasses.replace(real_kb.get("cpr"), **changes)
+
+
+def test_the_real_content_passes_every_rule(real_kb):
+    findings = check(real_kb.entries, real_kb.languages, dt.date(2026, 12, 4))
+    assert findings["errors"] == []
+
+
+def test_validity_period_warns_thirty_days_before_and_fails_after(real_kb):
+    entry = entry_with(real_kb, valid_until=dt.date(2026, 12, 31))
+    assert period_findings([entry], dt.date(2026, 11, 30)) == ([], [])
+    warnings, errors = period_findings([entry], dt.date(2026, 12, 1))
+    assert [str(w).split(": ", 2)[-1] for w in warnings] == ["the period ends on 2026-12-31, in 30 days"]
+    assert errors == []
+    warnings, errors = period_findings([entry], dt.date(2027, 1, 1))
+    assert warnings == []
+    assert [e.message for e in errors] == ["the period ended on 2026-12-31: update the entry or its period"]
+
+
+def test_separators_follow_the_language(real_kb):
+    entry = entry_with(real_kb, summary={"en": "A photo of 3.5 x 4.5 cm costs 1,000 kroner.",
+                                         "pl": "Zdjęcie 3.5 x 4,5 cm, 1 000 koron, 2.500 osób, godz. 08.30.",
+                                         "da": "Fra kl. 09.00 til 15.00; 3,5 cm; 12.000 ansatte; 1,000 kr."})
+    messages = sorted(finding.message for finding in separator_findings([entry], ["en", "pl", "da"]))
+    assert messages == [
+        "'1,000': thousands are separated with '.' or a space in da",
+        "'2.500': thousands are separated with '\\xa0' or a space in pl",
+        "'3.5': the decimal separator in pl is ','",
+    ]
+
+
+def test_one_danish_term_and_no_bare_question_mark(real_kb):
+    entry = entry_with(real_kb, details={"de": "Ein EU-Aufenthaltsdokument (opholdsbevis).",
+                                         "da": "Et EU-opholdsdokument (registreringsbevis) (?)"})
+    assert sorted(f.message for f in term_findings([entry])) == [
+        "says 'opholdsbevis': the answers call it 'EU-opholdsdokument'",
+        "says 'registreringsbevis': the answers call it 'EU-opholdsdokument'",
+    ]
+    assert [f.path for f in placeholder_findings([entry])] == ["entries[cpr].details.da"]
