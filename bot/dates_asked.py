@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import yaml
 
@@ -62,7 +62,7 @@ def _clean(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _word_lists() -> Dict[str, Dict[str, List[str]]]:
+def _word_lists() -> Dict[str, Any]:
     return yaml.safe_load(NAMED_DAYS_FILE.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
@@ -156,8 +156,8 @@ def _named(cleaned: str, language: str, today: dt.date) -> Optional[DaysAsked]:
             monday = today - dt.timedelta(days=today.weekday())
             if week == "next_week":
                 monday += dt.timedelta(days=7)
-            days = [day for day in _each_day(monday, monday + dt.timedelta(days=6)) if day >= today]
-            return DaysAsked(tuple(days), stretch=True)
+            week_days = [day for day in _each_day(monday, monday + dt.timedelta(days=6)) if day >= today]
+            return DaysAsked(tuple(week_days), stretch=True)
     named = [key for key in keys if key not in ("between", *WEEK_KEYS)]
     if not named:
         return None
@@ -166,8 +166,8 @@ def _named(cleaned: str, language: str, today: dt.date) -> Optional[DaysAsked]:
         if first_span is not None:
             second_span = _next_span(named[1], first_span[1])
             if second_span is not None and second_span[0] > first_span[1] + dt.timedelta(days=1):
-                days = _each_day(first_span[1] + dt.timedelta(days=1), second_span[0] - dt.timedelta(days=1))
-                upcoming = [day for day in days if day >= today] or days
+                between = _each_day(first_span[1] + dt.timedelta(days=1), second_span[0] - dt.timedelta(days=1))
+                upcoming = [day for day in between if day >= today] or between
                 return DaysAsked(tuple(upcoming), stretch=True)
     days: List[dt.date] = []
     stretch = False

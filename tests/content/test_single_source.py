@@ -9,8 +9,8 @@ from collections import Counter
 from pathlib import Path
 
 from bot.answers import contact_answer, topic_answer
-from bot.hours_answer import hours_answer
 from bot.content.loader import load_knowledge_base
+from bot.hours_answer import hours_answer
 from bot.settings import read_languages
 
 ROOT = Path(__file__).resolve().parents[2]
