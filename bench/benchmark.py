@@ -11,7 +11,9 @@ by the same runner (``python -m bot.run serve --no-train``) and measured one aft
 * latency p50/p95/p99 for one user (6-turn conversations, one message after the other);
 * throughput and p95 with 10 and with 50 simultaneous users;
 * one 200-turn conversation: median latency of its last 20 turns over its first 20;
-* intent accuracy on the held-out set (``tests/nlu_holdout``) through ``/model/parse``.
+* intent accuracy on the held-out set (``tests/nlu_holdout``) through ``/model/parse``;
+* the per-message cost of reading days in questions (``date_parser_cost.py``), and its share of
+  our one-user median turn.
 
 Writes ``bench/results/<timestamp>.json`` and prints the table with ratios ours/baseline and the
 targets of issue #8. Usage::
@@ -42,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import date_parser_cost  # noqa: E402
 import load  # noqa: E402
 import procs  # noqa: E402
 
@@ -244,6 +247,12 @@ def main(argv: List[str] | None = None) -> int:
         record[name] = {**trained}
     for name, (project, side_env) in sides.items():
         record[name].update(measure(name, project, side_env, args.seconds, examples))
+    record["date_parser"] = date_parser_cost.measure(examples)
+    if "ours" in record:
+        dated_mean = record["date_parser"]["date_questions"]["mean_ms"]
+        record["date_parser"]["date_question_mean_over_ours_p50"] = round(
+            dated_mean / record["ours"]["one_user"]["p50_ms"], 4)
+    print(f"date parser: {record['date_parser']}", flush=True)
     record["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = RESULTS / f"bench-{stamp}.json"

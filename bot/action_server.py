@@ -82,6 +82,14 @@ def create_app(settings: Settings):  # type: ignore[no-untyped-def]
 
     # Rasa calls the action server from the server side: no browser needs CORS here.
     app = create_sdk_app("actions", cors_origins=None)
+
+    @app.after_server_start
+    async def warm_date_parser(_app, loop):  # type: ignore[no-untyped-def]
+        # dateparser loads its data on first use (about 0.45 s, bench/date_parser_cost.py): do it
+        # in a thread once the server listens, so neither start-up nor the first hours question waits.
+        from bot.dates_asked import warm_up
+
+        loop.run_in_executor(None, warm_up)
     token = settings.action_server_token
     if token:
 

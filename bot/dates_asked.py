@@ -270,3 +270,12 @@ def days_asked(text: str, language: str, today: dt.date, entity_days: Sequence[s
     if days:
         return DaysAsked(tuple(days))
     return None
+
+
+def warm_up() -> None:
+    """Load dateparser and the word lists of every language (the action server calls it once)."""
+    from bot.locale_format import LOCALES
+
+    today = dt.date.today()
+    for language in LOCALES:
+        days_asked("1 2", language, today)  # a digit makes it load dateparser's data for the language

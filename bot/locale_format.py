@@ -16,7 +16,7 @@ from typing import Union
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
-from babel.dates import format_skeleton
+from babel.dates import format_time as babel_format_time
 from babel.numbers import format_decimal
 
 #: The CLDR locale used for each supported language (British English writes "Friday 4 December").
@@ -67,15 +67,26 @@ def format_long_date(day: dt.date, language: str) -> str:
     return babel_format_date(day, "long", locale=locale(language))
 
 
+@cache
+def _time_pattern(language: str) -> str:
+    """CLDR's 24-hour "hours and minutes" pattern, with the hour always in two digits.
+
+    Two-digit hours are the house style (opening hours line up in a list); CLDR's separator stays:
+    Danish ``08.30``, Spanish ``08:30`` where CLDR's own pattern would write ``8:30``.
+    """
+    pattern = str(locale(language).datetime_skeletons["Hm"].pattern)
+    return pattern if "HH" in pattern else pattern.replace("H", "HH")
+
+
 def format_time(moment: dt.time, language: str) -> str:
     """A 24-hour time in CLDR's form for the language: ``08:30``, Danish ``08.30``.
 
     The content writes the end of a day as 23:59:59; it is shown as 24:00 in the language's form.
     """
     if moment == dt.time(23, 59, 59):
-        midnight = format_skeleton("Hm", dt.time(0, 0), locale=locale(language))
+        midnight = babel_format_time(dt.time(0, 0), _time_pattern(language), locale=locale(language))
         return "24" + midnight[-3:]  # the separator and the minutes: "24:00", "24.00"
-    return format_skeleton("Hm", moment, locale=locale(language))
+    return babel_format_time(moment, _time_pattern(language), locale=locale(language))
 
 
 def weekday_name(key_or_index: Union[str, int], language: str) -> str:

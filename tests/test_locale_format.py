@@ -15,7 +15,7 @@ CHRISTMAS_EVE = dt.date(2026, 12, 24)
     ("en", "Thursday 24 December", "08:30", "1,234.5"),
     ("da", "torsdag 24. december", "08.30", "1.234,5"),
     ("de", "Donnerstag, 24. Dezember", "08:30", "1.234,5"),
-    ("es", "jueves, 24 de diciembre", "8:30", "1.234,5"),
+    ("es", "jueves, 24 de diciembre", "08:30", "1.234,5"),
     ("pl", "czwartek, 24 grudnia", "08:30", "1 234,5"),
     ("ro", "joi, 24 decembrie", "08:30", "1.234,5"),
     ("uk", "четвер, 24 грудня", "08:30", "1 234,5"),

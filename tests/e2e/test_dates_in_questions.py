@@ -63,7 +63,7 @@ NOT_CONFIRMED = {"en": "not confirmed", "da": "ikke bekræftet", "de": "nicht be
 NOT_CONFIRMED_LIST = {"en": "not confirmed", "da": "ikke bekræftet", "de": "nicht bestätigt", "es": "sin confirmar",
                       "pl": "niepotwierdzone", "ro": "neconfirmat", "uk": "не підтверджено", "ar": "غير مؤكد"}
 # Wednesday's desk hours (ihnd.yml), with the language's time separator.
-WEDNESDAY_HOURS = {language: "08:30–15:00" for language in WEEKDAYS} | {"da": "08.30–15.00", "es": "8:30–15:00"}
+WEDNESDAY_HOURS = {language: "08:30–15:00" for language in WEEKDAYS} | {"da": "08.30–15.00"}
 
 QUESTIONS: Dict[str, Dict[str, str]] = {
     "en": {"tomorrow": "Is International House open tomorrow?",
