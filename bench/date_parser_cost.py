@@ -15,7 +15,6 @@ from typing import Dict, List, Sequence
 
 import load
 
-
 #: Questions that carry a date, a named day or a stretch: the parser's most expensive path.
 DATE_QUESTIONS = [
     load.Example("en", "ask_hours", "can I come by on the 2nd of January?"),
