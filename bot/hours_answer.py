@@ -50,6 +50,20 @@ def _date_label(schedule: DaySchedule, language: str) -> str:
     return t("date_with_name", language, date=date, name=name) if name else date
 
 
+def _special_line(schedule: DaySchedule, language: str) -> List[str]:
+    """"25 December is a public holiday in Denmark (Christmas Day)." for a named day, else nothing.
+
+    The days between Christmas and New Year are not named on their own: the sentence about the
+    day's hours says what matters.
+    """
+    special = schedule.special
+    name = _special_name(schedule, language)
+    if special is None or special.key == special_days.CHRISTMAS_WEEK or not name:
+        return []
+    key = "hours_holiday" if special.public else "hours_special_day"
+    return [t(key, language, date=format_date(schedule.date, language), holiday=name)]
+
+
 def _hours_value(schedule: DaySchedule, language: str) -> str:
     """One day's hours for a list: ``08:30–15:00``, ``closed``, ``not confirmed``."""
     if not schedule.known:
@@ -68,10 +82,7 @@ def _day_sentences(entry: Entry, kinds: Sequence[str], day: dt.date, language: s
     first = schedules[0]
     date = format_date(day, language)
     lines: List[str] = []
-    special_name = _special_name(first, language)
-    if first.special is not None and special_name:
-        key = "hours_holiday" if first.special.public else "hours_special_day"
-        lines.append(t(key, language, date=date, holiday=special_name))
+    lines.extend(_special_line(first, language))
     if not any(schedule.known for schedule in schedules):
         lines.append(t("hours_not_confirmed", language, name=name, date=date) + " " + how_to_check(entry, language))
         return lines
@@ -149,10 +160,7 @@ def _now_lines(entry: Entry, kinds: Sequence[str], moment: dt.datetime, language
     name = entry.name(language)
     status = open_status(entry.hours, kinds[0], moment)
     lines: List[str] = []
-    special_name = _special_name(status.today, language)
-    if status.today.special is not None and special_name:
-        key = "hours_holiday" if status.today.special.public else "hours_special_day"
-        lines.append(t(key, language, date=format_date(status.today.date, language), holiday=special_name))
+    lines.extend(_special_line(status.today, language))
     if status.is_open:
         assert status.closes_at is not None
         key = "hours_phone_open_now" if kinds[0] == "phone" else "hours_open_now"
