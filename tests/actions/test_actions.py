@@ -300,8 +300,9 @@ def test_hours_on_a_date_in_the_question(monkeypatch):
     _, messages = run(ActionAnswerHours(), tracker("is the house open on 24 December?", "ask_hours",
                                                    [topic("house")]))
     assert messages[0]["text"] == (
-        "Thursday 24 December is Christmas Eve, which is not a public holiday in Denmark.\nThe hours of Test House on Thursday 24 December are not confirmed: none of my sources states "
-        "them. To check, call +45 11 22 33 44 or see https://house.example.org"
+        "Thursday 24 December is Christmas Eve, which is not a public holiday in Denmark.\n"
+        "The hours of Test House on Thursday 24 December are not confirmed: none of my sources states them. "
+        "To check, call +45 11 22 33 44 or see https://house.example.org"
     )
 
 
