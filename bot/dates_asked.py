@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
@@ -72,10 +72,7 @@ def _phrases(language: str) -> Tuple[Tuple[str, str], ...]:
     found: Dict[str, str] = {}
     years = range(dt.date.today().year - 1, dt.date.today().year + 3)
     for year in years:
-        for day in _calendar_days(year):
-            special = special_days.special_day(day)
-            if special is None:
-                continue
+        for special in special_days.special_days_in(year):
             name = special_days.name(special, language)
             if name:
                 found.setdefault(_clean(name).strip(), special.key)
@@ -91,12 +88,6 @@ def _phrases(language: str) -> Tuple[Tuple[str, str], ...]:
             found.setdefault("و" + phrase, key)
     found.pop("", None)
     return tuple(sorted(found.items(), key=lambda item: (-len(item[0]), item[0])))
-
-
-def _calendar_days(year: int) -> Iterable[dt.date]:
-    for category in ("public", "optional"):
-        yield from special_days._calendar(year, category)
-    yield dt.date(year, 12, 27)
 
 
 def _find_phrases(cleaned: str, language: str) -> List[Tuple[int, str]]:

@@ -72,6 +72,12 @@ def special_day(day: dt.date) -> Optional[SpecialDay]:
     return None
 
 
+def special_days_in(year: int) -> list[SpecialDay]:
+    """Every public holiday and special day of ``year``, in date order."""
+    days = [*_calendar(year, "public"), *_calendar(year, "optional"), *(dt.date(year, 12, d) for d in range(27, 31))]
+    return [special for day in sorted(days) if (special := special_day(day)) is not None]
+
+
 def dates_of(key: str, year: int) -> list[dt.date]:
     """The dates in ``year`` that carry ``key`` (one for a holiday, four for ``christmas_week``)."""
     if key == CHRISTMAS_WEEK:
