@@ -118,20 +118,18 @@ def _days_lines(entry: Entry, kinds: Sequence[str], days: Sequence[dt.date], lan
     name = entry.name(language)
     lines = [t("hours_days_heading", language, name=name, first=format_date(days[0], language),
                last=format_date(days[-1], language))]
-    unsure = False
-    values = {kind: [_hours_value(day_schedule(entry.hours, kind, day), language) for day in days] for kind in kinds}
+    schedules = {kind: [day_schedule(entry.hours, kind, day) for day in days] for kind in kinds}
+    values = {kind: [_hours_value(schedule, language) for schedule in each] for kind, each in schedules.items()}
     if len({tuple(each) for each in values.values()}) == 1:
         kinds = kinds[:1]  # desk and phone hours are the same on each of these days: one list
+    unsure = any(not s.known or s.uncertain for kind in kinds for s in schedules[kind])
     for kind in kinds:
         if len(kinds) > 1:
             heading = "hours_heading_phone" if kind == "phone" else "hours_heading_desk"
             lines.append("")
             lines.append(t(heading, language, name=name))
-        for day in days:
-            schedule = day_schedule(entry.hours, kind, day)
-            unsure = unsure or not schedule.known or schedule.uncertain
-            lines.append("- " + t("hours_line", language, day=_date_label(schedule, language),
-                                  hours=_hours_value(schedule, language)))
+        for schedule, value in zip(schedules[kind], values[kind], strict=True):
+            lines.append("- " + t("hours_line", language, day=_date_label(schedule, language), hours=value))
     if unsure:
         lines.append("")
         lines.append(t("hours_days_not_confirmed", language) + " " + how_to_check(entry, language))
