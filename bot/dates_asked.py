@@ -31,12 +31,9 @@ from bot.nlu.gazetteer import normalise
 
 NAMED_DAYS_FILE = Path(__file__).resolve().parents[1] / "data" / "i18n" / "named_days.yml"
 
-#: Stretches of days that are not one calendar day: key -> (first key or date rule, last).
-STRETCHES = ("christmas", "new_year", "easter", "whitsun", "christmas_week")
 WEEK_KEYS = ("next_week", "this_week")
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-#: Languages dateparser is asked to read, by our language code (all eight are dateparser's too).
 _NON_WORD = re.compile(r"[^\w']+", re.UNICODE)
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
@@ -180,8 +177,9 @@ def _search_dates():  # type: ignore[no-untyped-def]
     return search_dates
 
 
+@lru_cache(maxsize=1)
 def _parse_date():  # type: ignore[no-untyped-def]
-    import dateparser
+    import dateparser  # heavy: loaded on first use
 
     return dateparser.parse
 

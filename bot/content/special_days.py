@@ -32,6 +32,11 @@ PACKAGE_LANGUAGES = {"da": "da", "en": "en_US", "uk": "uk"}
 CHRISTMAS_WEEK = "christmas_week"
 
 
+def _christmas_week(year: int) -> list[dt.date]:
+    """27-30 December: the days between Christmas and New Year."""
+    return [dt.date(year, 12, day) for day in range(27, 31)]
+
+
 @dataclass(frozen=True)
 class SpecialDay:
     """A day whose hours differ from the weekday's, or may.
@@ -67,21 +72,21 @@ def special_day(day: dt.date) -> Optional[SpecialDay]:
     name = _calendar(day.year, "optional").get(day)
     if name is not None:
         return SpecialDay(day, key_of(name), False)
-    if day.month == 12 and 27 <= day.day <= 30:
+    if day in _christmas_week(day.year):
         return SpecialDay(day, CHRISTMAS_WEEK, False)
     return None
 
 
 def special_days_in(year: int) -> list[SpecialDay]:
     """Every public holiday and special day of ``year``, in date order."""
-    days = [*_calendar(year, "public"), *_calendar(year, "optional"), *(dt.date(year, 12, d) for d in range(27, 31))]
+    days = [*_calendar(year, "public"), *_calendar(year, "optional"), *_christmas_week(year)]
     return [special for day in sorted(days) if (special := special_day(day)) is not None]
 
 
 def dates_of(key: str, year: int) -> list[dt.date]:
     """The dates in ``year`` that carry ``key`` (one for a holiday, four for ``christmas_week``)."""
     if key == CHRISTMAS_WEEK:
-        return [dt.date(year, 12, day) for day in range(27, 31)]
+        return _christmas_week(year)
     found = []
     for category in ("public", "optional"):
         found += [day for day, name in _calendar(year, category).items() if key_of(name) == key]
@@ -92,11 +97,6 @@ def dates_of(key: str, year: int) -> list[dt.date]:
 def _own_names() -> Dict[str, Dict[str, str]]:
     data = yaml.safe_load(NAMES_FILE.read_text(encoding="utf-8")) or {}
     return {str(key): {str(lang): str(text) for lang, text in names.items()} for key, names in data["names"].items()}
-
-
-def own_names() -> Dict[str, Dict[str, str]]:
-    """The project's names per key and language (``data/i18n/holidays.yml``)."""
-    return _own_names()
 
 
 def name(special: SpecialDay, language: str) -> Optional[str]:

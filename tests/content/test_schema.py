@@ -434,3 +434,19 @@ def test_real_content_loads_with_relative_cwd_path(monkeypatch: pytest.MonkeyPat
     assert errors == []
     assert {"ihnd", "cpr", "tax_card", "international_cooperation", "invest_in_aalborg", "twin_cities"} <= set(entries)
     assert entries["ihnd"].file == "data/content/ihnd.yml"
+
+
+def test_validity_period_and_holiday_rules_are_checked(tmp_path: Path) -> None:
+    write_content(
+        tmp_path, "a.yml",
+        minimal_entry("alpha", valid_from="2027-01-01", valid_until="2026-12-31"),
+        minimal_entry("beta", valid_until="end of 2026"),
+        minimal_entry("gamma", hours={"desk": {"mon": ["08:30-15:00"]}, "holidays": "maybe",
+                                      "special_days": "open"}),
+    )
+    assert problems(tmp_path) == [
+        "a.yml: entries[alpha].valid_until: is before valid_from",
+        "a.yml: entries[beta].valid_until: not a date (YYYY-MM-DD)",
+        "a.yml: entries[gamma].hours.holidays: must be 'unknown', 'closed', 'same' or a list of time ranges",
+        "a.yml: entries[gamma].hours.special_days: must be 'unknown', 'closed', 'same' or a list of time ranges",
+    ]
