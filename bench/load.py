@@ -70,6 +70,8 @@ class Samples:
 
     latencies: List[float] = field(default_factory=list)
     failures: List[str] = field(default_factory=list)
+    #: Answers that were empty but allowed (the ``rasa init`` demo has no answer to some turns).
+    empty: int = 0
     elapsed: float = 0.0
     #: (sender, text) of every answered message, in the order the answers came.
     answered: List[Tuple[str, str]] = field(default_factory=list)
@@ -85,6 +87,7 @@ class Samples:
         return {
             "messages": len(self.latencies),
             "failures": len(self.failures),
+            "empty_answers": self.empty,
             "p50_ms": round(self.percentile(50) * 1000, 2),
             "p95_ms": round(self.percentile(95) * 1000, 2),
             "p99_ms": round(self.percentile(99) * 1000, 2),
@@ -94,8 +97,13 @@ class Samples:
         }
 
 
-async def send(session: aiohttp.ClientSession, url: str, sender: str, text: str, samples: Samples) -> None:
-    """Send one message; record its latency or the failure."""
+async def send(session: aiohttp.ClientSession, url: str, sender: str, text: str, samples: Samples,
+               allow_empty: bool = False) -> None:
+    """Send one message; record its latency or the failure.
+
+    ``allow_empty``: an empty answer list is timed and counted in ``samples.empty`` instead of
+    failing (for the ``rasa init`` demo, whose policies sometimes predict only ``action_listen``).
+    """
     started = time.perf_counter()
     try:
         async with session.post(url, json={"sender": sender, "message": text}) as response:
@@ -103,8 +111,14 @@ async def send(session: aiohttp.ClientSession, url: str, sender: str, text: str,
             took = time.perf_counter() - started
             if response.status != 200:
                 samples.failures.append(f"HTTP {response.status}: {str(body)[:120]}")
-            elif not isinstance(body, list) or not any((m.get("text") or m.get("buttons")) for m in body):
-                samples.failures.append(f"empty answer to {text!r}")
+            elif not isinstance(body, list):
+                samples.failures.append(f"not a list of messages: {str(body)[:120]}")
+            elif not any((m.get("text") or m.get("buttons")) for m in body):
+                if allow_empty:
+                    samples.empty += 1
+                    samples.latencies.append(took)
+                else:
+                    samples.failures.append(f"empty answer to {text!r}")
             else:
                 samples.latencies.append(took)
                 samples.answered.append((sender, text))
@@ -113,17 +127,17 @@ async def send(session: aiohttp.ClientSession, url: str, sender: str, text: str,
 
 
 async def _user(session: aiohttp.ClientSession, url: str, source: ConversationSource, deadline: float,
-                samples: Samples) -> None:
+                samples: Samples, allow_empty: bool) -> None:
     while time.perf_counter() < deadline:
         sender = uuid.uuid4().hex
         for text in source.next():
             if time.perf_counter() >= deadline:
                 return
-            await send(session, url, sender, text, samples)
+            await send(session, url, sender, text, samples, allow_empty)
 
 
 async def run_users(url: str, examples: Sequence[Example], users: int, seconds: float, seed: int = 1,
-                    keepalive: bool = True) -> Samples:
+                    keepalive: bool = True, allow_empty: bool = False) -> Samples:
     """``users`` simulated users at once, each holding conversations for ``seconds``.
 
     With ``keepalive=False`` every message opens its own connection, so that the server's workers
@@ -137,19 +151,20 @@ async def run_users(url: str, examples: Sequence[Example], users: int, seconds: 
         started = time.perf_counter()
         deadline = started + seconds
         await asyncio.gather(
-            *(_user(session, url, conversations(examples, seed * 1000 + n), deadline, samples) for n in range(users))
+            *(_user(session, url, conversations(examples, seed * 1000 + n), deadline, samples, allow_empty)
+              for n in range(users))
         )
         samples.elapsed = time.perf_counter() - started
     return samples
 
 
-async def run_sequential(url: str, messages: Sequence[Tuple[str, str]]) -> Samples:
+async def run_sequential(url: str, messages: Sequence[Tuple[str, str]], allow_empty: bool = False) -> Samples:
     """Send (sender, text) pairs one after another."""
     samples = Samples()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
         started = time.perf_counter()
         for sender, text in messages:
-            await send(session, url, sender, text, samples)
+            await send(session, url, sender, text, samples, allow_empty)
         samples.elapsed = time.perf_counter() - started
     return samples
 

@@ -144,7 +144,8 @@ class Stack:
 
     def server_pids(self, marker: str) -> List[int]:
         """The processes (with their forked workers) whose command line contains ``marker``."""
-        tops = [pid for pid in children_of(self.process.pid) if marker in cmdline(pid)]
+        candidates = [self.process.pid, *children_of(self.process.pid)]
+        tops = [pid for pid in candidates if marker in cmdline(pid)]
         return sorted({*tops, *(kid for pid in tops for kid in children_of(pid))})
 
     def memory(self) -> Dict[str, Dict[str, float]]:
@@ -198,4 +199,38 @@ def start(name: str, project_dir: Path, var_dir: Path, env: Dict[str, str], time
     stack.ready_seconds = time.perf_counter() - started
     # READY means every server answered its health check; make sure the REST channel answers too.
     requests.get(f"{stack.rasa_url}/", timeout=10)
+    return stack
+
+
+def start_stock_rasa(name: str, project_dir: Path, model: Path, var_dir: Path, env: Dict[str, str],
+                     timeout: float = 600) -> Stack:
+    """``rasa run`` as it comes, in a project made by ``rasa init`` (the demo baseline).
+
+    Only the Rasa server: the demo's stories use responses only, its ``endpoints.yml`` names no
+    action server and no tracker store (so Rasa keeps conversations in memory). Ready when
+    ``/status`` answers 200, i.e. the model is loaded.
+    """
+    var_dir.mkdir(parents=True, exist_ok=True)
+    env = {**env, "RASA_PORT": str(free_port()), "PYTHONUNBUFFERED": "1"}
+    token = "bench-" + os.urandom(8).hex()
+    (var_dir / "rasa-api-token").write_text(token)
+    started = time.perf_counter()
+    log = (var_dir / "stack.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rasa", "run", "--model", str(model), "--enable-api", f"--auth-token={token}",
+         "--interface", "127.0.0.1", "--port", env["RASA_PORT"]],
+        cwd=project_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    stack = Stack(name, process, env, var_dir)
+    while True:
+        if process.poll() is not None or time.perf_counter() - started > timeout:
+            process.kill()
+            raise RuntimeError(f"{name} did not start; see {var_dir / 'stack.log'}")
+        try:
+            if requests.get(f"{stack.rasa_url}/status?token={token}", timeout=2).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    stack.ready_seconds = time.perf_counter() - started
     return stack
