@@ -121,3 +121,51 @@ def decide_language(
     if first_message and default is not None and default.get("value") in supported:
         return result(str(default["value"]), "widget_default")
     return result(before, "kept")
+
+
+@dataclass(frozen=True)
+class LanguageTurn:
+    """What the conversation's language step does after a user message.
+
+    Attributes:
+        slot: The value to set the ``language`` slot to; None: leave the slot as it is.
+        notice: A message to say first (the message is in a language the assistant does not speak).
+    """
+
+    slot: Optional[str]
+    notice: Optional[str]
+
+
+def language_turn(
+    current: Optional[str], latest_message: Mapping[str, Any], user_messages: int
+) -> LanguageTurn:
+    """The language step of every user message (``action_validate_slot_mappings``).
+
+    Run by the Rasa server itself (``bot/rasa_server.py``) and, when Rasa runs stock, by the action
+    server (``actions/language.py``); both adapt this one function to their kind of events.
+
+    Args:
+        current: The ``language`` slot before the message.
+        latest_message: The message's parse data (``intent``, ``entities``).
+        user_messages: How many user messages the conversation holds, this one included.
+
+    Returns:
+        The slot value to set, if any, and the notice to say, if any.
+    """
+    from bot.i18n import translate
+
+    languages = load_languages()
+    supported = tuple(language.code for language in languages)
+    decision = decide_language(
+        current,
+        (latest_message.get("intent") or {}).get("name"),
+        list(latest_message.get("entities") or []),
+        supported,
+        first_message=user_messages <= 1,
+    )
+    notice = None
+    if decision.unsupported:
+        names = translate("language_list_join", supported[0]).join(language.name for language in languages)
+        notice = translate("unsupported_language", supported[0], languages=names)
+    changed = decision.changed or current is None
+    return LanguageTurn(slot=decision.language if changed else None, notice=notice)

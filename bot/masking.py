@@ -207,6 +207,8 @@ def _is_iban_like(value: str) -> bool:
 
 _VALUE_GROUPS = ("value", "value2", "value3")
 
+_DIGIT_RE = re.compile(r"\d")
+
 #: (pattern, kind) in the order they are applied: e-mails first (their local part may hold
 #: digits), IBANs and accounts before CPR numbers, CPR numbers (10 digits) before phone numbers.
 _PASSES: Tuple[Tuple[Pattern[str], str], ...] = (
@@ -229,6 +231,10 @@ def mask_text(text: str, keep: AbstractSet[str] = frozenset()) -> MaskResult:
     Returns:
         The masked text and the kinds found.
     """
+    if "@" not in text and _DIGIT_RE.search(text) is None:
+        # Every pattern but the e-mail's needs a digit (\d: any script's), the e-mail's an "@":
+        # most strings of an event (intent names, rankings, answers) are returned at once.
+        return MaskResult(text=text, kinds=())
     found: List[str] = []
     for pattern, kind in _PASSES:
         text = pattern.sub(_replacer(kind, keep, found), text)

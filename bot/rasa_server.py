@@ -14,6 +14,10 @@ response is still validated in full, and an invalid response still raises the sa
 The second (:func:`install_event_type_cache`): Rasa looks up an event's class by searching every
 subclass of ``Event``, for every event it loads.
 
+Besides the fixes, :func:`install` adds the action server's token header, metrics and probe
+routes, and runs the language step of every message in this process
+(``bot.in_process_language``) instead of calling the action server for it.
+
 Set ``STOCK_RASA=1`` to start Rasa exactly as shipped (the benchmark's baseline does).
 """
 
@@ -24,6 +28,8 @@ import logging
 import os
 import sys
 from typing import Any, Dict, Optional, Text
+
+from bot import in_process_language
 
 
 @functools.lru_cache(maxsize=1)
@@ -213,12 +219,13 @@ def install_strict_tracker_store() -> None:
 
 
 def install() -> None:
-    """Install the fixes, the action server's token header, metrics and the probe routes."""
+    """Install the fixes, the token header, metrics, probe routes and the in-process language step."""
     install_validator_cache()
     install_strict_tracker_store()
     install_event_type_cache()
     install_action_token()
     install_operability()
+    in_process_language.install()
 
 
 def install_json_cli_messages() -> None:

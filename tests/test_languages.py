@@ -131,3 +131,59 @@ def test_the_action_knows_the_first_message_of_a_conversation():
                     "action_listen")
     events, _ = run(later)
     assert events == []
+
+
+# ------------------------------------------------------------------ the same step inside the Rasa server (issue #16)
+
+IN_PROCESS_CASES = [
+    # (slot before, intent, entities, earlier user messages)
+    ("en", "switch_language", [entity("language", "da")], 3),
+    ("en", "affirm", [], 2),
+    ("da", "ask_topic", [entity("unsupported_language", "fr")], 1),
+    ("en", "ask_topic", [entity("unsupported_language", "fr")], 4),
+    ("en", "ask_topic", [entity("detected_language", "de", source="metadata")], 1),
+    ("pl", "ask_topic", [entity("detected_language", "uk", source="text")], 5),
+    ("en", "greet", [entity("detected_language", "pl", source="widget_default")], 0),
+    ("da", "affirm", [entity("detected_language", "pl", source="widget_default")], 1),
+]
+
+
+@pytest.mark.parametrize("slot,intent,entities,earlier", IN_PROCESS_CASES)
+def test_the_rasa_server_decides_the_language_as_the_action_server_does(slot, intent, entities, earlier):
+    """bot.in_process_language gives Rasa the events the remote action returned, in every branch."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.in_process_language import language_events
+
+    parse = {"text": "x", "intent": {"name": intent, "confidence": 1.0}, "entities": entities}
+    sdk_events = [{"event": "user", "text": "earlier"}] * earlier + [{"event": "user", "text": "x"}]
+    remote, texts = run(Tracker("t", {"language": slot}, parse, sdk_events, False, None, {}, "action_listen"))
+
+    domain = Domain.from_path("domain.yml")
+    rasa_events = [UserUttered("earlier", {"name": "affirm"}) for _ in range(earlier)]
+    rasa_events += [SlotSet("language", slot), UserUttered("x", parse["intent"], entities)]
+    local = language_events(DialogueStateTracker.from_events("t", rasa_events, slots=domain.slots))
+
+    assert [event.text for event in local if isinstance(event, BotUttered)] == texts
+    assert [{"event": "slot", "timestamp": None, "name": e.key, "value": e.value}
+            for e in local if isinstance(e, SlotSet)] == remote
+
+
+def test_the_rasa_server_never_calls_the_action_server_for_the_language_step():
+    """With the step installed, Rasa's slot extraction needs no action endpoint for it."""
+    from rasa.core.actions.action import ActionExtractSlots
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot import in_process_language
+
+    in_process_language.install()
+    tracker = DialogueStateTracker.from_events(
+        "t", [UserUttered("hej med dig", {"name": "greet"}, [entity("detected_language", "da", source="text")])],
+        slots=Domain.from_path("domain.yml").slots)
+    action = ActionExtractSlots(action_endpoint=None)  # a remote call would fail without an endpoint
+    events = asyncio.run(action._run_custom_action("action_validate_slot_mappings", None, None, tracker, None))
+    assert events == [SlotSet("language", "da")]

@@ -117,7 +117,12 @@ class MultilingualTokenizer(Tokenizer):
                 lemmas = json.loads((directory / LEMMAS_FILE).read_text(encoding="utf-8"))
         except ValueError:
             lemmas = {}
-        return cls(config, model_storage, resource, lemmas)
+        tokenizer = cls(config, model_storage, resource, lemmas)
+        # Build every language's blank pipeline now (about 50 ms each) rather than on the first
+        # message in that language, which the user would wait for.
+        for language in (*tokenizer._config["languages"], FALLBACK):
+            tokenizer._pipeline(language)
+        return tokenizer
 
     def _pipeline(self, language: str) -> Any:
         if language not in self._pipelines:
