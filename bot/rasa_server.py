@@ -16,7 +16,8 @@ subclass of ``Event``, for every event it loads.
 
 Besides the fixes, :func:`install` adds the action server's token header, metrics and probe
 routes, and runs the language step of every message in this process
-(``bot.in_process_language``) instead of calling the action server for it.
+(``bot.in_process_language``) instead of calling the action server for it, and runs Rasa's
+graphs without dask's scheduler (``bot.graph_runner``).
 
 Set ``STOCK_RASA=1`` to start Rasa exactly as shipped (the benchmark's baseline does).
 """
@@ -29,7 +30,7 @@ import os
 import sys
 from typing import Any, Dict, Optional, Text
 
-from bot import in_process_language
+from bot import graph_runner, in_process_language
 
 
 @functools.lru_cache(maxsize=1)
@@ -226,6 +227,7 @@ def install() -> None:
     install_action_token()
     install_operability()
     in_process_language.install()
+    graph_runner.install()
 
 
 def install_json_cli_messages() -> None:
