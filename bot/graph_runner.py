@@ -13,12 +13,12 @@ exactly as dask passes them. Errors are the same: a node's exception propagates,
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Text, Tuple
 
 _ORIGINAL_RUN: Any = None
 
 
-def execution_order(needs: Dict[Text, Sequence[Text]], targets: Sequence[Text]) -> List[Text]:
+def execution_order(needs: Mapping[Text, Sequence[Text]], targets: Sequence[Text]) -> List[Text]:
     """The nodes the targets depend on, each after every node it needs (depth first).
 
     Args:
