@@ -17,7 +17,8 @@ subclass of ``Event``, for every event it loads.
 Besides the fixes, :func:`install` adds the action server's token header, metrics and probe
 routes, and runs the language step of every message in this process
 (``bot.in_process_language``) instead of calling the action server for it, and runs Rasa's
-graphs without dask's scheduler (``bot.graph_runner``).
+graphs without dask's scheduler (``bot.graph_runner``). :func:`main` first keeps TensorFlow out
+of the process when the model needs none of it (``bot.tensorflow_stub``).
 
 Set ``STOCK_RASA=1`` to start Rasa exactly as shipped (the benchmark's baseline does).
 """
@@ -255,6 +256,9 @@ def main() -> None:
     from bot.metrics import prepare_multiprocess_dir
 
     prepare_multiprocess_dir()  # before the Sanic workers start counting
+    from bot.tensorflow_stub import install_if_unused, model_argument
+
+    install_if_unused(model_argument(sys.argv))  # before anything imports Rasa
     install()
     import rasa.__main__
 
