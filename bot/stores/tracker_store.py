@@ -231,6 +231,14 @@ class ConfiguredTrackerStore(RecentTurnsMixin, SQLTrackerStore):
                 else:
                     self.event_broker.publish(body)
 
+    def _insert_event(self) -> Any:
+        """The INSERT of one event row, built once per store (SQLAlchemy compiles it once)."""
+        statement = self.__dict__.get("_insert_statement")
+        if statement is None:
+            statement = self.SQLEvent.__table__.insert()
+            self.__dict__["_insert_statement"] = statement
+        return statement
+
     def _write_new_events(self, tracker: DialogueStateTracker) -> List[Tuple[Dict[Text, Any], int]]:
         """Write the events not stored yet in one transaction.
 
@@ -239,24 +247,24 @@ class ConfiguredTrackerStore(RecentTurnsMixin, SQLTrackerStore):
             written).
         """
         total = len(tracker.events)
+        insert = self._insert_event()
         with self.session_scope() as session:
             written = []
-            rows = []
+            ids = []
             for event in self._additional_events(session, tracker):
                 data = event.as_dict()
                 written.append(data)
-                row = self.SQLEvent(
-                    sender_id=tracker.sender_id,
-                    type_name=event.type_name,
-                    timestamp=data.get("timestamp"),
-                    intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                    action_name=data.get("name"),
-                    data=json.dumps(data),
-                )
-                session.add(row)
-                rows.append(row)
-            session.flush()  # assigns the ids (the same INSERTs a commit would run)
-            ids = [int(row.id) for row in rows]
+                # One prepared INSERT per event, in order: the rows and ids an ORM flush would
+                # give, without the unit of work (issue #16, docs/benchmarks.md).
+                result = session.execute(insert, {
+                    "sender_id": tracker.sender_id,
+                    "type_name": event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                })
+                ids.append(int(result.inserted_primary_key[0]))
             session.commit()
         mark_stored(tracker, total)
         return list(zip(written, ids, strict=True))
