@@ -218,7 +218,10 @@ def measure(name: str, project: Path, env: Dict[str, str], seconds: float, examp
         result["one_user"] = one.summary()
         print(f"[{name}] one user: {result['one_user']}", flush=True)
         for users in (10, 50):
-            samples = asyncio.run(load.run_users(url, examples, users, seconds, seed=users, allow_empty=demo))
+            # One connection per message, as independent users' browsers and channels open theirs:
+            # kept-alive connections all go to the worker that accepted first (docs/decisions.md).
+            samples = asyncio.run(load.run_users(url, examples, users, seconds, seed=users, keepalive=False,
+                                                 allow_empty=demo))
             result[f"users_{users}"] = samples.summary()
             result[f"users_{users}_failure_examples"] = samples.failures[:5]
             print(f"[{name}] {users} users: {result[f'users_{users}']}", flush=True)
@@ -308,7 +311,7 @@ def main(argv: List[str] | None = None) -> int:
     # Rasa as shipped for the baseline: its own server code (STOCK_RASA), one Sanic worker,
     # in-memory lock store.
     baseline_env = {k: v for k, v in env.items() if k not in ("SANIC_WORKERS", "RASA_WORKERS", "REDIS_URL")}
-    baseline_env["STOCK_RASA"] = "1"
+    baseline_env.update({"STOCK_RASA": "1", "RASA_WORKERS": "1"})
     sides = {"ours": (ROOT, env), "baseline": (baseline_project, baseline_env), "demo": (demo_project, baseline_env)}
     if args.only:
         sides = {name: side for name, side in sides.items() if name in args.only}

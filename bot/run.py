@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from bot.settings import Settings, get_settings
+from bot.settings import Settings, default_rasa_workers, get_settings
 
 #: Project files and folders whose content decides whether the model must be retrained; the
 #: source of our custom NLU components (bot/nlu) is added from the installed package.
@@ -121,11 +121,10 @@ def check_database(settings: Settings) -> None:
 
 
 def check_workers(settings: Settings) -> None:
-    """Several Rasa workers need Redis for their conversation locks; check it answers."""
-    if settings.rasa_workers > 1 and not settings.redis_url:
-        raise StartupError(
-            f"RASA_WORKERS={settings.rasa_workers} needs REDIS_URL: the workers share conversation locks in Redis"
-        )
+    """Check that Redis answers when the workers share their conversation locks there.
+
+    Without ``REDIS_URL`` several workers share them in a SQLite file (``bot.stores.sqlite_locks``).
+    """
     if settings.redis_url:
         from bot.stores.lock_store import LockStoreUnavailable, redis_lock_store
 
@@ -532,7 +531,8 @@ def serve(settings: Settings, no_train: bool = False) -> int:
     else:
         model = train(settings)
     token = api_token(settings)
-    env = child_env(settings, {"RASA_API_TOKEN": token, "SANIC_WORKERS": str(settings.rasa_workers)})
+    workers = str(settings.rasa_workers or default_rasa_workers())
+    env = child_env(settings, {"RASA_API_TOKEN": token, "SANIC_WORKERS": workers, "RASA_WORKERS": workers})
     return Supervisor(settings, build_children(settings, model, token, credentials)).run(env)
 
 

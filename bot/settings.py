@@ -203,7 +203,10 @@ class Settings:
         webhook_callback_timeout_seconds: Time limit of one callback attempt.
         stock_rasa: Start Rasa exactly as shipped, without ``bot.rasa_server``'s fix (the
             benchmark's baseline).
-        rasa_workers: Sanic workers of the Rasa server; more than one needs ``REDIS_URL`` (lock store).
+        rasa_workers: Sanic workers of the Rasa server; 0 (``RASA_WORKERS`` unset): the runner
+            chooses (``bot.run``: :func:`default_rasa_workers`; a container: one). Several workers
+            share their conversation locks in Redis (``REDIS_URL``) or, without it, in a SQLite
+            file under ``var_dir`` (``bot.stores.sqlite_locks``).
         log_format: ``text`` (each server's usual lines) or ``json`` (one JSON object per line).
         cluster_port: Port of nginx in front of the replicas (``make cluster``).
         cluster_replicas: Rasa servers and action servers ``make cluster`` starts (each).
@@ -238,7 +241,7 @@ class Settings:
     webhook_callback_backoff_seconds: float = 1.0
     webhook_callback_timeout_seconds: float = 10.0
     stock_rasa: bool = False
-    rasa_workers: int = 1
+    rasa_workers: int = 0
     action_server_token: Optional[str] = field(default=None, repr=False)
     log_format: str = "text"
     cluster_port: int = 5000
@@ -308,7 +311,7 @@ class Settings:
             webhook_callback_backoff_seconds=float(env.get("WEBHOOK_CALLBACK_BACKOFF_SECONDS") or 1.0),
             webhook_callback_timeout_seconds=float(env.get("WEBHOOK_CALLBACK_TIMEOUT_SECONDS") or 10.0),
             stock_rasa=bool(_optional_bool(env, "STOCK_RASA")),
-            rasa_workers=max(1, _int(env, "RASA_WORKERS", 1)),
+            rasa_workers=max(0, _int(env, "RASA_WORKERS", 0)),
             action_server_token=env.get("ACTION_SERVER_TOKEN") or None,
             log_format=_log_format(env),
             cluster_port=_int(env, "CLUSTER_PORT", 5000),
@@ -320,3 +323,16 @@ class Settings:
 def get_settings() -> Settings:
     """Return the process-wide settings, read from the environment once."""
     return Settings.from_env()
+
+
+def default_rasa_workers(cores: Optional[int] = None) -> int:
+    """The Rasa workers of ``make run`` when ``RASA_WORKERS`` is unset: two, or one on one core.
+
+    Measured on the 2-core machines (issue #16, ``docs/benchmarks.md``): two workers answered
+    1.8 times as many messages per second as one with 10 users, for the same one-user latency.
+
+    Args:
+        cores: The machine's cores; None: ``os.cpu_count()``.
+    """
+    count = cores if cores is not None else (os.cpu_count() or 1)
+    return 2 if count >= 2 else 1

@@ -55,16 +55,19 @@ def prepare(settings: Settings, extra_args: Sequence[str] = ()) -> Tuple[List[st
     token = settings.rasa_api_token
     if not token:
         raise StartError("set RASA_API_TOKEN: the token of Rasa's HTTP API (no default)")
-    if settings.rasa_workers > 1 and not settings.redis_url:
-        raise StartError(f"RASA_WORKERS={settings.rasa_workers} needs REDIS_URL: the workers share conversation locks")
+    # One worker per container unless asked: replicas scale a deployment, and replicas share
+    # their locks only through Redis.
+    workers = settings.rasa_workers or 1
+    if workers > 1 and not settings.redis_url:
+        raise StartError(f"RASA_WORKERS={workers} needs REDIS_URL: the workers share conversation locks")
     credentials = settings.var_dir / ACTIVE_FILE_NAME
-    env = child_env(settings, {"SANIC_WORKERS": str(settings.rasa_workers)})
+    env = child_env(settings, {"SANIC_WORKERS": str(workers)})
     try:
         labels = write_active_credentials(settings.project_dir / "credentials.yml", credentials, env)
     except ChannelConfigError as error:
         raise StartError(str(error)) from None
     print(f"channels: {', '.join(labels) or 'none'}", flush=True)
-    if settings.rasa_workers > 1:  # /metrics adds up the workers' counters (bot/metrics.py)
+    if workers > 1:  # /metrics adds up the workers' counters (bot/metrics.py)
         metrics = metrics_env(settings, "rasa")
         folder = Path(metrics["PROMETHEUS_MULTIPROC_DIR"])
         shutil.rmtree(folder, ignore_errors=True)

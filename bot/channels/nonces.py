@@ -1,6 +1,7 @@
 """Nonce stores: remember each signed request's nonce for the signature window, to refuse replays.
 
-:class:`MemoryNonceStore` serves one server process; :class:`RedisNonceStore` (``REDIS_URL``) is
+:class:`MemoryNonceStore` serves one server process; several workers of one machine share
+``bot.stores.sqlite_locks.SQLiteNonceStore``; :class:`RedisNonceStore` (``REDIS_URL``) is
 shared by several workers or machines and uses ``SET key 1 NX EX <ttl>``, which is atomic, so two
 workers receiving the same request at once cannot both accept it.
 """
@@ -126,7 +127,7 @@ class RedisNonceStore:
 
 
 def nonce_store_for(settings: Settings) -> NonceStore:
-    """Redis when ``REDIS_URL`` is set, else memory.
+    """Redis when ``REDIS_URL`` is set, memory for one worker, else the workers' shared SQLite file.
 
     Args:
         settings: The settings.
@@ -135,4 +136,11 @@ def nonce_store_for(settings: Settings) -> NonceStore:
         A new nonce store.
     """
     url: Optional[str] = settings.redis_url
-    return RedisNonceStore(url) if url else MemoryNonceStore()
+    if url:
+        return RedisNonceStore(url)
+    if settings.rasa_workers == 1:
+        return MemoryNonceStore()
+    # Several workers, or not known (Rasa started without bot.run): the file they all share.
+    from bot.stores.sqlite_locks import SQLiteNonceStore, shared_state_path
+
+    return SQLiteNonceStore(shared_state_path(settings.var_dir))

@@ -1,11 +1,11 @@
-"""The lock store Rasa uses: Redis when ``REDIS_URL`` is set, in memory otherwise.
+"""The lock store Rasa uses: Redis when ``REDIS_URL`` is set, else SQLite or memory.
 
 Rasa serialises the messages of one conversation with a ticket lock. With one Sanic worker an
 in-memory lock is enough; several workers (``RASA_WORKERS`` > 1, which ``bot.run`` passes to
-Rasa as ``SANIC_WORKERS``) must share their locks through Redis. ``endpoints.yml`` names this
-class, so the same file works in both set-ups (Rasa would fail on an unset ``${REDIS_URL}``).
-Rasa counts any custom lock store type as multi-worker capable; ``bot.run`` refuses to start
-several workers without ``REDIS_URL``.
+Rasa as ``SANIC_WORKERS``) must share their locks: through Redis when ``REDIS_URL`` is set
+(several machines), else through a SQLite file under ``var/`` (several workers of one machine,
+``bot.stores.sqlite_locks``). ``endpoints.yml`` names this class, so the same file works in
+every set-up (Rasa would fail on an unset ``${REDIS_URL}``).
 
 One change to Rasa's waiting (:meth:`ConfiguredLockStore.lock`): a process that dies during a
 turn (a killed replica) leaves its ticket behind until the ticket expires (``TICKET_LOCK_LIFETIME``).
@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from typing import Any, AsyncGenerator, Optional, Text
 
 from rasa.core.lock import TicketLock
@@ -35,6 +35,7 @@ from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, Re
 
 from bot.privacy import redact_url
 from bot.settings import get_settings
+from bot.stores.sqlite_locks import SQLiteLockStore, shared_state_path
 
 #: Prefix of this assistant's keys in Redis (other applications may share the database).
 KEY_PREFIX = "aalborg"
@@ -85,15 +86,43 @@ class ConfiguredLockStore(LockStore):
         Args:
             endpoint_config: Rasa's ``lock_store`` entry of ``endpoints.yml`` (nothing is read from it).
         """
-        url = get_settings().redis_url
+        settings = get_settings()
+        url = settings.redis_url
         workers = os.environ.get("SANIC_WORKERS", "1").strip() or "1"
-        if not url and workers != "1":
-            # Rasa counts any custom lock store as fit for several workers; in-memory locks are not.
-            raise LockStoreUnavailable(
-                f"lock store: SANIC_WORKERS={workers} needs REDIS_URL (workers share conversation locks in Redis)"
-            )
-        self.backend: LockStore = redis_lock_store(url) if url else InMemoryLockStore()
+        self.backend: LockStore
+        if url:
+            self.backend = redis_lock_store(url)
+        elif workers != "1":
+            # Several workers on one machine without Redis: the shared SQLite file under var/.
+            self.backend = SQLiteLockStore(shared_state_path(settings.var_dir))
+        else:
+            self.backend = InMemoryLockStore()
         super().__init__()
+
+    def _atomic(self) -> Any:
+        """The backend's write transaction when it has one (SQLite), else nothing."""
+        transaction = getattr(self.backend, "transaction", None)
+        return transaction() if transaction is not None else nullcontext()
+
+    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        """Rasa's ``issue_ticket``, atomic on a backend with transactions."""
+        with self._atomic():
+            return super().issue_ticket(conversation_id, lock_lifetime)
+
+    def update_lock(self, conversation_id: Text) -> None:
+        """Rasa's ``update_lock``, atomic on a backend with transactions."""
+        with self._atomic():
+            super().update_lock(conversation_id)
+
+    def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
+        """Rasa's ``finish_serving``, atomic on a backend with transactions."""
+        with self._atomic():
+            super().finish_serving(conversation_id, ticket_number)
+
+    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+        """Rasa's ``cleanup``, atomic on a backend with transactions."""
+        with self._atomic():
+            super().cleanup(conversation_id, ticket_number)
 
     def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
         """The conversation's lock, if any."""

@@ -168,6 +168,12 @@ def test_redis_down_is_reported_not_treated_as_new():
         asyncio.run(store.claim("k1", "n" * 16, 600))
 
 
-def test_store_choice_follows_redis_url():
-    assert isinstance(nonce_store_for(Settings.from_env({})), MemoryNonceStore)
+def test_store_choice_follows_redis_url_and_the_workers(tmp_path):
+    from bot.stores.sqlite_locks import SQLiteNonceStore
+
+    one = {"RASA_WORKERS": "1", "VAR_DIR": str(tmp_path)}
+    assert isinstance(nonce_store_for(Settings.from_env(one)), MemoryNonceStore)
     assert isinstance(nonce_store_for(Settings.from_env({"REDIS_URL": REDIS_URL})), RedisNonceStore)
+    for workers in ("2", ""):  # several workers, or not known: the file they share
+        store = nonce_store_for(Settings.from_env({"RASA_WORKERS": workers, "VAR_DIR": str(tmp_path)}))
+        assert isinstance(store, SQLiteNonceStore)

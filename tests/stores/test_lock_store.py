@@ -11,6 +11,7 @@ from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 
 from bot.settings import get_settings
 from bot.stores.lock_store import ConfiguredLockStore, LockStoreUnavailable, redis_lock_store
+from bot.stores.sqlite_locks import SQLiteLockStore
 from tests.test_startup_errors import error_lines, project, run  # noqa: F401  (fixture)
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
@@ -28,7 +29,7 @@ def redis_url():
 @pytest.fixture
 def settings_env(monkeypatch):
     def apply(**values: str) -> None:
-        for key in ("REDIS_URL",):
+        for key in ("REDIS_URL", "SANIC_WORKERS", "VAR_DIR"):
             monkeypatch.delenv(key, raising=False)
         for key, value in values.items():
             monkeypatch.setenv(key, value)
@@ -95,19 +96,15 @@ def test_an_unreachable_redis_is_one_clear_error_without_the_password(settings_e
     assert "s3cret" not in str(error.value)
 
 
-def test_several_workers_without_redis_stop_the_start(project):  # noqa: F811
+def test_several_workers_without_redis_start_with_their_locks_in_sqlite(project):  # noqa: F811
     result = run(project, "check", RASA_WORKERS="2", REDIS_URL="")
-    assert result.returncode == 1
-    assert error_lines(result) == [
-        "run     | error: RASA_WORKERS=2 needs REDIS_URL: the workers share conversation locks in Redis"
-    ]
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert error_lines(result) == []
 
 
-def test_several_workers_without_redis_are_refused_even_outside_the_runner(settings_env, monkeypatch):
-    settings_env()
+def test_several_workers_without_redis_share_a_sqlite_file(settings_env, monkeypatch, tmp_path):
+    settings_env(VAR_DIR=str(tmp_path))
     monkeypatch.setenv("SANIC_WORKERS", "2")
-    with pytest.raises(LockStoreUnavailable) as error:
-        ConfiguredLockStore()
-    assert str(error.value) == (
-        "lock store: SANIC_WORKERS=2 needs REDIS_URL (workers share conversation locks in Redis)"
-    )
+    store = ConfiguredLockStore()
+    assert isinstance(store.backend, SQLiteLockStore)
+    assert store.backend._db.path == tmp_path / "workers.db"
