@@ -158,10 +158,12 @@ async def run_users(url: str, examples: Sequence[Example], users: int, seconds: 
     return samples
 
 
-async def run_sequential(url: str, messages: Sequence[Tuple[str, str]], allow_empty: bool = False) -> Samples:
-    """Send (sender, text) pairs one after another."""
+async def run_sequential(url: str, messages: Sequence[Tuple[str, str]], allow_empty: bool = False,
+                         keepalive: bool = True) -> Samples:
+    """Send (sender, text) pairs one after another (``keepalive=False``: a connection each)."""
     samples = Samples()
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+    connector = aiohttp.TCPConnector(force_close=not keepalive)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120), connector=connector) as session:
         started = time.perf_counter()
         for sender, text in messages:
             await send(session, url, sender, text, samples, allow_empty)

@@ -17,8 +17,10 @@ subclass of ``Event``, for every event it loads.
 Besides the fixes, :func:`install` adds the action server's token header, metrics and probe
 routes, and runs the language step of every message in this process
 (``bot.in_process_language``) instead of calling the action server for it, and runs Rasa's
-graphs without dask's scheduler (``bot.graph_runner``). :func:`main` first keeps TensorFlow out
-of the process when the model needs none of it (``bot.tensorflow_stub``).
+graphs without dask's scheduler (``bot.graph_runner``) and feeds the intent classifier its
+sentence features without joining the unused token features (``bot.sentence_features``).
+:func:`main` first keeps TensorFlow out of the process when the model needs none of it
+(``bot.tensorflow_stub``).
 
 Set ``STOCK_RASA=1`` to start Rasa exactly as shipped (the benchmark's baseline does).
 """
@@ -31,7 +33,7 @@ import os
 import sys
 from typing import Any, Dict, Optional, Text
 
-from bot import graph_runner, in_process_language
+from bot import graph_runner, in_process_language, sentence_features
 
 
 @functools.lru_cache(maxsize=1)
@@ -229,6 +231,7 @@ def install() -> None:
     install_operability()
     in_process_language.install()
     graph_runner.install()
+    sentence_features.install()
 
 
 def install_json_cli_messages() -> None:

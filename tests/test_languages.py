@@ -181,9 +181,11 @@ def test_the_rasa_server_never_calls_the_action_server_for_the_language_step():
     from bot import in_process_language
 
     in_process_language.install()
+    domain = Domain.from_path("domain.yml")
     tracker = DialogueStateTracker.from_events(
         "t", [UserUttered("hej med dig", {"name": "greet"}, [entity("detected_language", "da", source="text")])],
-        slots=Domain.from_path("domain.yml").slots)
+        slots=domain.slots)
     action = ActionExtractSlots(action_endpoint=None)  # a remote call would fail without an endpoint
-    events = asyncio.run(action._run_custom_action("action_validate_slot_mappings", None, None, tracker, None))
-    assert events == [SlotSet("language", "da")]
+    extracted = [SlotSet("topic", "cpr")]
+    events = asyncio.run(action._execute_validation_action(extracted, None, None, tracker, domain))
+    assert events == [SlotSet("language", "da"), SlotSet("topic", "cpr")]

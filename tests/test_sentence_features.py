@@ -1,0 +1,62 @@
+"""The intent classifier gets the same matrix from bot.sentence_features as from Rasa's own code."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from scipy.sparse import coo_matrix
+
+from bot import sentence_features
+from bot.run import model_path
+from bot.settings import Settings
+from tests.conftest import ROOT
+
+
+def rasa_create_x(messages):
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+
+    original = sentence_features._ORIGINAL or LogisticRegressionClassifier._create_X
+    return original(None, messages)
+
+
+def message_with_features() -> Message:
+    message = Message(data={TEXT: "a b c"})
+    rng = np.random.default_rng(1)
+    for origin, width in (("words", 5), ("chars", 7)):
+        message.add_features(Features(coo_matrix(rng.random((3, width))), FEATURE_TYPE_SEQUENCE, TEXT, origin))
+        message.add_features(Features(coo_matrix(rng.random((1, width))), FEATURE_TYPE_SENTENCE, TEXT, origin))
+    message.add_features(Features(rng.random((1, 4)), FEATURE_TYPE_SENTENCE, TEXT, "dense"))
+    return message
+
+
+def test_the_sentence_features_are_joined_as_rasa_joins_them():
+    messages = [message_with_features(), message_with_features()]
+    ours = sentence_features.create_x(None, messages)
+    assert ours.shape == (2, 5 + 7 + 4)
+    assert (ours.toarray() == rasa_create_x(messages).toarray()).all()
+
+
+@pytest.mark.slow
+def test_the_trained_model_predicts_the_same_intents_and_confidences():
+    from rasa.core.agent import load_agent
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+
+    model = model_path(Settings.from_env({"PROJECT_DIR": str(ROOT)}))
+    if not model.exists():
+        pytest.fail(f"no trained model at {model}; run 'make train' first (make test does)")
+    agent = asyncio.run(load_agent(model_path=str(model)))
+    texts = ["When are you open on Friday?", "hvordan får jeg et skattekort", "Moja żona przyjechała ze mną", "hi"]
+    original = LogisticRegressionClassifier._create_X
+    expected = [asyncio.run(agent.parse_message(text)) for text in texts]
+    sentence_features.install()
+    try:
+        assert LogisticRegressionClassifier._create_X is not original
+        assert [asyncio.run(agent.parse_message(text)) for text in texts] == expected
+    finally:
+        LogisticRegressionClassifier._create_X = original
+        sentence_features._ORIGINAL = None
