@@ -10,20 +10,26 @@ ticket or lose each other's (Rasa's own Redis store reads and writes in separate
 
 Each process opens its own connection on first use (the workers are forked after the store
 module is imported). The calls are short and synchronous, like Rasa's Redis lock store's.
+
+Nothing here identifies a person: a sender id can be a phone number (SMS, WhatsApp), so locks are
+keyed by its SHA-256 and store only their tickets, and deleted rows are overwritten
+(``secure_delete``), as in the tracker database.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
 import threading
 import time
+from collections import deque
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Optional, Text
 
-from rasa.core.lock import TicketLock
+from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockStore
 
 #: Seconds a statement waits for another process's write to finish before failing.
@@ -34,6 +40,11 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS webhook_nonces (entry TEXT PRIMARY KEY, expires REAL NOT NULL)",
     "CREATE INDEX IF NOT EXISTS webhook_nonces_expires ON webhook_nonces (expires)",
 )
+
+
+def lock_key(conversation_id: Text) -> str:
+    """The key of a conversation's lock: a digest, never the sender id itself."""
+    return hashlib.sha256(conversation_id.encode("utf-8")).hexdigest()
 
 
 def shared_state_path(var_dir: Path) -> Path:
@@ -61,6 +72,7 @@ class _Database:
             # to a power cut only reopens its replay window (NORMAL in WAL mode survives a
             # crashed process). Four commits per turn with fsync cost several ms of latency.
             connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA secure_delete=ON")
             for statement in _SCHEMA:
                 connection.execute(statement)
             self._connection, self._pid, self._depth = connection, os.getpid(), 0
@@ -97,22 +109,25 @@ class SQLiteLockStore(LockStore):
     def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
         """The conversation's lock, if any."""
         row = self._db.connection().execute(
-            "SELECT lock FROM conversation_locks WHERE conversation_id = ?", (conversation_id,)
+            "SELECT lock FROM conversation_locks WHERE conversation_id = ?", (lock_key(conversation_id),)
         ).fetchone()
-        return TicketLock.from_dict(json.loads(row[0])) if row else None
+        if not row:
+            return None
+        return TicketLock(conversation_id, deque(Ticket.from_dict(ticket) for ticket in json.loads(row[0])))
 
     def delete_lock(self, conversation_id: Text) -> None:
         """Delete the conversation's lock."""
         with self._db.transaction() as connection:
-            connection.execute("DELETE FROM conversation_locks WHERE conversation_id = ?", (conversation_id,))
+            connection.execute("DELETE FROM conversation_locks WHERE conversation_id = ?", (lock_key(conversation_id),))
 
     def save_lock(self, lock: TicketLock) -> None:
-        """Store a lock."""
+        """Store a lock (its tickets, under the digest of its conversation id)."""
+        tickets = json.dumps([ticket.as_dict() for ticket in lock.tickets])
         with self._db.transaction() as connection:
             connection.execute(
                 "INSERT INTO conversation_locks (conversation_id, lock) VALUES (?, ?) "
                 "ON CONFLICT (conversation_id) DO UPDATE SET lock = excluded.lock",
-                (lock.conversation_id, lock.dumps()),
+                (lock_key(lock.conversation_id), tickets),
             )
 
     def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:

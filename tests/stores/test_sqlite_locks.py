@@ -110,3 +110,19 @@ def test_a_nonce_is_new_again_after_its_time_to_live(tmp_path):
     assert asyncio.run(store.claim("other-key", "abc", 300)) is True  # nonces are per key
     clock[0] += 301
     assert asyncio.run(store.claim("key", "abc", 300)) is True
+
+
+def test_the_file_never_holds_a_sender_id(tmp_path):
+    """A sender id can be a phone number: locks are keyed by its digest and deleted rows overwritten."""
+    store = SQLiteLockStore(tmp_path / "workers.db")
+    sender = "whatsapp:+4512345678"
+
+    async def turn() -> None:
+        async with store.lock(sender, wait_time_in_seconds=0.005):
+            assert store.get_lock(sender) is not None
+            assert store.get_lock(sender).conversation_id == sender
+            raw = b"".join(path.read_bytes() for path in tmp_path.glob("workers.db*"))
+            assert sender.encode() not in raw and b"12345678" not in raw
+
+    asyncio.run(turn())
+    assert store.get_lock(sender) is None
