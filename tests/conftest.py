@@ -18,6 +18,26 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_CONTENT = ROOT / "tests" / "fixtures" / "content"
 
 
+def trained_model() -> Path:
+    """The model ``make train`` trained for the current sources; the test fails without one."""
+    from bot.run import model_path
+    from bot.settings import Settings
+
+    model = model_path(Settings.from_env({"PROJECT_DIR": str(ROOT)}))
+    if not model.exists():
+        pytest.fail(f"no trained model at {model}; run 'make train' first (make test does)")
+    return model
+
+
+def trained_agent() -> object:
+    """Rasa's agent with the trained model loaded, in this process."""
+    import asyncio
+
+    from rasa.core.agent import load_agent
+
+    return asyncio.run(load_agent(model_path=str(trained_model())))
+
+
 def cph(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> dt.datetime:
     """A Copenhagen-time moment."""
     return dt.datetime(year, month, day, hour, minute, tzinfo=TIMEZONE)

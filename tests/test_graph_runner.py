@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
 from bot import graph_runner
 from bot.graph_runner import execution_order
-from bot.run import model_path
-from bot.settings import Settings
-from tests.conftest import ROOT
+from tests.conftest import trained_agent
 
 
 def test_each_node_comes_after_what_it_needs_and_unneeded_nodes_are_left_out():
@@ -30,15 +29,11 @@ def test_shared_parents_run_once_for_several_targets():
 
 @pytest.mark.slow
 def test_the_trained_model_parses_and_predicts_the_same_with_both_runners():
-    from rasa.core.agent import load_agent
     from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.events import ActionExecuted, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    model = model_path(Settings.from_env({"PROJECT_DIR": str(ROOT)}))
-    if not model.exists():
-        pytest.fail(f"no trained model at {model}; run 'make train' first (make test does)")
-    agent = asyncio.run(load_agent(model_path=str(model)))
+    agent: Any = trained_agent()
     messages = ["When are you open on Friday?", "hvordan får jeg et skattekort", "Moja żona przyjechała ze mną",
                 "رقم هاتف البيت الدولي", "hi", "asdf qwerty"]
 
@@ -53,12 +48,12 @@ def test_the_trained_model_parses_and_predicts_the_same_with_both_runners():
             results.append((parsed, prediction.max_confidence_index, prediction.probabilities))
         return results
 
-    original = DaskGraphRunner.run
-    expected = run_all()
-    graph_runner.install()
+    installed = DaskGraphRunner.run  # another test may have installed the Rasa server's fixes
     try:
-        assert DaskGraphRunner.run is not original
+        DaskGraphRunner.run = graph_runner._ORIGINAL_RUN or installed  # type: ignore[method-assign]
+        assert DaskGraphRunner.run is not graph_runner.run
+        expected = run_all()
+        DaskGraphRunner.run = graph_runner.run  # type: ignore[method-assign]
         assert run_all() == expected
     finally:
-        DaskGraphRunner.run = original
-        graph_runner._ORIGINAL_RUN = None
+        DaskGraphRunner.run = installed  # type: ignore[method-assign]

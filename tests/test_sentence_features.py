@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,9 +13,7 @@ from rasa.shared.nlu.training_data.message import Message
 from scipy.sparse import coo_matrix
 
 from bot import sentence_features
-from bot.run import model_path
-from bot.settings import Settings
-from tests.conftest import ROOT
+from tests.conftest import trained_agent
 
 
 def rasa_create_x(messages):
@@ -43,20 +42,16 @@ def test_the_sentence_features_are_joined_as_rasa_joins_them():
 
 @pytest.mark.slow
 def test_the_trained_model_predicts_the_same_intents_and_confidences():
-    from rasa.core.agent import load_agent
     from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 
-    model = model_path(Settings.from_env({"PROJECT_DIR": str(ROOT)}))
-    if not model.exists():
-        pytest.fail(f"no trained model at {model}; run 'make train' first (make test does)")
-    agent = asyncio.run(load_agent(model_path=str(model)))
+    agent: Any = trained_agent()
     texts = ["When are you open on Friday?", "hvordan får jeg et skattekort", "Moja żona przyjechała ze mną", "hi"]
-    original = LogisticRegressionClassifier._create_X
-    expected = [asyncio.run(agent.parse_message(text)) for text in texts]
-    sentence_features.install()
+    installed = LogisticRegressionClassifier._create_X  # another test may have installed the fixes
     try:
-        assert LogisticRegressionClassifier._create_X is not original
+        LogisticRegressionClassifier._create_X = sentence_features._ORIGINAL or installed  # type: ignore[method-assign]
+        assert LogisticRegressionClassifier._create_X is not sentence_features.create_x
+        expected = [asyncio.run(agent.parse_message(text)) for text in texts]
+        LogisticRegressionClassifier._create_X = sentence_features.create_x  # type: ignore[method-assign]
         assert [asyncio.run(agent.parse_message(text)) for text in texts] == expected
     finally:
-        LogisticRegressionClassifier._create_X = original
-        sentence_features._ORIGINAL = None
+        LogisticRegressionClassifier._create_X = installed  # type: ignore[method-assign]

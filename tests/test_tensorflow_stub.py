@@ -11,19 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.run import model_path
-from bot.settings import Settings
 from bot.tensorflow_stub import model_argument, prediction_components, uses_tensorflow
-from tests.conftest import ROOT
+from tests.conftest import ROOT, trained_model
 
 MESSAGES = ["When are you open on Friday?", "hvordan får jeg et skattekort", "Moja żona przyjechała ze mną", "hi"]
-
-
-def trained_model() -> Path:
-    model = model_path(Settings.from_env({"PROJECT_DIR": str(ROOT)}))
-    if not model.exists():
-        pytest.fail(f"no trained model at {model}; run 'make train' first (make test does)")
-    return model
 
 
 def archive_with(tmp_path: Path, components: list[str]) -> Path:
