@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager
 from typing import Any, AsyncGenerator, Optional, Text
 
 from rasa.core.lock import TicketLock
@@ -99,30 +99,24 @@ class ConfiguredLockStore(LockStore):
             self.backend = InMemoryLockStore()
         super().__init__()
 
-    def _atomic(self) -> Any:
-        """The backend's write transaction when it has one (SQLite), else nothing."""
-        transaction = getattr(self.backend, "transaction", None)
-        return transaction() if transaction is not None else nullcontext()
+    # The read-modify-write steps are the backend's own: the SQLite store runs each in one
+    # transaction; Rasa's stores run the base class's steps on their own get/save.
 
     def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        """Rasa's ``issue_ticket``, atomic on a backend with transactions."""
-        with self._atomic():
-            return super().issue_ticket(conversation_id, lock_lifetime)
+        """The backend's ``issue_ticket``."""
+        return self.backend.issue_ticket(conversation_id, lock_lifetime)
 
     def update_lock(self, conversation_id: Text) -> None:
-        """Rasa's ``update_lock``, atomic on a backend with transactions."""
-        with self._atomic():
-            super().update_lock(conversation_id)
+        """The backend's ``update_lock``."""
+        self.backend.update_lock(conversation_id)
 
     def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
-        """Rasa's ``finish_serving``, atomic on a backend with transactions."""
-        with self._atomic():
-            super().finish_serving(conversation_id, ticket_number)
+        """The backend's ``finish_serving``."""
+        self.backend.finish_serving(conversation_id, ticket_number)
 
     def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
-        """Rasa's ``cleanup``, atomic on a backend with transactions."""
-        with self._atomic():
-            super().cleanup(conversation_id, ticket_number)
+        """The backend's ``cleanup``."""
+        self.backend.cleanup(conversation_id, ticket_number)
 
     def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
         """The conversation's lock, if any."""

@@ -150,10 +150,6 @@ class SQLiteLockStore(LockStore):
         with self._db.transaction():
             super().cleanup(conversation_id, ticket_number)
 
-    def transaction(self) -> Any:
-        """A write transaction that the lock store's own methods join."""
-        return self._db.transaction()
-
 
 class SQLiteNonceStore:
     """Signed-webhook nonces in the shared SQLite file (``INSERT`` on a primary key is atomic)."""

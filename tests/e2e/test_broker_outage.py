@@ -104,9 +104,11 @@ def test_an_outage_within_the_bound_loses_nothing_and_one_beyond_it_is_announced
     queue = unique_name("outage")
     url = parts._replace(netloc=f"{parts.username}:{parts.password}@127.0.0.1:{proxy.port}").geturl()
     database = f"sqlite:///{tmp_path / 'tracker.db'}"
+    # One Rasa worker: the buffer bound, the "lost"/"full" lines and the counters are per process,
+    # and this test counts them exactly (with two workers each reports its own connection).
     stack = start_stack(tmp_path, {"EVENT_BROKER_URL": url, "EVENT_BROKER_QUEUE": queue,
                                    "EVENT_BROKER_EXCHANGE": queue, "EVENT_BROKER_BUFFER_MB": str(BUFFER_MB),
-                                   "TRACKER_DB_URL": database})
+                                   "TRACKER_DB_URL": database, "RASA_WORKERS": "1"})
     try:
         # Phase 1: away for OUTAGE_SECONDS, within the bound: 12 questions (about 70 kB of events).
         talk(stack, 3)
