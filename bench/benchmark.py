@@ -58,7 +58,6 @@ import procs  # noqa: E402
 WORK = ROOT / "var" / "bench"
 RESULTS = ROOT / "bench" / "results"
 TIMES_FILE = WORK / "training-times.json"
-RASA_INIT_CONFIG = "rasa/cli/initial_project/config.yml"
 
 #: (metric, direction, target ratio ours/baseline) from issue #8.
 TARGETS = [
@@ -83,10 +82,15 @@ DEMO_TARGETS = [
 LONG_CONVERSATION_LIMIT = 1.2
 
 
-def rasa_init_config() -> Path:
+def rasa_init_project() -> Path:
+    """Rasa's template that ``rasa init`` copies (the demo; its ``config.yml`` is the baseline's)."""
     import rasa
 
-    return Path(rasa.__file__).resolve().parent / "cli" / "initial_project" / "config.yml"
+    return Path(rasa.__file__).resolve().parent / "cli" / "initial_project"
+
+
+def rasa_init_config() -> Path:
+    return rasa_init_project() / "config.yml"
 
 
 def baseline_project_dir() -> Path:
@@ -118,12 +122,6 @@ def prepare_baseline(project: Path) -> None:
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {WORK / 'var-baseline' / 'tracker.db'}\n"
     )
     shutil.copytree(ROOT / "data", project / "data")
-
-
-def rasa_init_project() -> Path:
-    import rasa
-
-    return Path(rasa.__file__).resolve().parent / "cli" / "initial_project"
 
 
 def demo_project_dir() -> Path:
@@ -159,7 +157,7 @@ def model_for(project: Path) -> Path:
 
 def ensure_model(name: str, project: Path, reuse: bool, env: Dict[str, str]) -> Dict[str, Any]:
     """Train (timed) unless reusing; the model ends where ``bot.run serve`` looks for it."""
-    target = demo_model(project) if name == "demo" else model_for(project)
+    target = trained_model_path(name, project)
     times = json.loads(TIMES_FILE.read_text()) if TIMES_FILE.exists() else {}
     if reuse and target.exists() and target.name in times:
         return {"training_s": times[target.name], "training_reused": True}
@@ -170,7 +168,7 @@ def ensure_model(name: str, project: Path, reuse: bool, env: Dict[str, str]) -> 
         trained = Path(out) / target.name
         # The fingerprint includes bot/nlu's source; if it changed during a long training, the
         # runner looks for the new name (the baseline does not use bot/nlu at all).
-        target = demo_model(project) if name == "demo" else model_for(project)
+        target = trained_model_path(name, project)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(trained), target)
     times[target.name] = round(took, 1)
@@ -181,6 +179,11 @@ def ensure_model(name: str, project: Path, reuse: bool, env: Dict[str, str]) -> 
 
 def demo_model(project: Path) -> Path:
     return project / "models" / f"{project.name}.tar.gz"
+
+
+def trained_model_path(name: str, project: Path) -> Path:
+    """Where a side's model is trained to: the demo's own folder, else where ``bot.run`` looks."""
+    return demo_model(project) if name == "demo" else model_for(project)
 
 
 def long_conversation_ratio(samples: load.Samples, edge: int = 20) -> Dict[str, float]:

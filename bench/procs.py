@@ -215,12 +215,12 @@ def start_stock_rasa(name: str, project_dir: Path, model: Path, var_dir: Path, e
     token = "bench-" + os.urandom(8).hex()
     (var_dir / "rasa-api-token").write_text(token)
     started = time.perf_counter()
-    log = (var_dir / "stack.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rasa", "run", "--model", str(model), "--enable-api", f"--auth-token={token}",
-         "--interface", "127.0.0.1", "--port", env["RASA_PORT"]],
-        cwd=project_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    with (var_dir / "stack.log").open("w") as log:  # the child keeps its own copy of the file
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rasa", "run", "--model", str(model), "--enable-api", f"--auth-token={token}",
+             "--interface", "127.0.0.1", "--port", env["RASA_PORT"]],
+            cwd=project_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
     stack = Stack(name, process, env, var_dir)
     while True:
         if process.poll() is not None or time.perf_counter() - started > timeout:

@@ -61,7 +61,7 @@ def prepare(settings: Settings, extra_args: Sequence[str] = ()) -> Tuple[List[st
     if workers > 1 and not settings.redis_url:
         raise StartError(f"RASA_WORKERS={workers} needs REDIS_URL: the workers share conversation locks")
     credentials = settings.var_dir / ACTIVE_FILE_NAME
-    env = child_env(settings, {"SANIC_WORKERS": str(workers)})
+    env = child_env(settings, {"SANIC_WORKERS": str(workers), "RASA_WORKERS": str(workers)})
     try:
         labels = write_active_credentials(settings.project_dir / "credentials.yml", credentials, env)
     except ChannelConfigError as error:

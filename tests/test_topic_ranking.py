@@ -114,3 +114,27 @@ def test_the_model_reads_the_last_clause_when_it_holds_the_question():
     assert classifier.rank(text, ["nemkonto", "cpr"], ["cpr"])[0][0] == "cpr"
     # All named entries in the last clause: the whole message is ranked as it is.
     assert classifier.rank(text, ["nemkonto", "cpr"], ["nemkonto", "cpr"]) == classifier.rank(text, [], None)
+
+
+def test_a_trained_topic_model_keeps_only_what_prediction_uses():
+    """float32 weights in the SVM's own column-major layout (row-major was 8x slower), no stop_words_."""
+    import numpy
+
+    from bot.nlu.topic_model import TopicModel
+
+    examples = {
+        "tax_card": ["tax card please", "how do i get a tax card", "my tax card online", "tax card for my salary",
+                     "preliminary tax card", "tax card from skat", "change my tax card", "is my tax card ready"],
+        "cpr": ["cpr number please", "where do i get a cpr number", "get the cpr", "my cpr registration",
+                "yellow card cpr", "cpr for my wife", "register for a cpr", "lost my cpr card"],
+        "danish": ["danish lessons", "learn danish", "language school danish", "danish course for me",
+                   "free danish classes", "danish for my husband", "evening danish course", "study danish"],
+    }  # three labels and enough examples for the temperature's held-out split (the real model has 54)
+    texts = [text for texts in examples.values() for text in texts]
+    labels = [label for label, texts in examples.items() for _ in texts]
+    model = TopicModel.train(texts, labels)
+    pipeline = model._pipeline
+    svm = pipeline.steps[-1][1]
+    assert svm.coef_.dtype == numpy.float32 and svm.coef_.flags["F_CONTIGUOUS"]
+    assert all(not hasattr(vectorizer, "stop_words_") for _, vectorizer in pipeline.steps[0][1].transformer_list)
+    assert model.rank("how do I get the cpr number")[0][0] == "cpr"
