@@ -49,3 +49,9 @@ def test_lemmas_from_the_pruned_lookup_tables(tmp_path):
 def test_without_a_language_or_lemmas_the_lower_cased_word_is_used(tmp_path):
     assert lemmas(trained(tmp_path), "Kontorerne", "") == [("Kontorerne", "kontorerne")]
     assert lemmas(trained(tmp_path / "plain", use_lemmas=False), "kontorerne", "da") == [("kontorerne", "kontorerne")]
+
+
+def test_every_languages_pipeline_is_built_when_the_model_loads(tmp_path):
+    """No newcomer waits ~50 ms for spaCy on the first message in their language (issue #16)."""
+    component = trained(tmp_path)
+    assert set(component._pipelines) == {*MultilingualTokenizer.get_default_config()["languages"], "xx"}
