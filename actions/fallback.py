@@ -13,6 +13,7 @@ from actions.base import AREA_IDS, OUTCOME_NOTHING, OUTCOME_SEARCH, ContentActio
 from bot.answers import Reply, entry_buttons, human_contact
 from bot.content import KnowledgeBase
 from bot.content.search import ContentIndex
+from bot.handoff.replies import offer_person_reply
 from bot.i18n import translate
 
 
@@ -44,7 +45,21 @@ class ActionSearchContent(ContentAction):
         else:
             send(dispatcher, Reply(translate("fallback_nothing", language), entry_buttons(kb, AREA_IDS, language)),
                  outcome=OUTCOME_NOTHING)
+        if previous_turn_was_fallback(tracker):
+            send(dispatcher, offer_person_reply(language), outcome=OUTCOME_SEARCH)
+            return []
         contact = human_contact(kb, language, base.clock())
         if contact is not None:
             send(dispatcher, contact)
         return []
+
+
+def previous_turn_was_fallback(tracker: Tracker) -> bool:
+    """Whether the assistant's reply to the message before this one was a fallback too."""
+    users = [index for index, event in enumerate(tracker.events) if event.get("event") == "user"]
+    if len(users) < 2:
+        return False
+    for event in tracker.events[users[-2] + 1 : users[-1]]:
+        if event.get("event") == "action" and event.get("name") == "action_search_content":
+            return True
+    return False

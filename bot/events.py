@@ -22,7 +22,10 @@ FEEDBACK = "feedback"
 HANDOFF_REQUESTED = "handoff_requested"
 
 #: Actions whose run means "the user wants a human contact", with the reason put in the event.
-HANDOFF_ACTIONS: Mapping[str, str] = {"action_answer_contact": "contact_requested"}
+HANDOFF_ACTIONS: Mapping[str, str] = {
+    "action_answer_contact": "contact_requested",
+    "action_request_human": "person_requested",
+}
 
 
 def feedback_event(sender_id: str, rating: str, timestamp: Optional[float] = None) -> Dict[str, Any]:

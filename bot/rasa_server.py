@@ -192,6 +192,9 @@ def install_operability() -> None:
 
         app = configure_app(*args, **kwargs)
         add_rasa_routes(app)
+        from bot.handoff.relay import attach
+
+        attach(app)  # staff messages of a live handoff reach this worker's widget sockets
         configure_logging()  # again: the Sanic app installed its own handlers
         return app
 

@@ -78,6 +78,16 @@ def _log_format(env: Mapping[str, str]) -> str:
     return value
 
 
+HANDOFF_AVAILABILITIES = ("phone_hours", "always", "never")
+
+
+def _handoff_availability(env: Mapping[str, str]) -> str:
+    value = (env.get("HANDOFF_AVAILABILITY") or "phone_hours").strip().lower()
+    if value not in HANDOFF_AVAILABILITIES:
+        raise ValueError(f"HANDOFF_AVAILABILITY must be one of {', '.join(HANDOFF_AVAILABILITIES)}, not {value!r}")
+    return value
+
+
 def _webhook_keys(env: Mapping[str, str]) -> Tuple[Tuple[str, str], ...]:
     """Parse ``WEBHOOK_KEYS`` (``id1:secret1,id2:secret2``): the signed webhook's keys.
 
@@ -210,6 +220,12 @@ class Settings:
         log_format: ``text`` (each server's usual lines) or ``json`` (one JSON object per line).
         cluster_port: Port of nginx in front of the replicas (``make cluster``).
         cluster_replicas: Rasa servers and action servers ``make cluster`` starts (each).
+        handoff_availability: When a newcomer asking for a person is queued for staff in the chat
+            (``bot.handoff``): ``phone_hours`` (International House's phone hours from the content,
+            holidays closed), ``always`` or ``never`` (then only a question with an e-mail address
+            can be left).
+        handoff_idle_minutes: A handoff with no message from either side for this long ends, and
+            the assistant says it is back.
         action_server_token: Shared secret Rasa sends to the action server (``X-Action-Token``);
             None: the action server accepts any caller and must bind a loopback address.
     """
@@ -246,6 +262,8 @@ class Settings:
     log_format: str = "text"
     cluster_port: int = 5000
     cluster_replicas: int = 2
+    handoff_availability: str = "phone_hours"
+    handoff_idle_minutes: float = 10.0
 
     @property
     def default_language(self) -> str:
@@ -316,6 +334,8 @@ class Settings:
             log_format=_log_format(env),
             cluster_port=_int(env, "CLUSTER_PORT", 5000),
             cluster_replicas=max(1, _int(env, "CLUSTER_REPLICAS", 2)),
+            handoff_availability=_handoff_availability(env),
+            handoff_idle_minutes=_positive_float(env, "HANDOFF_IDLE_MINUTES", 10.0),
         )
 
 

@@ -298,6 +298,11 @@ def guard(
 
         try:
             await check_owner(message)
+            from bot.handoff.relay import intercept
+
+            if await intercept(message):  # a person has the conversation, or its e-mail step
+                metrics.RESPONSE_SECONDS.labels(channel=channel).observe(time.perf_counter() - started)
+                return None
             result = await on_new_message(message)
         except OwnershipRefused:
             metrics.RESPONSE_SECONDS.labels(channel=channel).observe(time.perf_counter() - started)

@@ -33,6 +33,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from bot.channels.guard import InvalidMessage, check_metadata, check_text, check_unicode, guard
+from bot.handoff import sockets as handoff_sockets
 from bot.privacy import MAX_SECRET_LENGTH, SECRET_FIELD, hash_secret
 from bot.settings import get_settings
 from bot.stores.db_retry import StoreUnavailable, in_thread
@@ -89,10 +90,12 @@ class GuardedSocketIOInput(SocketIOInput):
                 await _done(sio.leave_room(sid, previous, namespace=namespace))
             held[sid] = session
             await _done(sio.enter_room(sid, session, namespace=namespace))
+            handoff_sockets.attach(sid, session, sio, namespace, self.bot_message_evt)
             await sio.emit("session_confirm", session, room=sid, namespace=namespace)
 
         async def disconnect(sid: str) -> None:
             held.pop(sid, None)
+            handoff_sockets.detach(sid)
 
         async def user_message(sid: str, data: Any = None) -> None:
             try:

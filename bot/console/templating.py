@@ -57,6 +57,7 @@ class NavItem:
 
 #: The navigation, with the least role that sees each item.
 NAV = (
+    NavItem("Handoffs", "/console/handoffs", "reviewer"),
     NavItem("Conversations", "/console/conversations", "viewer"),
     NavItem("Unanswered", "/console/unanswered", "viewer"),
     NavItem("Suspect answers", "/console/suspects", "viewer"),

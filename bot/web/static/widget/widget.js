@@ -995,8 +995,10 @@
 
   function messageElement(message) {
     var isBot = message.role === 'bot';
+    // A staff member's message during a live handoff: labelled with their name, shown as typed.
+    var person = isBot && typeof message.person === 'string' ? message.person : null;
     var bubble = h('div', { className: 'aa-bubble', dir: 'auto' });
-    if (isBot) {
+    if (isBot && !person) {
       bubble.appendChild(renderMarkdown(message.text));
     } else {
       bubble.textContent = message.text;
@@ -1004,15 +1006,18 @@
     var meta = h('div', { className: 'aa-meta' }, [
       h('time', { datetime: message.ts, text: timeLabel(message.ts) })
     ]);
+    var children = [
+      h('span', { className: 'aa-sr-only', text: (person || (isBot ? L('assistant') : L('you'))) + ': ' })
+    ];
+    if (person) {
+      children.push(h('div', { className: 'aa-person-label', 'aria-hidden': 'true', dir: 'auto', text: person }));
+    }
+    children.push(bubble, meta);
     var el = h('div', {
-      className: 'aa-msg ' + (isBot ? 'aa-bot' : 'aa-user'),
+      className: 'aa-msg ' + (isBot ? 'aa-bot' : 'aa-user') + (person ? ' aa-person' : ''),
       'data-id': message.id,
       'data-turn': String(message.turn)
-    }, [
-      h('span', { className: 'aa-sr-only', text: (isBot ? L('assistant') : L('you')) + ': ' }),
-      bubble,
-      meta
-    ]);
+    }, children);
     return el;
   }
 
@@ -1059,7 +1064,7 @@
     var lastBotOfTurn = {};
     var lastUserIndex = -1;
     transcript.messages.forEach(function (m, index) {
-      if (m.role === 'bot') {
+      if (m.role === 'bot' && !m.person) {
         lastBotOfTurn[m.turn] = m.id;
       } else {
         lastUserIndex = index;
@@ -1377,11 +1382,13 @@
   }
 
   function onBotUttered(data) {
-    if (Date.now() > awaitingUntil) {
-      return; // a reply to another tab of this session; it arrives here through storage
-    }
     if (!data || typeof data !== 'object') {
       return;
+    }
+    // Messages of a live handoff (a staff member writes, joins or leaves) come unasked.
+    var person = data.from_person && typeof data.from_person.label === 'string' ? data.from_person.label : null;
+    if (Date.now() > awaitingUntil && !person && data.handoff !== true) {
+      return; // a reply to another tab of this session; it arrives here through storage
     }
     var text = typeof data.text === 'string' ? data.text : '';
     if (!text && data.attachment && data.attachment.payload && typeof data.attachment.payload.src === 'string') {
@@ -1402,8 +1409,11 @@
     if (quick.length) {
       message.quick = quick;
     }
+    if (person) {
+      message.person = person;
+    }
     addMessage(message);
-    announce(L('assistant') + ': ' + plainText(text) + (quick.length ? ' ' + quick.map(function (q) { return q.title; }).join(', ') : ''));
+    announce((person || L('assistant')) + ': ' + plainText(text) + (quick.length ? ' ' + quick.map(function (q) { return q.title; }).join(', ') : ''));
     if (panel.hidden) {
       setUnread(true);
     }
