@@ -29,6 +29,7 @@ DAY = 86400
 FILLED = {
     "events", "feedback", "console_tags", "console_notes", "console_reviews", "console_corrections",
     "undelivered_replies", "conversation_owners", "console_dismissals",
+    "handoffs", "handoff_outbox", "handoff_contacts",
 }
 
 
@@ -76,6 +77,21 @@ def fill_side_tables(url: str, engine: Engine, sender: str) -> None:
         {"sender": sender, "messages": [{"text": f"hello {sender}"}]},
     )
     record(engine, "view_conversation", sender, user_name="rita")
+    fill_handoff(engine, sender)
+
+
+def fill_handoff(engine: Engine, sender: str) -> None:
+    """A live request with a staff message, and a question left with an e-mail address."""
+    from bot.handoff.store import AWAITING_EMAIL, OFFERED, HandoffStore
+
+    handoffs = HandoffStore(engine)
+    handoffs.create_tables()
+    live = handoffs.request(sender, "socketio", "en", "person_requested", live=True)
+    handoffs.take(live.id, "rita", "en")
+    handoffs.hand_back(live.id, "rita")
+    left = handoffs.request(sender, "socketio", "en", "person_requested", live=False)
+    handoffs.set_status(left.id, OFFERED, AWAITING_EMAIL)
+    handoffs.leave_message(left.id, sender, f"{sender}@example.org")
 
 
 def fill_conversation(url: str, engine: Engine, sender: str, age_days: float = 0) -> None:

@@ -21,7 +21,8 @@ from tests.conversation_rows import FILLED, fill_conversation, places_mentioning
 from tests.databases import database_url
 
 AUDIT_ONLY = {("console_audit", "target")}
-ONE_EACH = {name: 1 for name in FILLED - {"events"}}
+#: Rows each filled conversation has per table: two handoff requests, with "joined" and "ended" notices.
+ONE_EACH = {name: 1 for name in FILLED - {"events"}} | {"handoffs": 2, "handoff_outbox": 2}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

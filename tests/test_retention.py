@@ -16,6 +16,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channels.callbacks import undelivered_replies
 from bot.console import dismissals, review_db
+from bot.handoff import store as handoff_store
 from bot.retention import expire
 from bot.stores.owners import owners
 from bot.web.conversations import ConversationStore, feedback
@@ -23,7 +24,7 @@ from tests.conversation_rows import FILLED, fill_conversation, fill_side_tables,
 from tests.databases import database_url
 
 DAY = 86400
-ONE_EACH = {name: 1 for name in FILLED - {"events"}}
+ONE_EACH = {name: 1 for name in FILLED - {"events"}} | {"handoffs": 2, "handoff_outbox": 2}
 
 
 def save(url: str, sender: str, age_days: float) -> None:
@@ -105,7 +106,7 @@ def backdate(engine, days):
     naive = dt.datetime.utcnow() - dt.timedelta(days=days)
     with engine.begin() as connection:
         for table in (feedback, review_db.tags, review_db.notes, review_db.corrections, owners,
-                      dismissals.dismissals):
+                      dismissals.dismissals, handoff_store.handoffs, handoff_store.outbox, handoff_store.contacts):
             connection.execute(table.update().values(created_at=naive))
         connection.execute(review_db.reviews.update().values(reviewed_at=naive))
         connection.execute(undelivered_replies.update().values(created_at=naive.replace(tzinfo=dt.timezone.utc)))

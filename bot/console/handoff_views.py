@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from typing import Any, Dict, List, Optional
 
@@ -34,7 +35,7 @@ from bot.console.auth import console_error, require_role, wants_json
 from bot.console.templating import SECURITY_HEADERS, apply_security_headers, render
 from bot.console.transcripts import events, has_events_table
 from bot.handoff.replies import STAFF_LANGUAGES, language_name
-from bot.handoff.store import MESSAGE_LEFT, Handoff, HandoffConflict, store
+from bot.handoff.store import ENDED, MESSAGE_LEFT, Handoff, HandoffConflict, store
 
 handoffs_bp = Blueprint("console_handoffs", url_prefix="/console")
 
@@ -42,6 +43,11 @@ QUEUE_URL = "/console/handoffs"
 STREAM_SECONDS = 25.0
 POLL_SECONDS = 1.0
 MAX_REPLY_CHARS = 2000
+NOTICES = {
+    "handed-back": "The conversation is back with the assistant.",
+    "answered": "Marked answered; the e-mail address was deleted.",
+}
+EVENT_ID = re.compile(r"[0-9]{1,12}")
 STATUS_LABELS = {"waiting": "Waiting", "active": "With a person", "message_left": "Message left (reply by e-mail)"}
 
 
@@ -107,8 +113,8 @@ async def _stream(request: Request) -> Any:
 async def queue_page(request: Request) -> HTTPResponse:
     """The queue, rendered now and kept current by the page script."""
     items = await asyncio.to_thread(store().queue)
-    return render(request, "handoffs.html", rows=queue_rows(items, request.ctx.user.name),
-                  notice=request.args.get("notice", ""))
+    notice = NOTICES.get(request.args.get("notice", ""), "")
+    return render(request, "handoffs.html", rows=queue_rows(items, request.ctx.user.name), notice=notice)
 
 
 @handoffs_bp.get("/handoffs/stream")
@@ -148,7 +154,7 @@ async def conversation_page(request: Request, handoff_id: int) -> HTTPResponse:
         request, "handoff_conversation.html", item=item, lines=lines, mine=item.taken_by == me, email=email,
         language_name=language_name(item.language, "en"), status_label=STATUS_LABELS.get(item.status, item.status),
         staff_languages=[(code, language_name(code, "en")) for code in STAFF_LANGUAGES],
-        last_id=lines[-1]["id"] if lines else 0, max_chars=MAX_REPLY_CHARS, notice=request.args.get("notice", ""),
+        last_id=lines[-1]["id"] if lines else 0, max_chars=MAX_REPLY_CHARS,
     )
 
 
@@ -159,10 +165,10 @@ async def conversation_stream(request: Request, handoff_id: int) -> Any:
     item = await _request_or_404(request, handoff_id)
     if item is None:
         return console_error(request, 404, "not_found", "no handoff request with this id")
-    try:
-        after = max(0, int(request.args.get("after", "0")))
-    except ValueError:
-        return console_error(request, 400, "invalid_query", "'after' must be an event id")
+    values = request.args.getlist("after") or ["0"]
+    if len(values) > 1 or not EVENT_ID.fullmatch(values[0].strip()):
+        return console_error(request, 400, "invalid_query", "'after' must be given once, as an event id")
+    after = int(values[0].strip())
     stream = await _stream(request)
     await stream.send("retry: 1000\n\n")
     last_state = None
@@ -177,6 +183,8 @@ async def conversation_stream(request: Request, handoff_id: int) -> Any:
         if state != last_state:
             await stream.send(_event("state", state))
             last_state = state
+        if current is None or current.status == ENDED:
+            break  # nothing more will happen in this request
         await asyncio.sleep(POLL_SECONDS)
     await stream.eof()
 

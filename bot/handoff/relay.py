@@ -123,8 +123,8 @@ async def intercept(message: UserMessage) -> bool:
     Returns:
         True when the message was handled here and must not reach the assistant.
     """
-    handoffs = store()
     try:
+        handoffs = store()
         request = await asyncio.to_thread(handoffs.current, message.sender_id)
     except Exception:  # the database is away: the assistant's own turn will report it
         logger.exception("could not read the handoff state of %s", message.sender_id)

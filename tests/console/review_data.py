@@ -159,6 +159,14 @@ def write_dataset(url: str) -> None:
                 {"sender_id": "dmytro", "rating": "up", "message_text": "International House North Denmark: "
                  "Nyhavnsgade 14.", "created_at": dt.datetime(2026, 11, 21, 15, 1)},
             ])
+        # Handoff request 1: alice asked for a person, rita took it and handed it back (ended).
+        from bot.handoff.store import HandoffStore
+
+        handoffs = HandoffStore(engine)
+        handoffs.create_tables()
+        request = handoffs.request("alice", "rest", "en", "person_requested", live=True)
+        handoffs.take(request.id, "rita", "en")
+        handoffs.hand_back(request.id, "rita")
     finally:
         engine.dispose()
 

@@ -39,6 +39,10 @@ PAGE_PARAMS: Dict[str, Tuple[str, ...]] = {
     "/console/analytics": ("from", "to", "language"),
     "/console/analytics.csv": ("from", "to", "language"),
     "/console/undelivered": ("done",),
+    "/console/handoffs": ("notice",),
+    "/console/handoffs/stream": (),
+    "/console/handoffs/1": (),
+    "/console/handoffs/1/stream": ("after",),
 }
 #: Values as they appear in the URL (already percent-encoded where needed).
 ODD_VALUES = [
