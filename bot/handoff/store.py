@@ -176,16 +176,36 @@ class HandoffStore:
         return None if row is None else _handoff(row)
 
     def current(self, sender_id: str) -> Optional[Handoff]:
-        """The conversation's request that still shapes the chat (see :data:`CHAT_STATES`), if any."""
-        query = (
-            sa.select(handoffs)
-            .where(handoffs.c.sender_id == sender_id, handoffs.c.status.in_(CHAT_STATES))
-            .order_by(handoffs.c.id.desc())
-            .limit(1)
-        )
-        with self.engine.connect() as connection:
-            row = connection.execute(query).first()
-        return None if row is None else _handoff(row)
+        """The conversation's request that still shapes the chat (see :data:`CHAT_STATES`), if any.
+
+        Asked for every incoming message, so the statement goes straight to a pooled DB-API
+        connection: through SQLAlchemy's ``Connection`` it cost 0.72 ms per call on SQLite, this
+        way 0.15 ms (an index lookup among 200 rows; ``docs/decisions.md``).
+        """
+        connection = self.engine.raw_connection()  # from the pool; rolled back when returned
+        try:
+            cursor = connection.cursor()
+            cursor.execute(self._current_sql, (sender_id,))
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            connection.close()
+        if row is None:
+            return None
+        values = {}
+        for column, value in zip(handoffs.columns, row, strict=True):
+            if isinstance(column.type, sa.DateTime) and isinstance(value, str):  # SQLite returns text
+                value = dt.datetime.fromisoformat(value)
+            values[column.name] = value
+        return Handoff(**values)
+
+    @property
+    def _current_sql(self) -> str:
+        marker = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        states = ", ".join(f"'{state}'" for state in CHAT_STATES)  # constants, not input
+        columns = ", ".join(column.name for column in handoffs.columns)
+        return (f"SELECT {columns} FROM handoffs WHERE sender_id = {marker} AND status IN ({states})"
+                " ORDER BY id DESC LIMIT 1")
 
     def queue(self) -> List[Handoff]:
         """The requests staff see: waiting, active and messages left, oldest first."""
