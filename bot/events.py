@@ -5,10 +5,13 @@ to the event broker. This module builds the two events that only this project kn
 the same shape (``event``, ``sender_id``, ``timestamp`` as Unix seconds):
 
 * ``feedback``: a thumbs up or down from the widget (``bot/web/api.py``).
-* ``handoff_requested``: the user asked how to reach a person. In this assistant that is the
-  ``ask_contact`` intent, always answered by ``action_answer_contact`` with the contact card of
-  the office concerned (International House North Denmark by default), so the event is derived
-  from that action's event on the stream (:func:`handoff_for`), whatever the channel.
+* ``handoff_requested``: the user asked how to reach a person: the ``ask_contact`` intent
+  (answered by ``action_answer_contact`` with the contact card of the office concerned, reason
+  ``contact_requested``) or the ``request_human`` intent (``action_request_human``: a live
+  handoff or a question left by e-mail, reason ``person_requested``). Derived from that action's
+  event on the stream (:func:`handoff_for`), whatever the channel.
+* ``handoff_taken``, ``handoff_message``, ``handoff_ended``: a live handoff's steps (issue #15),
+  derived from the bot messages the Rasa worker stores for them (``metadata.handoff``).
 
 Personal data stays out: no free text is copied into these events.
 """
@@ -20,6 +23,13 @@ from typing import Any, Dict, Mapping, Optional
 
 FEEDBACK = "feedback"
 HANDOFF_REQUESTED = "handoff_requested"
+#: A live handoff's steps, from the bot messages the Rasa worker writes (``bot.handoff.relay``):
+#: ``metadata.handoff`` of the stored bot event -> the event on the stream.
+HANDOFF_STEPS: Mapping[str, str] = {
+    "joined": "handoff_taken",
+    "message": "handoff_message",
+    "ended": "handoff_ended",
+}
 
 #: Actions whose run means "the user wants a human contact", with the reason put in the event.
 HANDOFF_ACTIONS: Mapping[str, str] = {
@@ -57,6 +67,8 @@ def handoff_for(event: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
         ``{"event": "handoff_requested", "sender_id", "timestamp", "reason", "action"}`` when the
         event is the run of a handoff action, else None.
     """
+    if event.get("event") == "bot":
+        return _live_handoff_event(event)
     if event.get("event") != "action":
         return None
     name = event.get("name")
@@ -71,3 +83,27 @@ def handoff_for(event: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
         "reason": reason,
         "action": name,
     }
+
+
+def _live_handoff_event(event: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
+    """``handoff_taken``, ``handoff_message`` or ``handoff_ended`` for a bot event of a live handoff.
+
+    Carries the staff member's console name and, for the end, its reason (``handed_back``,
+    ``timeout``, ``user``); never the text.
+    """
+    metadata = event.get("metadata")
+    step = metadata.get("handoff") if isinstance(metadata, dict) else None
+    name = HANDOFF_STEPS.get(step) if isinstance(step, str) else None
+    if name is None or not isinstance(metadata, dict):
+        return None
+    timestamp = event.get("timestamp")
+    derived: Dict[str, Any] = {
+        "event": name,
+        "sender_id": event.get("sender_id"),
+        "timestamp": timestamp if isinstance(timestamp, (int, float)) else time.time(),
+    }
+    if isinstance(metadata.get("staff"), str):
+        derived["staff"] = metadata["staff"]
+    if name == "handoff_ended":
+        derived["reason"] = str(metadata.get("reason") or "handed_back")
+    return derived

@@ -12,7 +12,10 @@ conversation then counts when one of its messages does; ratings count for such c
 * fallback rate: user messages after which the content search ran (see ``Turn.fallback``), over
   all user messages;
 * thumbs up/down: ratings given in the range (``feedback.created_at``); the ratio is ups over all;
-* handed to a person: conversations in which ``action_answer_contact`` gave a contact card;
+* handed to a person: conversations in which ``action_answer_contact`` gave a contact card or
+  ``action_request_human`` handled a request for a person;
+* live handoffs per day: requests, taken, handled share, median waiting time, messages left and
+  outcomes (``bot.console.handoff_stats``);
 * answers and non-answers: questions (user messages that are not chit-chat) by answer class
   (``bot.console.non_answers``), in all, per language (the conversation's language at the
   message) and per day; a rate is a class's share of the questions, and the non-answer rate is
@@ -31,6 +34,7 @@ from typing import AbstractSet, Any, Dict, List, Optional, Sequence, Tuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot.console import handoff_stats
 from bot.console.non_answers import CLASSES, Tally, tally
 from bot.console.transcripts import Turn, to_epoch, turns_between
 from bot.web.conversations import feedback
@@ -76,6 +80,8 @@ class Analytics:
     suspects: int = 0
     suspects_by_language: Tuple[Tuple[str, int], ...] = ()
     suspects_by_day: Tuple[Tuple[dt.date, int], ...] = ()
+    #: Live handoff requests per day (``bot.console.handoff_stats``).
+    handoff_days: Tuple[Any, ...] = ()
 
     @property
     def fallback_rate(self) -> Optional[float]:
@@ -231,6 +237,7 @@ def compute(
         suspects=len(found),
         suspects_by_language=tuple(sorted(suspect_languages.items())),
         suspects_by_day=tuple((day, suspect_days.get(day, 0)) for day in all_days),
+        handoff_days=handoff_stats.per_day(engine, all_days, language),
     )
 
 
@@ -267,7 +274,30 @@ def to_csv(analytics: Analytics) -> str:
     writer.writerow(["handed_to_person", "", analytics.handoffs])
     writer.writerow(["handed_to_person_share", "", _ratio(analytics.handoff_share)])
     _outcome_rows(writer, analytics)
+    _handoff_rows(writer, analytics)
     return buffer.getvalue()
+
+
+def _handoff_rows(writer: Any, analytics: Analytics) -> None:
+    """Live handoffs per day: ``handoff_requests_per_day,<date>`` and the like, then each outcome
+    as ``handoff_outcome_per_day,<date> <outcome>``."""
+    days = analytics.handoff_days
+    for day in days:
+        writer.writerow(["handoff_requests_per_day", day.day.isoformat(), day.requests])
+    for day in days:
+        writer.writerow(["handoff_live_per_day", day.day.isoformat(), day.live])
+    for day in days:
+        writer.writerow(["handoff_taken_per_day", day.day.isoformat(), day.taken])
+    for day in days:
+        writer.writerow(["handoff_handled_share_per_day", day.day.isoformat(), _ratio(day.handled_share)])
+    for day in days:
+        wait = "" if day.median_wait_seconds is None else f"{day.median_wait_seconds:.1f}"
+        writer.writerow(["handoff_median_wait_seconds_per_day", day.day.isoformat(), wait])
+    for day in days:
+        writer.writerow(["handoff_messages_left_per_day", day.day.isoformat(), day.messages_left])
+    for day in days:
+        for outcome, count in day.outcomes:
+            writer.writerow(["handoff_outcome_per_day", f"{day.day.isoformat()} {outcome}", count])
 
 
 def _outcome_rows(writer: Any, analytics: Analytics) -> None:

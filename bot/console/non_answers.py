@@ -18,7 +18,8 @@ first rule that matches wins:
    today's rule, so ``answered`` (and 3's refinements) unless rule 1 or 2 matched.
 
 Chit-chat (:data:`CHITCHAT_INTENTS`) and empty messages are neither answered nor unanswered:
-their class is None. The outcome is read from the bot event's ``metadata`` as Rasa stores it
+their class is None; so are turns whose only replies are about a handoff (outcome ``handoff``: a
+request for a person, or a message written to a staff member while they had the conversation). The outcome is read from the bot event's ``metadata`` as Rasa stores it
 (``metadata.outcome``); a custom action that passed ``metadata={...}`` to ``utter_message`` ends
 up with it one level deeper (``metadata.metadata.outcome``), which is read too.
 """
@@ -61,6 +62,8 @@ CHITCHAT_INTENTS = frozenset(
 OUT_OF_SCOPE_ACTION = "utter_out_of_scope"
 #: Reply outcomes of the content search (``action_search_content``).
 SEARCH_OUTCOMES = frozenset({"search", "nothing"})
+#: Replies about a handoff to a person (``actions/handoff.py``, ``bot.handoff.relay``).
+HANDOFF_OUTCOME = "handoff"
 TOPIC_ENTITY = "topic"
 #: A message this soon after an answer, asking the same again, means the answer did not help.
 REPHRASE_SECONDS = 180.0
@@ -121,6 +124,8 @@ def turn_class(turn: Turn) -> Optional[str]:
     if is_chitchat(turn):
         return None
     outcomes = reply_outcomes(turn)
+    if outcomes and set(outcomes) <= {HANDOFF_OUTCOME}:
+        return None  # a request for a person, or a message a person answered: not the assistant's
     if turn.fallback or SEARCH_OUTCOMES.intersection(outcomes):
         return FALLBACK
     if is_out_of_scope(turn):

@@ -48,7 +48,7 @@ events = sa.table(
 
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTION = "action_search_content"
-HANDOFF_ACTIONS = ("action_answer_contact",)
+HANDOFF_ACTIONS = ("action_answer_contact", "action_request_human")
 LANGUAGE_SLOT = "language"
 #: Actions that are bookkeeping, not something the bot did for the user.
 QUIET_ACTIONS = frozenset({"action_listen", "action_session_start", "action_validate_slot_mappings"})

@@ -152,7 +152,8 @@ async def _with_person(agent: Any, message: UserMessage, request: Handoff) -> bo
     await asyncio.to_thread(handoffs.touch, request.id)
     if _intent(parse) == "goodbye" and await asyncio.to_thread(handoffs.end, request.id, "user", (ACTIVE,)):
         reply = Reply(replies.ended_text(request.language, "user", request.taken_by, 0), kind="handoff")
-        await _append(agent, message.sender_id, None, [_bot_event(reply, {"outcome": "handoff", "handoff": "ended"})])
+        metadata = {"outcome": "handoff", "handoff": "ended", "reason": "user", "staff": request.taken_by}
+        await _append(agent, message.sender_id, None, [_bot_event(reply, metadata)])
         await _say(message.output_channel, message.sender_id, reply)
     return True
 
@@ -165,7 +166,7 @@ async def _offered(agent: Any, message: UserMessage, request: Handoff) -> bool:
         await _answer(agent, message, [replies.ask_email_reply(language)], handoff=AWAITING_EMAIL)
         return True
     if intent == "deny" and await asyncio.to_thread(handoffs.end, request.id, "declined", (OFFERED,)):
-        await _answer(agent, message, [replies.declined_reply(language)], handoff="ended")
+        await _answer(agent, message, [replies.declined_reply(language)], handoff="declined")
         return True
     await asyncio.to_thread(handoffs.end, request.id, "ignored", (OFFERED,))
     return False  # another question: the assistant answers it
@@ -178,7 +179,7 @@ async def _awaiting_email(agent: Any, message: UserMessage, request: Handoff) ->
     if email is None:
         if await _parse_only(agent, message) == "deny":
             await asyncio.to_thread(handoffs.end, request.id, "cancelled", (AWAITING_EMAIL,))
-            await _answer(agent, message, [replies.declined_reply(language)], handoff="ended")
+            await _answer(agent, message, [replies.declined_reply(language)], handoff="cancelled")
         else:
             await asyncio.to_thread(handoffs.touch, request.id)
             await _answer(agent, message, [replies.email_missing_reply(language)], handoff=AWAITING_EMAIL)
@@ -219,11 +220,13 @@ async def deliver_pending(agent: Any) -> int:
             if request is None:  # deleted with its conversation meanwhile
                 continue
             text = _outbox_text(item, request, idle)
-            metadata: Dict[str, Any] = {"outcome": "handoff", "handoff": item.kind}
+            metadata: Dict[str, Any] = {"outcome": "handoff", "handoff": item.kind, "staff": item.staff_name}
+            if item.kind == "ended":
+                metadata["reason"] = item.text or "handed_back"
             payload: Dict[str, Any] = {"text": text, "handoff": True}
             if item.kind == "message":
                 label = replies.person_label(request.language, item.staff_name or "")
-                metadata.update(from_person=True, staff=item.staff_name)
+                metadata["from_person"] = True
                 payload["from_person"] = {"label": label}
             await _append(agent, item.sender_id, None, [_bot_event(Reply(text), metadata)])
             await route.sio.emit(route.event, payload, room=item.sender_id, namespace=route.namespace)

@@ -249,6 +249,23 @@ def test_unreachable_rabbitmq_stops_the_start_up_with_one_line(where, caplog):
 # --- the project's events ------------------------------------------------------------------------
 
 
+def test_a_live_handoff_s_steps_are_events_without_text():
+    joined = {"event": "bot", "text": "anna joined", "sender_id": "a", "timestamp": 4.0,
+              "metadata": {"outcome": "handoff", "handoff": "joined", "staff": "anna"}}
+    assert handoff_for(joined) == {"event": "handoff_taken", "sender_id": "a", "timestamp": 4.0, "staff": "anna"}
+    said = {**joined, "text": "My number is 12345678", "metadata": {"handoff": "message", "staff": "anna",
+                                                                      "from_person": True}}
+    assert handoff_for(said) == {"event": "handoff_message", "sender_id": "a", "timestamp": 4.0, "staff": "anna"}
+    ended = {**joined, "metadata": {"handoff": "ended", "staff": None, "reason": "timeout"}}
+    assert handoff_for(ended) == {"event": "handoff_ended", "sender_id": "a", "timestamp": 4.0, "reason": "timeout"}
+    assert handoff_for({**joined, "metadata": {"handoff": "declined"}}) is None
+    assert handoff_for({**joined, "metadata": {"outcome": "answer"}}) is None
+    assert handoff_for({"event": "action", "name": "action_request_human", "sender_id": "a", "timestamp": 3.0}) == {
+        "event": "handoff_requested", "sender_id": "a", "timestamp": 3.0, "reason": "person_requested",
+        "action": "action_request_human",
+    }
+
+
 def test_only_the_contact_action_is_a_handoff():
     assert handoff_for({"event": "action", "name": "action_answer_contact", "sender_id": "a", "timestamp": 3.0}) == {
         "event": "handoff_requested", "sender_id": "a", "timestamp": 3.0, "reason": "contact_requested",
