@@ -279,8 +279,11 @@ def to_csv(analytics: Analytics) -> str:
 
 
 def _handoff_rows(writer: Any, analytics: Analytics) -> None:
-    """Live handoffs per day: ``handoff_requests_per_day,<date>`` and the like, then each outcome
-    as ``handoff_outcome_per_day,<date> <outcome>``."""
+    """Live handoffs per day.
+
+    ``handoff_requests_per_day,<date>`` and the like, then each outcome as
+    ``handoff_outcome_per_day,<date> <outcome>``.
+    """
     days = analytics.handoff_days
     for day in days:
         writer.writerow(["handoff_requests_per_day", day.day.isoformat(), day.requests])

@@ -19,7 +19,8 @@ first rule that matches wins:
 
 Chit-chat (:data:`CHITCHAT_INTENTS`) and empty messages are neither answered nor unanswered:
 their class is None; so are turns whose only replies are about a handoff (outcome ``handoff``: a
-request for a person, or a message written to a staff member while they had the conversation). The outcome is read from the bot event's ``metadata`` as Rasa stores it
+request for a person, or a message written to a staff member while they had the conversation).
+The outcome is read from the bot event's ``metadata`` as Rasa stores it
 (``metadata.outcome``); a custom action that passed ``metadata={...}`` to ``utter_message`` ends
 up with it one level deeper (``metadata.metadata.outcome``), which is read too.
 """

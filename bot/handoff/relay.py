@@ -248,7 +248,8 @@ async def relay_loop(app: Any) -> None:
         if agent is None or agent.processor is None:
             continue
         try:
-            if time.monotonic() - last_expiry >= EXPIRE_EVERY_SECONDS:
+            every = min(EXPIRE_EVERY_SECONDS, settings.handoff_idle_minutes * 60 / 3)
+            if time.monotonic() - last_expiry >= every:
                 last_expiry = time.monotonic()
                 ended = await asyncio.to_thread(store().expire_silent, settings.handoff_idle_minutes)
                 for request in ended:

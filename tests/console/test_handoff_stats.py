@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 import pytest
 import sqlalchemy as sa
@@ -34,7 +34,7 @@ def at(day: dt.date, hour: int, minute: int = 0, second: int = 0) -> dt.datetime
     return dt.datetime.combine(day, dt.time(hour, minute, second))
 
 
-def set_times(store: HandoffStore, handoff_id: int, created: dt.datetime, taken: dt.datetime = None) -> None:
+def set_times(store: HandoffStore, handoff_id: int, created: dt.datetime, taken: Optional[dt.datetime] = None) -> None:
     with store.engine.begin() as connection:
         connection.execute(handoffs.update().where(handoffs.c.id == handoff_id).values(
             created_at=created, taken_at=taken))

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from bot.handoff.replies import language_name
 from bot.i18n import translate
 from tests.databases import fresh_postgres_url
-from tests.e2e.conftest import ROOT, Stack, start_stack, stop_stack
+from tests.e2e.conftest import ROOT, Stack, error_lines, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -85,6 +85,7 @@ def assistant(tmp: Path, availability: str, workers: int) -> Iterator[Dict]:
             yield {"stack": stack, "reviewer": reviewer, "url": url}
         finally:
             assert stop_stack(stack) == 0, "\n".join(stack.lines[-20:])
+            assert error_lines(stack.lines) == []
 
 
 def chromium(tmp: Path) -> webdriver.Chrome:
