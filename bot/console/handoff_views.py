@@ -43,6 +43,7 @@ QUEUE_URL = "/console/handoffs"
 STREAM_SECONDS = 25.0
 POLL_SECONDS = 1.0
 MAX_REPLY_CHARS = 2000
+CHANNEL_LABELS = {"socketio": "Website widget", "rest": "REST API", "signed": "Signed webhook"}
 NOTICES = {
     "handed-back": "The conversation is back with the assistant.",
     "answered": "Marked answered; the e-mail address was deleted.",
@@ -88,6 +89,7 @@ def queue_rows(items: List[Handoff], me: str) -> List[Dict[str, Any]]:
     for item in items:
         row = item.as_json()
         row.update(
+            channel_label=CHANNEL_LABELS.get(item.channel, item.channel),
             status_label=STATUS_LABELS.get(item.status, item.status),
             language_name=language_name(item.language, "en"),
             mine=item.taken_by == me,

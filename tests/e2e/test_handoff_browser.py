@@ -219,6 +219,7 @@ def test_a_person_takes_over_in_polish_and_hands_back(
         label = person.find_element(By.CSS_SELECTOR, ".aa-person-label").text
         assert label == translate("handoff_person_label", "pl", name=reviewer)
         assert len(bot_texts(newcomer)) == replies_before + 1, bot_texts(newcomer)[replies_before:]
+        screenshot(newcomer, "widget-handoff.png")
         wait_for(staff, lambda d: d.find_elements(By.CSS_SELECTOR, "#chat .line.person"), "the sent message")
         screenshot(staff, "console-handoff-conversation.png")
 

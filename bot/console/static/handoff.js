@@ -23,7 +23,7 @@
         tr.setAttribute("data-status", item.status);
         cell(tr, (item.created_at || "").slice(11, 19));
         cell(tr, item.language_name);
-        cell(tr, item.channel);
+        cell(tr, item.channel_label);
         cell(tr, item.status_label);
         cell(tr, item.taken_by || "nobody yet");
         var link = document.createElement("a");
