@@ -33,8 +33,11 @@ class ActionRequestHuman(ContentAction):
         language = self.language(tracker)
         channel = tracker.get_latest_input_channel() or "unknown"
         moment = base.clock()
-        live = channel in replies.LIVE_CHANNELS and replies.staffed(moment, settings.handoff_availability, self.kb)
         handoffs = store()
+        reachable = channel in replies.LIVE_CHANNELS or (
+            channel in replies.CALLBACK_CHANNELS and await asyncio.to_thread(handoffs.has_callback, tracker.sender_id)
+        )
+        live = reachable and replies.staffed(moment, settings.handoff_availability, self.kb)
         request = await asyncio.to_thread(
             handoffs.request, tracker.sender_id, channel, language, "person_requested", live
         )

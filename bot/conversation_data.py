@@ -12,8 +12,9 @@ A conversation (a ``sender_id``) leaves rows in these tables of the tracker stor
   (``bot.stores.owners``);
 * ``undelivered_replies``: replies of the signed webhook its callback URL never took
   (``bot.channels.callbacks``);
-* ``handoffs``, ``handoff_outbox``, ``handoff_contacts``: requests for a person, staff messages
-  waiting for delivery and e-mail addresses left with a question (``bot.handoff.store``).
+* ``handoffs``, ``handoff_outbox``, ``handoff_contacts``, ``handoff_routes``: requests for a
+  person, staff messages waiting for delivery, e-mail addresses left with a question and the
+  signed webhook's callback per conversation (``bot.handoff.store``).
 
 :func:`delete_conversation` ("delete my conversation") removes all of them;
 :func:`delete_older_than` (retention) removes whole conversations whose newest event is older than
@@ -72,7 +73,7 @@ def conversation_tables() -> Tuple[ConversationTable, ...]:
     from bot.channels.callbacks import undelivered_replies
     from bot.console.dismissals import dismissals
     from bot.console.review_db import corrections, notes, reviews, tags
-    from bot.handoff.store import contacts, handoffs, outbox
+    from bot.handoff.store import contacts, handoffs, outbox, routes
     from bot.stores.owners import owners
     from bot.web.conversations import feedback
 
@@ -88,6 +89,7 @@ def conversation_tables() -> Tuple[ConversationTable, ...]:
         ConversationTable(handoffs),
         ConversationTable(outbox),
         ConversationTable(contacts),
+        ConversationTable(routes),
     )
 
 

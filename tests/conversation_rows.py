@@ -29,7 +29,7 @@ DAY = 86400
 FILLED = {
     "events", "feedback", "console_tags", "console_notes", "console_reviews", "console_corrections",
     "undelivered_replies", "conversation_owners", "console_dismissals",
-    "handoffs", "handoff_outbox", "handoff_contacts",
+    "handoffs", "handoff_outbox", "handoff_contacts", "handoff_routes",
 }
 
 
@@ -92,6 +92,7 @@ def fill_handoff(engine: Engine, sender: str) -> None:
     left = handoffs.request(sender, "socketio", "en", "person_requested", live=False)
     handoffs.set_status(left.id, OFFERED, AWAITING_EMAIL)
     handoffs.leave_message(left.id, sender, f"{sender}@example.org")
+    handoffs.remember_callback(sender, f"https://hooks.example.org/{sender}?token=abc", "k1")
 
 
 def fill_conversation(url: str, engine: Engine, sender: str, age_days: float = 0) -> None:

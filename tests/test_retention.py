@@ -106,7 +106,8 @@ def backdate(engine, days):
     naive = dt.datetime.utcnow() - dt.timedelta(days=days)
     with engine.begin() as connection:
         for table in (feedback, review_db.tags, review_db.notes, review_db.corrections, owners,
-                      dismissals.dismissals, handoff_store.handoffs, handoff_store.outbox, handoff_store.contacts):
+                      dismissals.dismissals, handoff_store.handoffs, handoff_store.outbox, handoff_store.contacts,
+                      handoff_store.routes):
             connection.execute(table.update().values(created_at=naive))
         connection.execute(review_db.reviews.update().values(reviewed_at=naive))
         connection.execute(undelivered_replies.update().values(created_at=naive.replace(tzinfo=dt.timezone.utc)))

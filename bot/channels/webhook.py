@@ -57,6 +57,16 @@ FIELDS = ("sender", "message", "metadata", "callback_url")
 SHUTDOWN_WAIT_SECONDS = 10.0
 
 
+async def remember_callback(sender: str, url: str, key_id: str) -> None:
+    """Keep the conversation's callback, so that a staff member's later reply can reach it (issue #15)."""
+    from bot.handoff.store import store
+
+    try:
+        await asyncio.to_thread(lambda: store().remember_callback(sender, url, key_id))
+    except Exception:  # the answer still goes to this callback; only a later staff reply could not
+        logger.exception("signed webhook: could not keep the callback of %s for a handoff", sender)
+
+
 def error_response(status: int, code: str, message: str, field: Optional[str] = None) -> HTTPResponse:
     """A JSON error ``{"error": {"code", "message", "field"?}}``."""
     return response.json(InvalidMessage(code, message, field, status).as_dict(), status=status)
@@ -240,6 +250,7 @@ class SignedWebhookInput(InputChannel):
             except StoreUnavailable:
                 return error_response(503, "service_unavailable", "the conversation store is unavailable; retry later")
             if fields["callback_url"] is not None:
+                await remember_callback(fields["sender"], fields["callback_url"], verified.key_id)
                 job = CallbackJob(
                     url=fields["callback_url"], key_id=verified.key_id,
                     secret=dict(settings.webhook_keys)[verified.key_id], sender=fields["sender"], messages=[],

@@ -16,8 +16,9 @@ message; it looks up the conversation's request (:mod:`bot.handoff.store`):
 
 :func:`deliver_pending` (run every second by :func:`relay_loop` in each Rasa worker) takes the
 staff messages and notices of the widget sessions whose socket is in this process, writes each
-into the tracker as a bot message marked ``from_person``, and emits it to the session's room. It
-also ends requests that were silent for ``HANDOFF_IDLE_MINUTES``.
+into the tracker as a bot message marked ``from_person``, and emits it to the session's room;
+conversations of the signed webhook get theirs POSTed to their latest callback URL (any worker,
+one claim each). It also ends requests that were silent for ``HANDOFF_IDLE_MINUTES``.
 """
 
 from __future__ import annotations
@@ -198,44 +199,79 @@ def _outbox_text(item: OutboxItem, request: Handoff, idle_minutes: float) -> str
     return replies.ended_text(request.language, item.text or "handed_back", item.staff_name, idle_minutes)
 
 
+async def _record(agent: Any, item: OutboxItem) -> Optional[Dict[str, Any]]:
+    """Write an outbox row into the tracker; returns the message as the channel gets it (None: gone)."""
+    request = await asyncio.to_thread(store().get, item.handoff_id)
+    if request is None:  # deleted with its conversation meanwhile
+        return None
+    text = _outbox_text(item, request, get_settings().handoff_idle_minutes)
+    metadata: Dict[str, Any] = {"outcome": "handoff", "handoff": item.kind, "staff": item.staff_name}
+    if item.kind == "ended":
+        metadata["reason"] = item.text or "handed_back"
+    payload: Dict[str, Any] = {"text": text, "handoff": True}
+    if item.kind == "message":
+        metadata["from_person"] = True
+        payload["from_person"] = {"label": replies.person_label(request.language, item.staff_name or "")}
+    await _append(agent, item.sender_id, None, [_bot_event(Reply(text), metadata)])
+    return payload
+
+
 async def deliver_pending(agent: Any) -> int:
-    """Deliver the staff messages and notices of the sessions held by this process.
+    """Deliver the staff messages and notices of the sessions held by this process, and by callback.
 
     Returns:
         How many were delivered.
     """
     handoffs = store()
-    held = sockets.sessions()
-    if not held:
-        return 0
-    items = await asyncio.to_thread(handoffs.pending, held)
     delivered = 0
-    idle = get_settings().handoff_idle_minutes
-    for item in items:
+    held = sockets.sessions()
+    for item in await asyncio.to_thread(handoffs.pending, held) if held else []:
         route = sockets.route(item.sender_id)
         if route is None or not await asyncio.to_thread(handoffs.claim, item.id, WORKER):
             continue
         try:
-            request = await asyncio.to_thread(handoffs.get, item.handoff_id)
-            if request is None:  # deleted with its conversation meanwhile
-                continue
-            text = _outbox_text(item, request, idle)
-            metadata: Dict[str, Any] = {"outcome": "handoff", "handoff": item.kind, "staff": item.staff_name}
-            if item.kind == "ended":
-                metadata["reason"] = item.text or "handed_back"
-            payload: Dict[str, Any] = {"text": text, "handoff": True}
-            if item.kind == "message":
-                label = replies.person_label(request.language, item.staff_name or "")
-                metadata["from_person"] = True
-                payload["from_person"] = {"label": label}
-            await _append(agent, item.sender_id, None, [_bot_event(Reply(text), metadata)])
-            await route.sio.emit(route.event, payload, room=item.sender_id, namespace=route.namespace)
+            payload = await _record(agent, item)
+            if payload is not None:
+                await route.sio.emit(route.event, payload, room=item.sender_id, namespace=route.namespace)
             await asyncio.to_thread(handoffs.delivered, item.id)
             delivered += 1
         except Exception:  # the next round tries again; the staff message is not lost
             logger.exception("could not deliver handoff message %s to %s", item.id, item.sender_id)
             await asyncio.to_thread(handoffs.release, item.id)
+    for item, url, key_id in await asyncio.to_thread(handoffs.pending_callbacks):
+        if await asyncio.to_thread(handoffs.claim, item.id, WORKER):
+            delivered += await _deliver_by_callback(agent, item, url, key_id)
     return delivered
+
+
+async def _deliver_by_callback(agent: Any, item: OutboxItem, url: str, key_id: str) -> int:
+    """POST a staff message or notice to the signed webhook's callback, signed with the same key.
+
+    A delivery that fails after every retry is recorded in ``undelivered_replies`` (the console's
+    Undelivered page), as the webhook's own replies are: it is never lost silently.
+    """
+    from bot.channels.callbacks import CallbackJob, deliver, give_up
+
+    settings = get_settings()
+    handoffs = store()
+    secret = dict(settings.webhook_keys).get(key_id)
+    try:
+        payload = await _record(agent, item)
+        if payload is not None and secret is not None:
+            job = CallbackJob(url=url, key_id=key_id, secret=secret, sender=item.sender_id, messages=[payload],
+                              in_reply_to="")
+            result = await asyncio.to_thread(deliver, job, settings)
+            if not result.delivered:
+                await asyncio.to_thread(give_up, job, settings, result.attempts, result.last_error or "failed")
+        elif payload is not None:
+            logger.warning("handoff message %s for %s not sent: webhook key %r is no longer configured",
+                           item.id, item.sender_id, key_id)
+        await asyncio.to_thread(handoffs.delivered, item.id)
+        return 1
+    except Exception:
+        logger.exception("could not deliver handoff message %s to %s by callback", item.id, item.sender_id)
+        await asyncio.to_thread(handoffs.release, item.id)
+        return 0
 
 
 async def relay_loop(app: Any) -> None:

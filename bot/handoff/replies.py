@@ -19,9 +19,11 @@ from bot.locale_format import format_date, format_time, locale
 
 #: The entry whose phone hours are the chat's staffed hours.
 STAFF_ENTRY = "ihnd"
-#: Channels that can carry a staff reply written later (the widget's open socket). REST answers
-#: in its HTTP response only, so it is offered the e-mail path instead (docs/console.md).
+#: Channels that can carry a staff reply written later: the widget's open socket, and the signed
+#: webhook when the conversation gave a callback URL. REST answers in its HTTP response only, so it
+#: is offered the e-mail path instead (docs/console.md).
 LIVE_CHANNELS = frozenset({"socketio"})
+CALLBACK_CHANNELS = frozenset({"signed"})
 #: Button payloads: the existing intents, so the buttons also work as typed words ("yes", "no").
 YES, NO = "/affirm", "/deny"
 STAFF_LANGUAGES = ("en", "da")

@@ -19,6 +19,9 @@ and replica, the action server and the web app (issue #15):
 * ``handoff_contacts``: the e-mail address left with a question, apart from the conversation's
   events (which are masked). Deleted when the question is marked answered, with the
   conversation, or at retention (``bot.conversation_data``).
+* ``handoff_routes``: the signed webhook's latest callback URL and key id per conversation, so a
+  staff message written later can be POSTed there (the URL may hold the integrator's token: it
+  goes with the conversation, at retention at the latest).
 
 Every change is one conditional ``UPDATE``/``INSERT``, so two staff members taking the same
 request, or two workers claiming the same outbox row, cannot both win. Blocking calls: run them
@@ -30,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -83,6 +86,16 @@ contacts = sa.Table(
     sa.Column("handoff_id", sa.Integer, primary_key=True),
     sa.Column("sender_id", sa.String(255), nullable=False, index=True),
     sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+
+routes = sa.Table(
+    "handoff_routes",
+    metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("callback_url", sa.Text, nullable=False),
+    sa.Column("key_id", sa.String(64), nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
@@ -415,6 +428,33 @@ class HandoffStore:
             staff_name=None if staff is None else staff[:64], created_at=now,
         ))
         return int(result.inserted_primary_key[0])
+
+    def remember_callback(self, sender_id: str, url: str, key_id: str) -> None:
+        """Keep the signed webhook's latest callback for the conversation (one row per conversation)."""
+        with self.engine.begin() as connection:
+            connection.execute(routes.delete().where(routes.c.sender_id == sender_id))
+            connection.execute(routes.insert().values(
+                sender_id=sender_id, callback_url=url, key_id=key_id[:64], created_at=utcnow(),
+            ))
+
+    def has_callback(self, sender_id: str) -> bool:
+        """Whether a staff message written later can reach this conversation through a callback."""
+        query = sa.select(routes.c.sender_id).where(routes.c.sender_id == sender_id)
+        with self.engine.connect() as connection:
+            return connection.execute(query).first() is not None
+
+    def pending_callbacks(self, limit: int = 100) -> List[Tuple[OutboxItem, str, str]]:
+        """Undelivered, unclaimed outbox rows of conversations with a callback: (row, URL, key id)."""
+        query = (
+            sa.select(outbox, routes.c.callback_url, routes.c.key_id)
+            .select_from(outbox.join(routes, routes.c.sender_id == outbox.c.sender_id))
+            .where(outbox.c.delivered_at.is_(None), outbox.c.claimed_by.is_(None))
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            return [(OutboxItem(row.id, row.handoff_id, row.sender_id, row.kind, row.text, row.staff_name),
+                     str(row.callback_url), str(row.key_id)) for row in connection.execute(query)]
 
     def pending(self, sender_ids: Iterable[str], limit: int = 100) -> List[OutboxItem]:
         """Undelivered, unclaimed outbox rows of these conversations, oldest first."""

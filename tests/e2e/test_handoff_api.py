@@ -7,6 +7,7 @@ session and its CSRF token, as the page script does.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -16,21 +17,28 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from bot.channels.signing import verify
 from bot.console import accounts
 from bot.i18n import translate
+from tests.channels.webhook_receiver import receiver
 from tests.e2e.conftest import Stack, error_lines, reply_text, start_stack, stop_stack
+from tests.e2e.test_signed_webhook import post
 from tests.e2e.test_socketio import WidgetClient
 
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "a long handoff api passphrase"
+SECRET = uuid.uuid4().hex + uuid.uuid4().hex
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, Any]]:
     var = tmp_path_factory.mktemp("handoff-var")
-    stack = start_stack(var, {"HANDOFF_AVAILABILITY": "always", "HANDOFF_IDLE_MINUTES": "0.25"})
+    stack = start_stack(var, {
+        "HANDOFF_AVAILABILITY": "always", "HANDOFF_IDLE_MINUTES": "0.25", "WEBHOOK_KEYS": f"e2e:{SECRET}",
+        "WEBHOOK_CALLBACK_ALLOWED_HOSTS": "127.0.0.1", "WEBHOOK_CALLBACK_BACKOFF_SECONDS": "0.2",
+    })
     engine = sa.create_engine(f"sqlite:///{var / 'tracker.db'}")
     try:
         name = f"ole{uuid.uuid4().hex[:4]}"
@@ -142,3 +150,33 @@ def test_rest_cannot_receive_a_later_reply_so_it_is_offered_the_email_path(live:
     other = uuid.uuid4().hex
     stack.ask("I want to talk to a human", sender=other)
     assert reply_text(stack.ask("/deny", sender=other)) == translate("handoff_declined", "en")
+
+
+def test_the_signed_webhook_gets_staff_messages_through_its_callback(live: Dict[str, Any]) -> None:
+    stack: Stack = live["stack"]
+    url, sender = f"{stack.rasa}/webhooks/signed/webhook", uuid.uuid4().hex
+    with receiver([200]) as callback:
+        def messages(count: int) -> List[Dict[str, Any]]:
+            received = callback.wait(count, timeout=40)
+            assert len(received) >= count, [json.loads(r.body) for r in received]
+            body = json.loads(received[count - 1].body)
+            assert body["sender"] == sender
+            assert verify(received[count - 1].headers, received[count - 1].body, {"e2e": SECRET}).key_id == "e2e"
+            return list(body["messages"])
+
+        asked = post(url, {"sender": sender, "message": "can I talk to a human?", "callback_url": callback.url},
+                     secret=SECRET)
+        assert asked.status_code == 202, asked.text
+        queued = translate("handoff_waiting", "en", queue=translate("handoff_queue_next", "en"))
+        assert [m.get("text") for m in messages(1)] == [queued]
+        handoff = request_id(live, sender)
+        staff_post(live, f"{handoff}/take", staff_language="en")
+        joined = translate("handoff_joined", "en", name=live["name"], staff_language="English")
+        assert messages(2) == [{"text": joined, "handoff": True}]
+        post(url, {"sender": sender, "message": "Where is the office?", "callback_url": callback.url}, secret=SECRET)
+        assert messages(3) == []  # received; the assistant says nothing while a person has it
+        staff_post(live, f"{handoff}/reply", text="We are at Rantzausgade 4.")
+        label = translate("handoff_person_label", "en", name=live["name"])
+        assert messages(4) == [{"text": "We are at Rantzausgade 4.", "handoff": True, "from_person": {"label": label}}]
+        staff_post(live, f"{handoff}/end")
+        assert messages(5) == [{"text": translate("handoff_ended_staff", "en", name=live["name"]), "handoff": True}]
