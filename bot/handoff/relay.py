@@ -24,6 +24,7 @@ one claim each). It also ends requests that were silent for ``HANDOFF_IDLE_MINUT
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -302,7 +303,15 @@ def attach(app: Any) -> None:
     """Run :func:`relay_loop` in every worker of Rasa's app once it serves."""
 
     async def start(app: Any, _: Any) -> None:
-        app.add_task(relay_loop(app))
+        app.ctx.handoff_relay = asyncio.get_running_loop().create_task(relay_loop(app))
+
+    async def stop(app: Any, _: Any) -> None:  # cancelled and awaited, so nothing is left pending
+        task = getattr(app.ctx, "handoff_relay", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     app.register_listener(start, "after_server_start")
+    app.register_listener(stop, "before_server_stop")
 

@@ -55,7 +55,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, Any]]:
     finally:
         engine.dispose()
         assert stop_stack(stack) == 0, "\n".join(stack.lines[-20:])
-        assert error_lines(stack.lines) == []
+        (var / "stack.log").write_text("\n".join(stack.lines))  # to read after the run
+        assert error_lines(stack.lines) == [], "\n".join(stack.lines[-60:])
 
 
 def staff_post(live: Dict[str, Any], path: str, **form: str) -> requests.Response:

@@ -85,7 +85,7 @@ def assistant(tmp: Path, availability: str, workers: int) -> Iterator[Dict]:
             yield {"stack": stack, "reviewer": reviewer, "url": url}
         finally:
             assert stop_stack(stack) == 0, "\n".join(stack.lines[-20:])
-            assert error_lines(stack.lines) == []
+            assert error_lines(stack.lines) == [], "\n".join(stack.lines[-60:])
 
 
 def chromium(tmp: Path) -> webdriver.Chrome:
@@ -219,6 +219,11 @@ def test_a_person_takes_over_in_polish_and_hands_back(
         label = person.find_element(By.CSS_SELECTOR, ".aa-person-label").text
         assert label == translate("handoff_person_label", "pl", name=reviewer)
         assert len(bot_texts(newcomer)) == replies_before + 1, bot_texts(newcomer)[replies_before:]
+        # Handoff messages are not the assistant's answers: no thumbs to rate them.
+        handoff_bubbles = [element for element in newcomer.find_elements(By.CSS_SELECTOR, "#aa-messages .aa-msg.aa-bot")
+                           if joined in element.text or element in reply]  # type: ignore[operator]
+        assert len(handoff_bubbles) == 2
+        assert all(not element.find_elements(By.CSS_SELECTOR, ".aa-feedback") for element in handoff_bubbles)
         screenshot(newcomer, "widget-handoff.png")
         wait_for(staff, lambda d: d.find_elements(By.CSS_SELECTOR, "#chat .line.person"), "the sent message")
         screenshot(staff, "console-handoff-conversation.png")

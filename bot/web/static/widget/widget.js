@@ -1064,8 +1064,8 @@
     var lastBotOfTurn = {};
     var lastUserIndex = -1;
     transcript.messages.forEach(function (m, index) {
-      if (m.role === 'bot' && !m.person) {
-        lastBotOfTurn[m.turn] = m.id;
+      if (m.role === 'bot' && !m.person && !m.handoff) {
+        lastBotOfTurn[m.turn] = m.id; // handoff messages are not the assistant's answers to rate
       } else {
         lastUserIndex = index;
       }
@@ -1411,6 +1411,9 @@
     }
     if (person) {
       message.person = person;
+    }
+    if (data.handoff === true) {
+      message.handoff = true;
     }
     addMessage(message);
     announce((person || L('assistant')) + ': ' + plainText(text) + (quick.length ? ' ' + quick.map(function (q) { return q.title; }).join(', ') : ''));
