@@ -167,6 +167,14 @@ def stored_events(url: str, sender: str) -> List[Dict]:
     return [json.loads(row[0]) for row in rows]
 
 
+def axe_serious(driver: webdriver.Chrome) -> List[Dict]:
+    """Serious and critical axe-core violations on the current page (WCAG 2.1 A and AA)."""
+    from tests.e2e.test_console_browser import AXE, AXE_RUN
+
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    return [v for v in driver.execute_async_script(AXE_RUN) if v["impact"] in ("serious", "critical")]
+
+
 def screenshot(driver: webdriver.Chrome, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(ARTIFACTS / name))
@@ -196,6 +204,7 @@ def test_a_person_takes_over_in_polish_and_hands_back(
         assert "Polish" in row.text  # type: ignore[attr-defined]
         assert staff.execute_script("return window.__sameDocument === true;")
         screenshot(staff, "console-handoff-queue.png")
+        assert axe_serious(staff) == []
         row.find_element(By.LINK_TEXT, "Open").click()  # type: ignore[attr-defined]
         wait_for(staff, lambda d: "Chcę porozmawiać" in d.find_element(By.ID, "chat").text, "the conversation so far")
         Select(staff.find_element(By.ID, "staff-language")).select_by_value("en")
@@ -225,8 +234,10 @@ def test_a_person_takes_over_in_polish_and_hands_back(
         assert len(handoff_bubbles) == 2
         assert all(not element.find_elements(By.CSS_SELECTOR, ".aa-feedback") for element in handoff_bubbles)
         screenshot(newcomer, "widget-handoff.png")
+        assert axe_serious(newcomer) == []  # the widget with a staff member's message on screen
         wait_for(staff, lambda d: d.find_elements(By.CSS_SELECTOR, "#chat .line.person"), "the sent message")
         screenshot(staff, "console-handoff-conversation.png")
+        assert axe_serious(staff) == []
 
         # Stored: the newcomer's message without an assistant reply, the staff message marked.
         events = stored_events(running["url"], sender)
