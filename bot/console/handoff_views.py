@@ -230,28 +230,26 @@ async def reply(request: Request, handoff_id: int) -> HTTPResponse:
     return _done(request, f"{QUEUE_URL}/{handoff_id}", {"queued": item_id})
 
 
+async def _close(request: Request, handoff_id: int, change: Any, action: str, notice: str) -> HTTPResponse:
+    """Run a closing change of this staff member's request, audit it, and go back to the queue."""
+    try:
+        await asyncio.to_thread(change, handoff_id, request.ctx.user.name)
+    except HandoffConflict as error:
+        return console_error(request, 409, "conflict", str(error))
+    found = await _request_or_404(request, handoff_id)
+    await audit(request, action, found.sender_id if found else "", f"request {handoff_id}")
+    return _done(request, f"{QUEUE_URL}?notice={notice}", {"status": "ended"})
+
+
 @handoffs_bp.post("/handoffs/<handoff_id:int>/end")
 @require_role("reviewer")
 async def hand_back(request: Request, handoff_id: int) -> HTTPResponse:
     """Hand the conversation back to the assistant."""
-    try:
-        await asyncio.to_thread(store().hand_back, handoff_id, request.ctx.user.name)
-    except HandoffConflict as error:
-        return console_error(request, 409, "conflict", str(error))
-    found = await _request_or_404(request, handoff_id)
-    await audit(request, "end_handoff", found.sender_id if found else "", f"request {handoff_id}")
-    return _done(request, f"{QUEUE_URL}?notice=handed-back", {"status": "ended"})
+    return await _close(request, handoff_id, store().hand_back, "end_handoff", "handed-back")
 
 
 @handoffs_bp.post("/handoffs/<handoff_id:int>/answered")
 @require_role("reviewer")
 async def answered(request: Request, handoff_id: int) -> HTTPResponse:
     """A left question was answered by e-mail: the request ends and the address is deleted."""
-    try:
-        await asyncio.to_thread(store().answered, handoff_id, request.ctx.user.name)
-    except HandoffConflict as error:
-        return console_error(request, 409, "conflict", str(error))
-    found = await _request_or_404(request, handoff_id)
-    await audit(request, "answered_handoff", found.sender_id if found else "", f"request {handoff_id}")
-    return _done(request, f"{QUEUE_URL}?notice=answered", {"status": "ended"})
-
+    return await _close(request, handoff_id, store().answered, "answered_handoff", "answered")

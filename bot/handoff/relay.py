@@ -6,8 +6,8 @@ message; it looks up the conversation's request (:mod:`bot.handoff.store`):
 * none, or ``waiting``: the assistant answers as usual (a waiting newcomer can keep asking; the
   activity keeps the request from timing out);
 * ``active``: a person has the conversation. The message is written into the tracker (masked,
-  streamed, visible in the console) and the assistant says nothing. "Bye" (the ``goodbye``
-  intent) ends the handoff, and the assistant says it is back;
+  streamed, visible in the console) and the assistant says nothing. "Bye" or "thanks, bye"
+  (:func:`says_goodbye`) ends the handoff, and the assistant says it is back;
 * ``offered``: the newcomer was asked whether to leave a question by e-mail: yes (the button, or
   the ``affirm`` intent) asks for the question and address, no (``deny``) closes the offer, and
   anything else closes it and goes to the assistant;
@@ -106,6 +106,23 @@ async def _answer(agent: Any, message: UserMessage, replies_: Sequence[Reply], *
     return parse
 
 
+#: A message ends a handoff when its intent is one of these and ``goodbye`` has at least
+#: :data:`GOODBYE_MIN` in the ranking: "thanks, bye" is read as ``thank`` (0.72) with ``goodbye``
+#: second (0.27), "thanks, and what about the tax card?" has ``goodbye`` near 0, "ok thanks" 0.00.
+CLOSING_INTENTS = frozenset({"goodbye", "thank", "nlu_fallback"})
+GOODBYE_MIN = 0.15
+
+
+def says_goodbye(parse: Optional[Dict[str, Any]]) -> bool:
+    """Whether the newcomer is closing the conversation with the person ("thanks, bye", "bye")."""
+    if _intent(parse) not in CLOSING_INTENTS:
+        return False
+    ranking = (parse or {}).get("intent_ranking") or []
+    goodbye = max((float(item.get("confidence") or 0.0) for item in ranking if item.get("name") == "goodbye"),
+                  default=0.0)
+    return _intent(parse) == "goodbye" or goodbye >= GOODBYE_MIN
+
+
 def _intent(parse: Optional[Dict[str, Any]]) -> Optional[str]:
     return ((parse or {}).get("intent") or {}).get("name")
 
@@ -152,7 +169,7 @@ async def _with_person(agent: Any, message: UserMessage, request: Handoff) -> bo
     handoffs = store()
     parse = await _append(agent, message.sender_id, message, [])
     await asyncio.to_thread(handoffs.touch, request.id)
-    if _intent(parse) == "goodbye" and await asyncio.to_thread(handoffs.end, request.id, "user", (ACTIVE,)):
+    if says_goodbye(parse) and await asyncio.to_thread(handoffs.end, request.id, "user", (ACTIVE,)):
         reply = Reply(replies.ended_text(request.language, "user", request.taken_by, 0), kind="handoff")
         metadata = {"outcome": "handoff", "handoff": "ended", "reason": "user", "staff": request.taken_by}
         await _append(agent, message.sender_id, None, [_bot_event(reply, metadata)])

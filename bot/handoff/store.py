@@ -172,13 +172,10 @@ class HandoffStore:
         self.engine = engine
 
     def create_tables(self) -> None:
-        """Create the three tables if missing, one process at a time on PostgreSQL."""
-        from bot.stores.owners import TABLES_LOCK_KEY
+        """Create the tables if missing, one process at a time (``bot.stores.owners.create_tables_once``)."""
+        from bot.stores.owners import create_tables_once
 
-        with self.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": TABLES_LOCK_KEY})
-            metadata.create_all(connection)
+        create_tables_once(self.engine, metadata.create_all)
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional
+from typing import Callable, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -61,6 +61,30 @@ class Owner:
 
     channel: str
     secret_hash: Optional[str]
+
+
+def create_tables_once(engine: Engine, create: Callable[[Connection], None]) -> None:
+    """Run ``create(connection)`` in one transaction, one process at a time.
+
+    Several Rasa workers or replicas, the action server and the web app start together on a new
+    database. On PostgreSQL each takes a transaction-scoped advisory lock first, so the next one
+    finds the tables. SQLite has no such lock: two processes can both see a table missing, and
+    the slower one's ``CREATE`` fails with "already exists"; looking again then finds it.
+
+    Args:
+        engine: The database.
+        create: Creates what is missing (``metadata.create_all(connection)``).
+    """
+    for attempt in range(3):
+        try:
+            with engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": TABLES_LOCK_KEY})
+                create(connection)
+            return
+        except sa.exc.OperationalError as error:
+            if "already exists" not in str(error) or attempt == 2:
+                raise
 
 
 def create_owner_table(connection: Connection) -> None:
@@ -111,10 +135,7 @@ class OwnerRegistry:
 
     def create_table(self) -> None:
         """Create the table if it is missing (the web app; Rasa does it at start-up), one process at a time."""
-        with self.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": TABLES_LOCK_KEY})
-            create_owner_table(connection)
+        create_tables_once(self.engine, create_owner_table)
 
     def get(self, sender_id: str) -> Optional[Owner]:
         """The conversation's owner, or None when nobody has claimed it."""

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import get_settings
 from bot.stores.db_retry import StoreUnavailable, retry_async
 from bot.stores.masked_events import mask_event, public_values
-from bot.stores.owners import TABLES_LOCK_KEY, OwnerRegistry, create_owner_table, use_registry
+from bot.stores.owners import OwnerRegistry, create_owner_table, create_tables_once, use_registry
 from bot.stores.window import RecentTurnsMixin, mark_stored
 
 __all__ = ["ConfiguredTrackerStore", "StoreUnavailable", "TrackerStoreUnavailable", "check_database"]
@@ -87,24 +87,24 @@ def create_tables(database_url: str) -> None:
     Several Rasa workers or replicas start together on a new database, and Rasa's own
     ``create_all`` then races: the losers log ERROR "Could not create tables: ... already
     exists" (seen in tests/e2e/test_faults.py). Here each process takes a transaction-scoped
-    advisory lock first, so the second one finds the tables and Rasa's ``create_all`` has
-    nothing left to do.
+    advisory lock first on PostgreSQL, and retries a lost race on SQLite
+    (:func:`bot.stores.owners.create_tables_once`), so Rasa's ``create_all`` has nothing left to do.
 
     Args:
         database_url: SQLAlchemy URL of the tracker store.
     """
     url = make_url(database_url)
-    postgres = url.get_backend_name() == "postgresql"
     options = create_engine_kwargs(url)
     options.pop("pool_size", None)
     options.pop("max_overflow", None)
     engine = sa.create_engine(url, **options)
+
+    def create(connection: sa.engine.Connection) -> None:
+        SQLTrackerStore.Base.metadata.create_all(connection)
+        create_owner_table(connection)
+
     try:
-        with engine.begin() as connection:
-            if postgres:
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": TABLES_LOCK_KEY})
-            SQLTrackerStore.Base.metadata.create_all(connection)
-            create_owner_table(connection)
+        create_tables_once(engine, create)
     finally:
         engine.dispose()
 

@@ -64,7 +64,17 @@ def test_csv(engine: Engine) -> None:
     from bot.console.suspects import load_context
     from tests.conftest import ROOT
 
-    lines = to_csv(compute(engine, DAY1, DAY2, "en", None, load_context(ROOT))).splitlines()
+    everything = to_csv(compute(engine, DAY1, DAY2, "en", None, load_context(ROOT))).splitlines()
+    # The live handoff rows come last (bot/console/handoff_stats.py); nobody asked for a person on these days.
+    handoff_rows = [line for line in everything if line.startswith("handoff_")]
+    assert handoff_rows == [
+        f"handoff_{metric}_per_day,{day},{value}"
+        for metric, value in (("requests", 0), ("live", 0), ("taken", 0), ("handled_share", ""),
+                              ("median_wait_seconds", ""), ("messages_left", 0))
+        for day in ("2026-11-20", "2026-11-21")
+    ]
+    assert everything[-len(handoff_rows):] == handoff_rows
+    lines = everything[:-len(handoff_rows)]
     assert lines[:26] == [
         "metric,key,value", "date_from,,2026-11-20", "date_to,,2026-11-21", "conversations,,4", "messages,,7",
         "conversations_per_day,2026-11-20,2", "conversations_per_day,2026-11-21,2",

@@ -273,12 +273,13 @@ def test_csv_has_every_class(engine: Engine) -> None:
         "rephrased_per_language,da,0", "rephrased_rate_per_language,da,0.0000",
     ]
     per_day: List[str] = [line for line in lines if "_per_day," in line
-                          and not line.startswith(("conv", "mess", "suspect"))]
+                          and not line.startswith(("conv", "mess", "suspect", "handoff_"))]
     assert len(per_day) == 17 * 2
     assert "questions_per_day,2026-11-22,3" in per_day and "questions_per_day,2026-11-23,0" in per_day
     assert "non_answer_rate_per_day,2026-11-23," in per_day  # no questions that day: no rate
     assert "clarification_per_day,2026-11-22,1" in per_day
-    assert len(lines) == start + 34 + 34 + 2 + 2 * 1 + 2 * 2  # then the suspects: in all, da, 2 days
+    # then the suspects (in all, da, 2 days), then six handoff metrics for each of the 2 days
+    assert len(lines) == start + 34 + 34 + 2 + 2 * 1 + 2 * 2 + 6 * 2
 
 
 def test_an_empty_range_has_no_classes(engine: Engine) -> None:

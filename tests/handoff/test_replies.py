@@ -82,3 +82,22 @@ def test_language_names_come_from_cldr() -> None:
     assert replies.language_name("da", "pl") == "duński"
     assert replies.language_name("en", "pl") == "angielski"
     assert replies.language_name("en", "de") == "Englisch"
+
+
+@pytest.mark.parametrize(
+    ("ranking", "ends"),
+    [
+        ([("goodbye", 0.98)], True),  # "bye"
+        ([("thank", 0.72), ("goodbye", 0.27)], True),  # "thanks, bye"
+        ([("nlu_fallback", 0.35), ("goodbye", 0.52), ("thank", 0.47)], True),  # "ok thanks, bye"
+        ([("thank", 0.86), ("ask_topic", 0.13)], False),  # "thanks, and what about the tax card?"
+        ([("thank", 0.98), ("goodbye", 0.0)], False),  # "ok thanks"
+        ([("ask_topic", 0.6), ("goodbye", 0.3)], False),  # a question that mentions leaving
+    ],
+)
+def test_which_messages_close_a_conversation_with_a_person(ranking: list, ends: bool) -> None:
+    from bot.handoff.relay import says_goodbye
+
+    parse = {"intent": {"name": ranking[0][0], "confidence": ranking[0][1]},
+             "intent_ranking": [{"name": name, "confidence": value} for name, value in ranking]}
+    assert says_goodbye(parse) is ends
