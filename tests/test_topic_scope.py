@@ -116,3 +116,13 @@ def test_a_weekday_without_a_topic_is_an_hours_follow_up_unless_surely_none_of_o
     pharmacy = ranking(ask_hours=0.6, out_of_scope=0.3, ask_topic=0.1)
     after = adjust_without_topic(pharmacy, follow_up=0.05, none=0.9, hours_cue=True)
     assert after[0]["name"] == "out_of_scope"
+
+
+def test_a_need_told_around_someone_is_a_question_about_the_entry_found():
+    # "kann mal jemand über meinen lebenslauf schauen?": request_human 0.83, the CV drop-in understood.
+    before = ranking(request_human=0.83, ask_hours=0.12, ask_topic=0.05)
+    after = adjust(before[0], before, has_topic=True, understood=True, entry="cv_drop_in")
+    assert after[0]["name"] == "ask_hours" and round(after[0]["confidence"], 2) == 0.95
+    # Asking for someone at the house itself stays a request for a person; so does one with no entry.
+    assert adjust(before[0], before, has_topic=True, understood=True, entry="ihnd") is before
+    assert adjust(before[0], before, has_topic=True, understood=False) is before
