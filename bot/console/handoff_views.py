@@ -136,7 +136,7 @@ async def queue_stream(request: Request) -> Any:
     await stream.eof()
 
 
-async def _request_or_404(request: Request, handoff_id: int) -> Optional[Handoff]:
+async def _find_request(request: Request, handoff_id: int) -> Optional[Handoff]:
     return await asyncio.to_thread(store().get, handoff_id)
 
 
@@ -144,7 +144,7 @@ async def _request_or_404(request: Request, handoff_id: int) -> Optional[Handoff
 @require_role("reviewer")
 async def conversation_page(request: Request, handoff_id: int) -> HTTPResponse:
     """The conversation of one request, with the actions open to this staff member."""
-    item = await _request_or_404(request, handoff_id)
+    item = await _find_request(request, handoff_id)
     if item is None:
         return console_error(request, 404, "not_found", "no handoff request with this id")
     me = request.ctx.user.name
@@ -164,7 +164,7 @@ async def conversation_page(request: Request, handoff_id: int) -> HTTPResponse:
 @require_role("reviewer")
 async def conversation_stream(request: Request, handoff_id: int) -> Any:
     """``line`` events for new messages after ``?after=<event id>``, ``state`` when the request changes."""
-    item = await _request_or_404(request, handoff_id)
+    item = await _find_request(request, handoff_id)
     if item is None:
         return console_error(request, 404, "not_found", "no handoff request with this id")
     values = request.args.getlist("after") or ["0"]
@@ -225,7 +225,7 @@ async def reply(request: Request, handoff_id: int) -> HTTPResponse:
         item_id = await asyncio.to_thread(store().send, handoff_id, request.ctx.user.name, text)
     except HandoffConflict as error:
         return console_error(request, 409, "conflict", str(error))
-    found = await _request_or_404(request, handoff_id)
+    found = await _find_request(request, handoff_id)
     await audit(request, "handoff_message", found.sender_id if found else "", f"request {handoff_id}")
     return _done(request, f"{QUEUE_URL}/{handoff_id}", {"queued": item_id})
 
@@ -236,7 +236,7 @@ async def _close(request: Request, handoff_id: int, change: Any, action: str, no
         await asyncio.to_thread(change, handoff_id, request.ctx.user.name)
     except HandoffConflict as error:
         return console_error(request, 409, "conflict", str(error))
-    found = await _request_or_404(request, handoff_id)
+    found = await _find_request(request, handoff_id)
     await audit(request, action, found.sender_id if found else "", f"request {handoff_id}")
     return _done(request, f"{QUEUE_URL}?notice={notice}", {"status": "ended"})
 

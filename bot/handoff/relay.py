@@ -63,7 +63,9 @@ def _bot_event(reply: Reply, metadata: Dict[str, Any]) -> Any:
     return BotUttered(reply.text, data=data, metadata=metadata)
 
 
-async def _append(agent: Any, sender_id: str, message: Optional[UserMessage], bot: Sequence[Any]) -> Optional[Dict]:
+async def _append(
+    agent: Any, sender_id: str, message: Optional[UserMessage], bot: Sequence[Any], parse: Optional[Dict] = None,
+) -> Optional[Dict]:
     """Write a user message (parsed, but not answered) and bot events into the tracker, under its lock.
 
     Returns:
@@ -72,13 +74,13 @@ async def _append(agent: Any, sender_id: str, message: Optional[UserMessage], bo
     from rasa.shared.core.events import ActionExecuted, UserUttered
 
     processor = agent.processor
-    parse: Optional[Dict[str, Any]] = None
     async with agent.lock_store.lock(sender_id):
         output = message.output_channel if message is not None else CollectingOutputChannel()
         metadata = message.metadata if message is not None else None
         tracker = await processor.fetch_tracker_and_update_session(sender_id, output, metadata)
         if message is not None:
-            parse = await processor.parse_message(message, tracker)
+            if parse is None:  # not parsed yet for the consent steps' decision
+                parse = await processor.parse_message(message, tracker)
             tracker.update(UserUttered(
                 message.text, parse.get("intent"), parse.get("entities"), parse,
                 input_channel=message.input_channel, message_id=message.message_id, metadata=message.metadata,
@@ -97,10 +99,12 @@ async def _say(output: OutputChannel, sender_id: str, reply: Reply) -> None:
         await output.send_text_message(sender_id, reply.text)
 
 
-async def _answer(agent: Any, message: UserMessage, replies_: Sequence[Reply], **metadata: Any) -> Optional[Dict]:
-    """Record the message and the replies, then send the replies."""
+async def _answer(
+    agent: Any, message: UserMessage, replies_: Sequence[Reply], parse: Optional[Dict] = None, **metadata: Any,
+) -> Optional[Dict]:
+    """Record the message (with ``parse`` when it was parsed already) and the replies, then send the replies."""
     events = [_bot_event(reply, {"outcome": "handoff", **metadata}) for reply in replies_]
-    parse = await _append(agent, message.sender_id, message, events)
+    parse = await _append(agent, message.sender_id, message, events, parse)
     for reply in replies_:
         await _say(message.output_channel, message.sender_id, reply)
     return parse
@@ -127,10 +131,9 @@ def _intent(parse: Optional[Dict[str, Any]]) -> Optional[str]:
     return ((parse or {}).get("intent") or {}).get("name")
 
 
-async def _parse_only(agent: Any, message: UserMessage) -> Optional[str]:
-    """The intent of a message, without storing anything (button payloads parse as their intent)."""
-    parse = await agent.processor.parse_message(message)
-    return _intent(parse)
+async def _parse_only(agent: Any, message: UserMessage) -> Dict[str, Any]:
+    """The parse of a message, without storing anything (button payloads parse as their intent)."""
+    return dict(await agent.processor.parse_message(message))
 
 
 async def intercept(message: UserMessage) -> bool:
@@ -179,13 +182,14 @@ async def _with_person(agent: Any, message: UserMessage, request: Handoff) -> bo
 
 async def _offered(agent: Any, message: UserMessage, request: Handoff) -> bool:
     handoffs = store()
-    intent = await _parse_only(agent, message)
+    parse = await _parse_only(agent, message)
+    intent = _intent(parse)
     language = request.language
     if intent == "affirm" and await asyncio.to_thread(handoffs.set_status, request.id, OFFERED, AWAITING_EMAIL):
-        await _answer(agent, message, [replies.ask_email_reply(language)], handoff=AWAITING_EMAIL)
+        await _answer(agent, message, [replies.ask_email_reply(language)], parse, handoff=AWAITING_EMAIL)
         return True
     if intent == "deny" and await asyncio.to_thread(handoffs.end, request.id, "declined", (OFFERED,)):
-        await _answer(agent, message, [replies.declined_reply(language)], handoff="declined")
+        await _answer(agent, message, [replies.declined_reply(language)], parse, handoff="declined")
         return True
     await asyncio.to_thread(handoffs.end, request.id, "ignored", (OFFERED,))
     return False  # another question: the assistant answers it
@@ -196,12 +200,13 @@ async def _awaiting_email(agent: Any, message: UserMessage, request: Handoff) ->
     language = request.language
     email = replies.find_email(message.text or "")
     if email is None:
-        if await _parse_only(agent, message) == "deny":
+        parse = await _parse_only(agent, message)
+        if _intent(parse) == "deny":
             await asyncio.to_thread(handoffs.end, request.id, "cancelled", (AWAITING_EMAIL,))
-            await _answer(agent, message, [replies.declined_reply(language)], handoff="cancelled")
+            await _answer(agent, message, [replies.declined_reply(language)], parse, handoff="cancelled")
         else:
             await asyncio.to_thread(handoffs.touch, request.id)
-            await _answer(agent, message, [replies.email_missing_reply(language)], handoff=AWAITING_EMAIL)
+            await _answer(agent, message, [replies.email_missing_reply(language)], parse, handoff=AWAITING_EMAIL)
         return True
     if await asyncio.to_thread(handoffs.leave_message, request.id, message.sender_id, email):
         await _answer(agent, message, [replies.message_left_reply(language, email)], handoff="message_left")
