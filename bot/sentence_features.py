@@ -7,6 +7,12 @@ server's time per turn in issue #16's profile. :func:`install` replaces it by a 
 joins only the sentence features, in the same order and with the same scipy and numpy calls, so
 the matrix is the same (tested on the trained model in ``tests/test_sentence_features.py``).
 Only the Rasa server installs it; training runs Rasa's own.
+
+It also stores the loaded classifier's weights column-major. scikit-learn multiplies the sparse
+features with the transpose of the weights, and scipy needs that transpose C-contiguous, so
+with Rasa's row-major weights it copied all of them (14 intents x 50,000 features) on every
+message: 0.87 ms of the 1.0 ms prediction, against 0.12 ms without the copy, with the same
+probabilities (tested in ``tests/test_sentence_features.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 from typing import Any, List
 
 _ORIGINAL: Any = None
+_ORIGINAL_LOAD: Any = None
 
 
 def create_x(self: Any, messages: List[Any]) -> Any:
@@ -38,11 +45,28 @@ def create_x(self: Any, messages: List[Any]) -> Any:
     return vstack(rows)
 
 
+def column_major_weights(classifier: Any) -> Any:
+    """Store a loaded ``LogisticRegressionClassifier``'s weights column-major; return it."""
+    import numpy as np
+
+    model = getattr(classifier, "clf", None)
+    if model is not None and hasattr(model, "coef_"):
+        model.coef_ = np.asfortranarray(model.coef_)
+    return classifier
+
+
+def _load(cls: Any, *args: Any, **kwargs: Any) -> Any:
+    return column_major_weights(_ORIGINAL_LOAD.__func__(cls, *args, **kwargs))
+
+
 def install() -> None:
-    """Replace ``LogisticRegressionClassifier._create_X`` by :func:`create_x` in this process."""
-    global _ORIGINAL
+    """Replace ``_create_X`` by :func:`create_x` and make loaded weights column-major, in this process."""
+    global _ORIGINAL, _ORIGINAL_LOAD
     from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 
     if _ORIGINAL is None:
         _ORIGINAL = LogisticRegressionClassifier._create_X
         LogisticRegressionClassifier._create_X = create_x  # type: ignore[method-assign]
+    if _ORIGINAL_LOAD is None:
+        _ORIGINAL_LOAD = LogisticRegressionClassifier.__dict__["load"]
+        LogisticRegressionClassifier.load = classmethod(_load)  # type: ignore[method-assign,assignment]

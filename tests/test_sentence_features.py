@@ -55,3 +55,34 @@ def test_the_trained_model_predicts_the_same_intents_and_confidences():
         assert [asyncio.run(agent.parse_message(text)) for text in texts] == expected
     finally:
         LogisticRegressionClassifier._create_X = installed  # type: ignore[method-assign]
+
+
+def test_column_major_weights_give_the_same_probabilities():
+    from scipy.sparse import random as sparse_random
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(3)
+    features = sparse_random(60, 400, density=0.05, format="csr", random_state=3)
+    model = LogisticRegression(max_iter=200).fit(features, rng.integers(0, 4, 60))
+    assert not model.coef_.flags["F_CONTIGUOUS"]
+    expected = model.predict_proba(features)
+
+    class Component:
+        clf = model
+
+    assert sentence_features.column_major_weights(Component) is Component
+    assert model.coef_.flags["F_CONTIGUOUS"]
+    np.testing.assert_allclose(model.predict_proba(features), expected, rtol=1e-12, atol=0)
+
+
+@pytest.mark.slow
+def test_the_loaded_classifier_keeps_its_weights_column_major():
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+
+    sentence_features.install()
+    agent: Any = trained_agent()
+    nodes = agent.processor.graph_runner._instantiated_nodes  # type: ignore[attr-defined]
+    classifiers = [node for node in nodes.values() if isinstance(getattr(node, "_component", None),
+                                                                   LogisticRegressionClassifier)]
+    assert len(classifiers) == 1
+    assert classifiers[0]._component.clf.coef_.flags["F_CONTIGUOUS"]
