@@ -28,8 +28,12 @@ def marker(engine: sa.engine.Engine) -> str:
 
 
 @contextlib.contextmanager
-def driver_cursor(engine: sa.engine.Engine) -> Iterator[Any]:
+def driver_cursor(engine: sa.engine.Engine, commit: bool = False) -> Iterator[Any]:
     """A cursor on a pooled connection; the connection is rolled back and returned afterwards.
+
+    Args:
+        engine: The engine whose pool lends the connection.
+        commit: Commit when the block ends without an error (otherwise nothing is kept).
 
     Raises:
         sqlalchemy.exc.DBAPIError: The driver's error, wrapped as SQLAlchemy wraps it (an
@@ -42,6 +46,8 @@ def driver_cursor(engine: sa.engine.Engine) -> Iterator[Any]:
     try:
         cursor = connection.cursor()
         yield cursor
+        if commit:
+            connection.commit()
     except dialect.dbapi.Error as error:  # type: ignore[union-attr]
         gone = bool(dialect.is_disconnect(error, connection, cursor))
         if gone:

@@ -29,9 +29,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import get_settings
 from bot.stores.db_retry import StoreUnavailable, retry_async
+from bot.stores.driver_sql import driver_cursor, marker
 from bot.stores.masked_events import mask_event, public_values
 from bot.stores.owners import OwnerRegistry, create_owner_table, create_tables_once, use_registry
-from bot.stores.window import RecentTurnsMixin, mark_stored
+from bot.stores.window import LOADED_EVENTS_ATTRIBUTE, RecentTurnsMixin, mark_stored
 
 __all__ = ["ConfiguredTrackerStore", "StoreUnavailable", "TrackerStoreUnavailable", "check_database"]
 
@@ -231,41 +232,51 @@ class ConfiguredTrackerStore(RecentTurnsMixin, SQLTrackerStore):
                 else:
                     self.event_broker.publish(body)
 
-    def _insert_event(self) -> Any:
-        """The INSERT of one event row, built once per store (SQLAlchemy compiles it once)."""
-        statement = self.__dict__.get("_insert_statement")
-        if statement is None:
-            statement = self.SQLEvent.__table__.insert()
-            self.__dict__["_insert_statement"] = statement
-        return statement
+    def _insert_sql(self) -> str:
+        """The INSERT of one event row for this store's driver (the new row's id comes back)."""
+        m = marker(self.engine)
+        sql = (f"INSERT INTO {self.SQLEvent.__tablename__} (sender_id, type_name, timestamp, intent_name,"
+               f" action_name, data) VALUES ({m}, {m}, {m}, {m}, {m}, {m})")
+        return sql + " RETURNING id" if self.engine.dialect.name == "postgresql" else sql
 
     def _write_new_events(self, tracker: DialogueStateTracker) -> List[Tuple[Dict[Text, Any], int]]:
         """Write the events not stored yet in one transaction.
+
+        The rows go through a pooled driver connection (``bot.stores.driver_sql``), one INSERT
+        per event, in order: the rows and ids an ORM flush would give, at a third of the cost
+        of SQLAlchemy's session (issue #16, ``docs/benchmarks.md``).
 
         Returns:
             The (masked) events written, serialised, each with its row id (increasing in the order
             written).
         """
         total = len(tracker.events)
-        insert = self._insert_event()
-        with self.session_scope() as session:
-            written = []
-            ids = []
-            for event in self._additional_events(session, tracker):
+        if getattr(tracker, LOADED_EVENTS_ATTRIBUTE, None) is None:
+            # Not loaded by retrieve (a new conversation): Rasa's rule counts the stored events.
+            with self.session_scope() as session:
+                events = list(self._additional_events(session, tracker))
+        else:
+            events = list(self._additional_events(None, tracker))  # type: ignore[arg-type]
+        if not events:
+            mark_stored(tracker, total)
+            return []
+        sql = self._insert_sql()
+        returning = sql.endswith("RETURNING id")
+        written = []
+        ids = []
+        with driver_cursor(self.engine, commit=True) as cursor:
+            for event in events:
                 data = event.as_dict()
                 written.append(data)
-                # One prepared INSERT per event, in order: the rows and ids an ORM flush would
-                # give, without the unit of work (issue #16, docs/benchmarks.md).
-                result = session.execute(insert, {
-                    "sender_id": tracker.sender_id,
-                    "type_name": event.type_name,
-                    "timestamp": data.get("timestamp"),
-                    "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                    "action_name": data.get("name"),
-                    "data": json.dumps(data),
-                })
-                ids.append(int(result.inserted_primary_key[0]))
-            session.commit()
+                cursor.execute(sql, (
+                    tracker.sender_id,
+                    event.type_name,
+                    data.get("timestamp"),
+                    data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    data.get("name"),
+                    json.dumps(data),
+                ))
+                ids.append(int(cursor.fetchone()[0] if returning else cursor.lastrowid))
         mark_stored(tracker, total)
         return list(zip(written, ids, strict=True))
 
