@@ -20,7 +20,8 @@ routes, and runs the language step of every message in this process
 graphs without dask's scheduler (``bot.graph_runner``) and feeds the intent classifier its
 sentence features without joining the unused token features (``bot.sentence_features``).
 :func:`main` first keeps TensorFlow out of the process when the model needs none of it
-(``bot.tensorflow_stub``).
+(``bot.tensorflow_stub``), and with several Sanic workers loads the model before they are forked,
+so that they share its memory (``bot.model_preload``).
 
 Set ``STOCK_RASA=1`` to start Rasa exactly as shipped (the benchmark's baseline does).
 """
@@ -264,8 +265,13 @@ def main() -> None:
     prepare_multiprocess_dir()  # before the Sanic workers start counting
     from bot.tensorflow_stub import install_if_unused, model_argument
 
-    install_if_unused(model_argument(sys.argv))  # before anything imports Rasa
+    model = model_argument(sys.argv)
+    install_if_unused(model)  # before anything imports Rasa
     install()
+    from bot import model_preload
+
+    if len(sys.argv) > 1 and sys.argv[1] == "run" and model is not None and model_preload.forked_workers() > 1:
+        model_preload.preload(model)  # the forked workers share it (bot.model_preload)
     import rasa.__main__
 
     configure_structlog = rasa.__main__.configure_structlog

@@ -1,0 +1,86 @@
+"""Load the model once in Rasa's main process, so that Sanic's forked workers share its memory.
+
+``rasa run`` with several Sanic workers (``SANIC_WORKERS``) forks them from its main process,
+and each worker then loads the model on its own (Rasa's ``before_server_start`` listener): the
+spaCy pipelines, lingua's language models, the vocabularies and weights of the intent and topic
+models, once per worker. :func:`preload` loads the model in the main process before the fork
+and makes ``MessageProcessor._load_model`` hand that same load to each worker when it asks for
+the same file (same path, size and modification time). The pages are then shared between the
+processes until one of them writes to them; ``gc.freeze()`` keeps the cyclic garbage collector
+from writing to every preloaded object's header in each worker. Measured in
+``docs/benchmarks.md`` (Rasa's memory with two workers).
+
+A different model (``PUT /model``, a new file at the same path) is loaded as Rasa loads it.
+Nothing here opens a connection or starts a thread: the model's components read files only,
+so forking after the load is safe (``tests/test_model_preload.py`` forks and parses).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+from pathlib import Path
+from typing import Any, Dict, Optional, Tuple
+
+logger = logging.getLogger(__name__)
+
+_Key = Tuple[str, int, int]
+_LOADED: Dict[_Key, Tuple[Any, ...]] = {}
+_ORIGINAL_LOAD: Any = None
+
+
+def _key(path: Path) -> Optional[_Key]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return str(path.resolve()), stat.st_mtime_ns, stat.st_size
+
+
+def _load_model(model_path: Any) -> Tuple[Any, ...]:
+    """Rasa's ``MessageProcessor._load_model``, answered from the preloaded model when it is the same file."""
+    path = Path(model_path)
+    key = _key(path) if path.is_file() else None
+    if key is not None and key in _LOADED:
+        logger.info("using the model loaded before the workers started: %s", path.name)
+        return _LOADED[key]
+    return tuple(_ORIGINAL_LOAD(model_path))
+
+
+def install() -> None:
+    """Let ``MessageProcessor`` take a preloaded model (idempotent)."""
+    global _ORIGINAL_LOAD
+    from rasa.core.processor import MessageProcessor
+
+    if _ORIGINAL_LOAD is None:
+        _ORIGINAL_LOAD = MessageProcessor._load_model
+        MessageProcessor._load_model = staticmethod(_load_model)  # type: ignore[method-assign,assignment]
+
+
+def preload(model: Path) -> None:
+    """Load ``model`` now, for the workers forked later, and freeze the heap it lives in.
+
+    Args:
+        model: The model archive Rasa is started with (``--model``).
+    """
+    install()
+    key = _key(model)
+    if key is None:
+        return
+    _LOADED[key] = tuple(_ORIGINAL_LOAD(model))
+    gc.collect()
+    gc.freeze()  # everything allocated so far stays out of the collector's reach (no copy-on-write)
+
+
+def forked_workers() -> int:
+    """How many workers Sanic will fork (``SANIC_WORKERS``; 1 means none: Rasa serves in this process)."""
+    try:
+        return max(1, int(os.environ.get("SANIC_WORKERS", "1")))
+    except ValueError:
+        return 1
+
+
+def clear() -> None:
+    """Forget the preloaded models (tests)."""
+    _LOADED.clear()
