@@ -61,3 +61,18 @@ def test_an_unknown_event_type_still_raises_and_is_not_remembered():
 def test_events_round_trip_through_their_dicts():
     events = [UserUttered("hej", {"name": "greet", "confidence": 1.0}), SlotSet("language", "da"), BotUttered("Hej!")]
     assert [Event.from_parameters(event.as_dict()) for event in events] == events
+
+
+def test_the_domain_is_empty_check_answers_as_rasas():
+    from rasa.shared.core.domain import Domain
+
+    domain = Domain.from_yaml("version: '3.1'\nintents: [greet]\nresponses:\n  utter_hi: [{text: hi}]\n")
+    original = Domain.is_empty
+    expected = (original(Domain.empty()), original(domain))
+    assert expected == (True, False)
+    try:
+        rasa_server.install_domain_empty_cache()
+        assert Domain.is_empty is rasa_server._domain_is_empty
+        assert (Domain.empty().is_empty(), domain.is_empty()) == expected
+    finally:
+        Domain.is_empty = original  # type: ignore[method-assign]

@@ -37,7 +37,36 @@ def test_the_sentence_features_are_joined_as_rasa_joins_them():
     messages = [message_with_features(), message_with_features()]
     ours = sentence_features.create_x(None, messages)
     assert ours.shape == (2, 5 + 7 + 4)
-    assert (ours.toarray() == rasa_create_x(messages).toarray()).all()
+    theirs = rasa_create_x(messages)
+    assert ours.dtype == theirs.dtype and (ours.toarray() == theirs.toarray()).all()
+
+
+def test_unsorted_entries_explicit_zeros_and_count_features_join_the_same():
+    message = Message(data={TEXT: "a b"})
+    unsorted = coo_matrix((np.array([3, 0, 1]), (np.array([0, 0, 0]), np.array([4, 2, 0]))), shape=(1, 6))
+    message.add_features(Features(unsorted, FEATURE_TYPE_SENTENCE, TEXT, "words"))
+    message.add_features(Features(coo_matrix(np.array([[0, 2, 0]])), FEATURE_TYPE_SENTENCE, TEXT, "chars"))
+    message.add_features(Features(np.array([[0.0, 1.5]]), FEATURE_TYPE_SENTENCE, TEXT, "dense"))
+    without_dense = Message(data={TEXT: "c"})
+    without_dense.add_features(Features(coo_matrix(np.zeros((1, 9))), FEATURE_TYPE_SENTENCE, TEXT, "words"))
+    for messages in ([message], [without_dense]):
+        ours, theirs = sentence_features.create_x(None, messages), rasa_create_x(messages)
+        assert ours.shape == theirs.shape and ours.dtype == theirs.dtype == np.float64
+        assert (ours.toarray() == theirs.toarray()).all()
+
+
+def test_features_of_another_shape_are_joined_the_long_way():
+    message = Message(data={TEXT: "a b"})
+    message.add_features(Features(coo_matrix(np.ones((2, 3))), FEATURE_TYPE_SENTENCE, TEXT, "words"))
+    for create in (rasa_create_x, lambda messages: sentence_features.create_x(None, messages)):
+        with pytest.raises(ValueError, match="Mismatching dimensions"):
+            create([message])
+    short = Message(data={TEXT: "c"})
+    short.add_features(Features(coo_matrix(np.ones((1, 2))), FEATURE_TYPE_SENTENCE, TEXT, "words"))
+    with pytest.raises(ValueError):
+        rasa_create_x([message_with_features(), short])
+    with pytest.raises(ValueError):
+        sentence_features.create_x(None, [message_with_features(), short])
 
 
 @pytest.mark.slow
