@@ -207,7 +207,14 @@ def _is_iban_like(value: str) -> bool:
 
 _VALUE_GROUPS = ("value", "value2", "value3")
 
-_DIGIT_RE = re.compile(r"\d")
+#: Six digits anywhere in a text (any script's, as the patterns' \d): every pattern but the
+#: e-mail's needs at least six to replace anything (an IBAN needs ten: the pattern matches with
+#: fewer, but such a candidate is left as it is, see _is_iban_like).
+_SIX_DIGITS_RE = re.compile(r"\d(?:\D*\d){5}")
+#: Identifiers Rasa writes into every event (message and model ids: uuid4().hex). A pattern can
+#: only match a whole word here, and no kind has a 32-character form of hexadecimal characters
+#: (the only 32-character IBAN is Saint Lucia's, "LC", not hexadecimal): never changed.
+_HEX_ID_RE = re.compile(r"[0-9a-f]{32}")
 
 #: (pattern, kind) in the order they are applied: e-mails first (their local part may hold
 #: digits), IBANs and accounts before CPR numbers, CPR numbers (10 digits) before phone numbers.
@@ -231,9 +238,9 @@ def mask_text(text: str, keep: AbstractSet[str] = frozenset()) -> MaskResult:
     Returns:
         The masked text and the kinds found.
     """
-    if "@" not in text and _DIGIT_RE.search(text) is None:
-        # Every pattern but the e-mail's needs a digit (\d: any script's), the e-mail's an "@":
-        # most strings of an event (intent names, rankings, answers) are returned at once.
+    if "@" not in text and (_SIX_DIGITS_RE.search(text) is None or _HEX_ID_RE.fullmatch(text)):
+        # Every pattern but the e-mail's needs six digits (\d: any script's), the e-mail's an "@":
+        # most strings of an event (intent names, rankings, answers, times) are returned at once.
         return MaskResult(text=text, kinds=())
     found: List[str] = []
     for pattern, kind in _PASSES:

@@ -181,11 +181,44 @@ def test_the_longest_messages_are_masked_completely(text, expected):
 
 
 def test_the_fast_path_covers_exactly_the_known_patterns() -> None:
-    """mask_text returns digit-free text without an "@" at once; that holds only while every
-    pattern but the e-mail's needs a digit. A new kind of personal data must revisit it."""
+    """mask_text returns text with fewer than six digits and no "@" at once; that holds only while
+    every pattern but the e-mail's needs six digits. A new kind of personal data must revisit it."""
     from bot import masking
 
     assert [kind for _, kind in masking._PASSES] == ["EMAIL", "IBAN", "ACCOUNT", "CPR", "PASSPORT", "PHONE"]
     assert mask_text("رقمي 0101901234").kinds == ("CPR",)
     assert mask_text("write to anna.berg@example.com").text == "write to [EMAIL]"
     assert mask_text("passport without a number").kinds == ()
+
+
+def _all_passes(text: str) -> str:
+    """mask_text without its fast path: every pattern applied."""
+    from bot import masking
+
+    found: list = []
+    for pattern, kind in masking._PASSES:
+        text = pattern.sub(masking._replacer(kind, frozenset(), found), text)
+    return text
+
+
+def test_the_fast_path_skips_only_texts_no_pattern_can_change() -> None:
+    """Fewer than six digits without an "@", or a 32-character hex id: the passes change nothing."""
+    import random
+    import uuid
+
+    rng = random.Random(16)
+    alphabet = "0123456789 -+./:,abcdefDKLCab\u0663\u0664"  # Arabic-Indic digits are digits too
+    samples = [uuid.uuid4().hex for _ in range(300)]
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(3000)]
+    checked = 0
+    for text in samples:
+        from bot import masking
+
+        if "@" in text or (masking._SIX_DIGITS_RE.search(text) and not masking._HEX_ID_RE.fullmatch(text)):
+            continue
+        checked += 1
+        assert _all_passes(text) == text, text
+    assert checked > 1000
+    assert mask_text("ring 12 34 56 78").text == "ring [PHONE]"  # eight digits: still masked
+    assert mask_text("cpr 010190-1234 id 5e984bd58819161af8417fdf540c2257").text == (
+        "cpr [CPR] id 5e984bd58819161af8417fdf540c2257")
