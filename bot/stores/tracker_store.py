@@ -32,7 +32,7 @@ from bot.stores.db_retry import StoreUnavailable, retry_async
 from bot.stores.driver_sql import driver_cursor, marker
 from bot.stores.masked_events import mask_event, public_values
 from bot.stores.owners import OwnerRegistry, create_owner_table, create_tables_once, use_registry
-from bot.stores.window import LOADED_EVENTS_ATTRIBUTE, RecentTurnsMixin, mark_stored
+from bot.stores.window import RecentTurnsMixin, mark_stored
 
 __all__ = ["ConfiguredTrackerStore", "StoreUnavailable", "TrackerStoreUnavailable", "check_database"]
 
@@ -251,12 +251,7 @@ class ConfiguredTrackerStore(RecentTurnsMixin, SQLTrackerStore):
             written).
         """
         total = len(tracker.events)
-        if getattr(tracker, LOADED_EVENTS_ATTRIBUTE, None) is None:
-            # Not loaded by retrieve (a new conversation): Rasa's rule counts the stored events.
-            with self.session_scope() as session:
-                events = list(self._additional_events(session, tracker))
-        else:
-            events = list(self._additional_events(None, tracker))  # type: ignore[arg-type]
+        events = list(self._additional_events(None, tracker))
         if not events:
             mark_stored(tracker, total)
             return []
@@ -280,11 +275,11 @@ class ConfiguredTrackerStore(RecentTurnsMixin, SQLTrackerStore):
         mark_stored(tracker, total)
         return list(zip(written, ids, strict=True))
 
-    def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator[Event]:
+    def _additional_events(self, session: Optional[Session], tracker: DialogueStateTracker) -> Iterator[Event]:
         """The tracker's events not stored yet, masked.
 
         Args:
-            session: The open database session.
+            session: Unused (Rasa's signature): the count of stored events is read with its own query.
             tracker: The conversation being saved (its events are not changed).
 
         Returns:

@@ -97,9 +97,25 @@ class RecentTurnsMixin:
         """The tracker's events that are not stored yet (call :func:`mark_stored` after the commit)."""
         loaded: Optional[int] = getattr(tracker, LOADED_EVENTS_ATTRIBUTE, None)
         if loaded is None:  # not loaded by retrieve (a new conversation): Rasa's own rule
-            parent: Any = super()
-            return iter(parent._additional_events(session, tracker))
+            loaded = self._stored_in_latest_session(tracker.sender_id)
         return iter(list(tracker.events)[loaded:])
+
+    def _stored_in_latest_session(self, sender_id: Text) -> int:
+        """How many events of the conversation's latest session are stored (Rasa's count).
+
+        Rasa's ``SQLTrackerStore._additional_events`` skips that many of a tracker's events: the
+        events since the newest session start, or all of them when there is none.
+        """
+        store: Any = self
+        sql = _statements(store.engine, store.SQLEvent.__tablename__)
+        with driver_cursor(store.engine) as cursor:
+            cursor.execute(sql["session_start"], (sender_id, SessionStarted.type_name))
+            session_start = cursor.fetchone()[0]
+            if session_start is None:
+                cursor.execute(sql["count_all"], (sender_id,))
+            else:
+                cursor.execute(sql["count_session"], (sender_id, session_start))
+            return int(cursor.fetchone()[0])
 
 
 @functools.lru_cache(maxsize=8)
@@ -112,6 +128,7 @@ def _statements(engine: sa.engine.Engine, table: str) -> Dict[str, str]:
         statements[f"cut_{name}"] = (f"SELECT id FROM {table} WHERE {scope} AND type_name = {m}"
                                      f" ORDER BY id DESC LIMIT 1 OFFSET {m}")
         statements[f"all_{name}"] = f"SELECT data FROM {table} WHERE {scope} ORDER BY id"
+        statements[f"count_{name}"] = f"SELECT count(*) FROM {table} WHERE {scope}"
         statements[f"snapshot_{name}"] = (
             f"SELECT data FROM {table} WHERE id IN (SELECT max(id) FROM {table} WHERE {scope} AND id < {m}"
             f" AND type_name = {m} GROUP BY action_name) ORDER BY id"

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.stores.window import RECENT_TURNS, RecentTurnsMixin
 from tests.databases import database_url
@@ -108,4 +109,33 @@ def test_short_conversation_is_loaded_whole(tmp_path):
             return len(loaded.events)
 
         assert asyncio.run(run()) == len(rows(url, "short")) == 1 + 5 + 4
+        store.engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_tracker_not_loaded_here_skips_what_rasa_counts_as_stored(kind, tmp_path):
+    """A tracker built elsewhere (not by retrieve) is saved by Rasa's rule: skip the events stored
+    since the latest session start, or all stored events when there is none."""
+    with database_url(kind, tmp_path) as url:
+        store = WindowStore(DOMAIN, host=url)
+
+        def rasa_count(sender: str) -> int:
+            with store.session_scope() as session:
+                return SQLTrackerStore._event_query(store, session, sender, fetch_events_from_all_sessions=False).count()
+
+        async def run() -> None:
+            no_session = [ActionExecuted("action_listen"), *turn(1)]
+            with_sessions = [*no_session, ActionExecuted("action_session_start"), SessionStarted(),
+                             ActionExecuted("action_listen"), *turn(2)]
+            for sender, events in (("no-session", no_session), ("two-sessions", with_sessions)):
+                assert store._stored_in_latest_session(sender) == rasa_count(sender) == 0
+                await store.save(DialogueStateTracker.from_events(sender, events))
+                counted = store._stored_in_latest_session(sender)
+                assert counted == rasa_count(sender) == 6  # the session start and what followed it
+                latest = events[-counted:]  # the latest session, as Rasa's own retrieve loads it
+                built = DialogueStateTracker.from_events(sender, [*latest, *turn(3)])  # not loaded here
+                await store.save(built)
+                assert len(rows(url, sender)) == len(events) + 4  # only the new turn was added
+
+        asyncio.run(run())
         store.engine.dispose()
