@@ -34,7 +34,7 @@ import os
 import sys
 from typing import Any, Dict, Optional, Text
 
-from bot import count_features, graph_runner, in_process_language, sentence_features
+from bot import count_features, graph_runner, in_process_language, past_states_cache, sentence_features
 
 
 @functools.lru_cache(maxsize=1)
@@ -263,6 +263,7 @@ def install() -> None:
     graph_runner.install()
     sentence_features.install()
     count_features.install()
+    past_states_cache.install()
     install_domain_empty_cache()
 
 

@@ -121,7 +121,8 @@ def test_a_tracker_not_loaded_here_skips_what_rasa_counts_as_stored(kind, tmp_pa
 
         def rasa_count(sender: str) -> int:
             with store.session_scope() as session:
-                return SQLTrackerStore._event_query(store, session, sender, fetch_events_from_all_sessions=False).count()
+                query = SQLTrackerStore._event_query(store, session, sender, fetch_events_from_all_sessions=False)
+                return int(query.count())
 
         async def run() -> None:
             no_session = [ActionExecuted("action_listen"), *turn(1)]
