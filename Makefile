@@ -11,7 +11,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Rasa reports usage and crashes to its own servers unless told not to.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup run cluster train test lint typecheck unit content-validate nlu-eval eval nlu-variants bench bench-cluster lock browser-deps system-deps clean
+.PHONY: setup run cluster train test lint typecheck unit content-validate nlu-eval eval nlu-variants bench bench-cluster profile lock browser-deps system-deps clean
 
 ## setup: create .venv with Python 3.10 and install everything (idempotent)
 setup: $(STAMP)
@@ -82,6 +82,10 @@ nlu-variants: setup
 ## bench: our assistant against Rasa's default configuration in one run (docs/benchmarks.md; ~30 min)
 bench: setup
 	$(PY) bench/benchmark.py $(BENCH_ARGS)
+
+## profile: py-spy on the running Rasa server while one user talks: each part's share of a turn (docs/benchmarks.md; ~2 min)
+profile: train
+	$(PY) bench/profile_turns.py $(PROFILE_ARGS)
 
 ## bench-cluster: make cluster with one and two replicas under 20 users: throughput, errors, lost messages (~6 min)
 bench-cluster: train
