@@ -11,6 +11,14 @@ from writing to every preloaded object's header in each worker. Measured in
 ``docs/benchmarks.md`` (Rasa's memory with two workers).
 
 A different model (``PUT /model``, a new file at the same path) is loaded as Rasa loads it.
+
+Loading a model also has a side effect this module undoes: Rasa's intent classifier imports
+``skops``, which imports every scikit-learn module, including one that imports
+``numpy.distutils``; that turns Python's root logger into numpy's distutils logger
+(``_global_log.__class__ = Log``), which prints INFO and above with ``print`` and drops the rest.
+Rasa logs "Starting Rasa server" and "Rasa server is up and running" on the root logger, so
+after a load those lines bypassed the configured handlers (plain text in JSON logs, or nothing).
+:func:`_load_model` gives the root logger its own class back after every load.
 Nothing here opens a connection or starts a thread: the model's components read files only,
 so forking after the load is safe (``tests/test_model_preload.py`` forks and parses).
 """
@@ -38,6 +46,12 @@ def _key(path: Path) -> Optional[_Key]:
     return str(path.resolve()), stat.st_mtime_ns, stat.st_size
 
 
+def restore_root_logger() -> None:
+    """Give Python's root logger back its class if an import replaced it (see the module docstring)."""
+    if type(logging.root) is not logging.RootLogger:
+        logging.root.__class__ = logging.RootLogger
+
+
 def _load_model(model_path: Any) -> Tuple[Any, ...]:
     """Rasa's ``MessageProcessor._load_model``, answered from the preloaded model when it is the same file."""
     path = Path(model_path)
@@ -45,7 +59,10 @@ def _load_model(model_path: Any) -> Tuple[Any, ...]:
     if key is not None and key in _LOADED:
         logger.info("using the model loaded before the workers started: %s", path.name)
         return _LOADED[key]
-    return tuple(_ORIGINAL_LOAD(model_path))
+    try:
+        return tuple(_ORIGINAL_LOAD(model_path))
+    finally:
+        restore_root_logger()
 
 
 def install() -> None:
@@ -68,7 +85,10 @@ def preload(model: Path) -> None:
     key = _key(model)
     if key is None:
         return
-    _LOADED[key] = tuple(_ORIGINAL_LOAD(model))
+    try:
+        _LOADED[key] = tuple(_ORIGINAL_LOAD(model))
+    finally:
+        restore_root_logger()
     gc.collect()
     gc.freeze()  # everything allocated so far stays out of the collector's reach (no copy-on-write)
 

@@ -34,7 +34,14 @@ import os
 import sys
 from typing import Any, Dict, Optional, Text
 
-from bot import count_features, graph_runner, in_process_language, past_states_cache, sentence_features
+from bot import (
+    count_features,
+    graph_runner,
+    in_process_language,
+    model_preload,
+    past_states_cache,
+    sentence_features,
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -265,6 +272,7 @@ def install() -> None:
     count_features.install()
     past_states_cache.install()
     install_domain_empty_cache()
+    model_preload.install()  # also keeps the root logger Rasa logs to intact after a model load
 
 
 def install_json_cli_messages() -> None:
@@ -297,8 +305,6 @@ def main() -> None:
     model = model_argument(sys.argv)
     install_if_unused(model)  # before anything imports Rasa
     install()
-    from bot import model_preload
-
     if len(sys.argv) > 1 and sys.argv[1] == "run" and model is not None and model_preload.forked_workers() > 1:
         model_preload.preload(model)  # the forked workers share it (bot.model_preload)
     import rasa.__main__

@@ -31,14 +31,18 @@ in a thread from async code.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from bot.stores.db_retry import is_transient, retry_sync
 from bot.stores.driver_sql import driver_cursor, marker
+
+T = TypeVar("T")
 
 metadata = sa.MetaData()
 
@@ -163,15 +167,37 @@ def _handoff(row: Any) -> Handoff:
     return Handoff(**{column.name: getattr(row, column.name) for column in handoffs.columns})
 
 
+def _retried(method: Callable[..., T]) -> Callable[..., T]:
+    """Run a store method again on a new connection when the database dropped it (``bot.stores.db_retry``).
+
+    Each method is one transaction; its conditional UPDATEs make a repeated attempt harmless.
+    """
+
+    @functools.wraps(method)
+    def retried(self: HandoffStore, *args: Any, **kwargs: Any) -> T:
+        return retry_sync("handoff", method.__name__, lambda: method(self, *args, **kwargs), self.retry_seconds)
+
+    return retried
+
+
 class HandoffStore:
     """Reads and changes handoff state (blocking; one instance per process and database).
 
+    Every method but :meth:`current` is retried on a dropped connection for ``DB_RETRY_SECONDS``
+    (a database restart, a failover, ``pg_terminate_backend``), as the tracker store is.
+
     Args:
         engine: The tracker store's database.
+        retry_seconds: How long a method is retried (default: ``DB_RETRY_SECONDS``).
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, retry_seconds: Optional[float] = None) -> None:
         self.engine = engine
+        if retry_seconds is None:
+            from bot.settings import get_settings
+
+            retry_seconds = get_settings().db_retry_seconds
+        self.retry_seconds = retry_seconds
 
     def create_tables(self) -> None:
         """Create the tables if missing, one process at a time (``bot.stores.owners.create_tables_once``)."""
@@ -181,6 +207,7 @@ class HandoffStore:
 
     # -- reading ---------------------------------------------------------------------------
 
+    @_retried
     def get(self, handoff_id: int) -> Optional[Handoff]:
         """One request by id."""
         with self.engine.connect() as connection:
@@ -194,9 +221,15 @@ class HandoffStore:
         connection: through SQLAlchemy's ``Connection`` it cost 0.72 ms per call on SQLite, this
         way 0.15 ms (an index lookup among 200 rows; ``docs/decisions.md``).
         """
-        with driver_cursor(self.engine) as cursor:  # a pooled connection, rolled back when returned
-            cursor.execute(self._current_sql, (sender_id,))
-            row = cursor.fetchone()
+        try:
+            row = self._current_row(sender_id)
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            # The pool replaced the dropped connection: one more attempt, at once. A database
+            # that stays away is reported by the turn's own tracker store, after its retries;
+            # retrying here as well would make the user wait twice as long for that message.
+            row = self._current_row(sender_id)
         if row is None:
             return None
         values = {}
@@ -206,6 +239,11 @@ class HandoffStore:
             values[column.name] = value
         return Handoff(**values)
 
+    def _current_row(self, sender_id: str) -> Any:
+        with driver_cursor(self.engine) as cursor:  # a pooled connection, rolled back when returned
+            cursor.execute(self._current_sql, (sender_id,))
+            return cursor.fetchone()
+
     @property
     def _current_sql(self) -> str:
         m = marker(self.engine)
@@ -214,12 +252,14 @@ class HandoffStore:
         return (f"SELECT {columns} FROM handoffs WHERE sender_id = {m} AND status IN ({states})"
                 " ORDER BY id DESC LIMIT 1")
 
+    @_retried
     def queue(self) -> List[Handoff]:
         """The requests staff see: waiting, active and messages left, oldest first."""
         query = sa.select(handoffs).where(handoffs.c.status.in_(QUEUE_STATES)).order_by(handoffs.c.id)
         with self.engine.connect() as connection:
             return [_handoff(row) for row in connection.execute(query)]
 
+    @_retried
     def waiting_before(self, handoff: Handoff) -> int:
         """How many waiting requests are older than ``handoff``."""
         query = sa.select(sa.func.count()).select_from(handoffs).where(
@@ -228,6 +268,7 @@ class HandoffStore:
         with self.engine.connect() as connection:
             return int(connection.execute(query).scalar() or 0)
 
+    @_retried
     def contact_email(self, handoff_id: int, staff: str) -> Optional[str]:
         """The e-mail address left with a request, only for the staff member who took it."""
         query = (
@@ -239,6 +280,7 @@ class HandoffStore:
             value = connection.execute(query).scalar()
         return None if value is None else str(value)
 
+    @_retried
     def between(self, start: dt.datetime, end: dt.datetime) -> List[Handoff]:
         """Requests created in ``[start, end)`` (naive UTC), for the analytics."""
         query = sa.select(handoffs).where(handoffs.c.created_at >= start, handoffs.c.created_at < end)
@@ -247,6 +289,7 @@ class HandoffStore:
 
     # -- the newcomer's side -------------------------------------------------------------
 
+    @_retried
     def request(self, sender_id: str, channel: str, language: str, reason: str, live: bool) -> Handoff:
         """Open a request, or return the conversation's open one (asking twice queues once).
 
@@ -277,11 +320,13 @@ class HandoffStore:
         assert found is not None
         return found
 
+    @_retried
     def touch(self, handoff_id: int) -> None:
         """Record activity in the conversation (the silence timeout starts again)."""
         with self.engine.begin() as connection:
             connection.execute(handoffs.update().where(handoffs.c.id == handoff_id).values(last_activity=utcnow()))
 
+    @_retried
     def set_status(self, handoff_id: int, expected: str, status: str) -> bool:
         """Move a request from ``expected`` to ``status``; False if it was no longer ``expected``."""
         with self.engine.begin() as connection:
@@ -292,6 +337,7 @@ class HandoffStore:
             )
         return bool(result.rowcount)
 
+    @_retried
     def leave_message(self, handoff_id: int, sender_id: str, email: str) -> bool:
         """Keep the e-mail address apart and put the request in the queue as ``message_left``."""
         now = utcnow()
@@ -308,6 +354,7 @@ class HandoffStore:
             ))
         return True
 
+    @_retried
     def end(self, handoff_id: int, reason: str, states: Sequence[str] = CHAT_STATES) -> bool:
         """End a request that is in one of ``states``; False if it was not."""
         with self.engine.begin() as connection:
@@ -322,6 +369,7 @@ class HandoffStore:
         )
         return bool(result.rowcount)
 
+    @_retried
     def expire_silent(self, minutes: float, now: Optional[dt.datetime] = None) -> List[Handoff]:
         """End requests with no activity for ``minutes``; the live ones get an "ended" notice.
 
@@ -344,6 +392,7 @@ class HandoffStore:
 
     # -- the staff side ---------------------------------------------------------------------
 
+    @_retried
     def take(self, handoff_id: int, staff: str, staff_language: str) -> Handoff:
         """Assign a waiting request (or a message left) to ``staff``.
 
@@ -384,6 +433,7 @@ class HandoffStore:
             raise HandoffConflict(f"the request is {item.status}{holder}")
         return item
 
+    @_retried
     def send(self, handoff_id: int, staff: str, text: str) -> int:
         """Queue a staff message for delivery; returns the outbox id.
 
@@ -396,6 +446,7 @@ class HandoffStore:
             connection.execute(handoffs.update().where(handoffs.c.id == handoff_id).values(last_activity=now))
             return self._enqueue(connection, item, "message", text, staff, now)
 
+    @_retried
     def hand_back(self, handoff_id: int, staff: str) -> None:
         """End an active request from the staff side; the assistant announces it is back."""
         now = utcnow()
@@ -404,6 +455,7 @@ class HandoffStore:
             self._end(connection, handoff_id, "handed_back", (ACTIVE,), now)
             self._enqueue(connection, item, "ended", "handed_back", staff, now)
 
+    @_retried
     def answered(self, handoff_id: int, staff: str) -> None:
         """Mark a left message answered: the request ends and its e-mail address is deleted."""
         now = utcnow()
@@ -423,6 +475,7 @@ class HandoffStore:
         ))
         return int(result.inserted_primary_key[0])
 
+    @_retried
     def remember_callback(self, sender_id: str, url: str, key_id: str) -> None:
         """Keep the signed webhook's latest callback for the conversation (one row per conversation)."""
         with self.engine.begin() as connection:
@@ -431,12 +484,14 @@ class HandoffStore:
                 sender_id=sender_id, callback_url=url, key_id=key_id[:64], created_at=utcnow(),
             ))
 
+    @_retried
     def has_callback(self, sender_id: str) -> bool:
         """Whether a staff message written later can reach this conversation through a callback."""
         query = sa.select(routes.c.sender_id).where(routes.c.sender_id == sender_id)
         with self.engine.connect() as connection:
             return connection.execute(query).first() is not None
 
+    @_retried
     def pending_callbacks(self, limit: int = 100) -> List[Tuple[OutboxItem, str, str]]:
         """Undelivered, unclaimed outbox rows of conversations with a callback: (row, URL, key id)."""
         query = (
@@ -450,6 +505,7 @@ class HandoffStore:
             return [(OutboxItem(row.id, row.handoff_id, row.sender_id, row.kind, row.text, row.staff_name),
                      str(row.callback_url), str(row.key_id)) for row in connection.execute(query)]
 
+    @_retried
     def pending(self, sender_ids: Iterable[str], limit: int = 100) -> List[OutboxItem]:
         """Undelivered, unclaimed outbox rows of these conversations, oldest first."""
         wanted = list(sender_ids)
@@ -465,6 +521,7 @@ class HandoffStore:
             return [OutboxItem(row.id, row.handoff_id, row.sender_id, row.kind, row.text, row.staff_name)
                     for row in connection.execute(query)]
 
+    @_retried
     def claim(self, item_id: int, worker: str) -> bool:
         """Claim a row for delivery by this worker; False if another worker has it."""
         with self.engine.begin() as connection:
@@ -473,11 +530,13 @@ class HandoffStore:
             )
         return bool(result.rowcount)
 
+    @_retried
     def release(self, item_id: int) -> None:
         """Give a claimed row back (its delivery failed; another try will take it)."""
         with self.engine.begin() as connection:
             connection.execute(outbox.update().where(outbox.c.id == item_id).values(claimed_by=None))
 
+    @_retried
     def delivered(self, item_id: int) -> None:
         """Mark a row delivered; its text goes (the tracker holds it now, masked)."""
         with self.engine.begin() as connection:
@@ -485,6 +544,7 @@ class HandoffStore:
                 outbox.update().where(outbox.c.id == item_id).values(delivered_at=utcnow(), text=None)
             )
 
+    @_retried
     def undelivered_count(self, handoff_id: int) -> int:
         """Staff messages of a request not yet delivered (the newcomer's page is closed, say)."""
         query = sa.select(sa.func.count()).select_from(outbox).where(
