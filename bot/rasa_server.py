@@ -184,6 +184,7 @@ def install_operability() -> None:
     from rasa.core.processor import MessageProcessor
 
     from bot import metrics
+    from bot.action_failures import record_failure
 
     _IN_TURN = contextvars.ContextVar("in_turn", default=False)
     handle_message, save_tracker, remote_run = (
@@ -212,6 +213,7 @@ def install_operability() -> None:
             raise
         except Exception:
             metrics.ACTION_ERRORS.labels(action=self.name()).inc()
+            record_failure(self.name())
             raise
 
     MessageProcessor.handle_message = counted_handle_message  # type: ignore[method-assign]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +13,7 @@ import bot.channels.guard as guard_module
 from bot.channels.guard import InvalidMessage, check_metadata, check_sender, check_text, guard
 from bot.channels.ownership import OwnershipRefused
 from bot.channels.rest import parse_body
+from bot.i18n import translate
 from bot.privacy import hash_secret
 from bot.stores.owners import Owner
 
@@ -115,3 +117,48 @@ def test_guard_binds_the_first_message_and_refuses_another_owner(owners):
     assert silent.output_channel.inner.messages == []
     asyncio.run(guard(on_new_message)(message("fourth", "secret-a")))
     assert calls == ["first", "fourth"]
+
+
+def test_guard_says_sorry_when_an_action_failed_although_the_cached_health_check_says_up(monkeypatch):
+    """The action server died after its last (cached) good health check: the failed call decides.
+
+    A real ``RemoteAction`` is run against a port nobody listens on, through the Rasa server's
+    wrapper of ``RemoteAction.run`` that records the failure for the guard.
+    """
+    import socket
+
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.shared.exceptions import RasaException
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.rasa_server import install_operability
+
+    install_operability()
+    with socket.socket() as probe:  # a free port, closed again: connection refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    checks = []
+
+    async def up():
+        checks.append("asked")
+        return True
+
+    monkeypatch.setattr(guard_module, "action_server_up", up)
+    monkeypatch.setitem(guard_module._health_cache, "checked_at", time.monotonic())
+    domain = Domain.from_dict({"actions": ["action_answer"]})
+
+    async def on_new_message(message):
+        action = RemoteAction("action_answer", EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+        with pytest.raises(RasaException, match=r"Failed to execute custom action 'action_answer'\. Couldn't connect"):
+            # Rasa's processor logs this and the turn ends without a reply.
+            await action.run(message.output_channel, TemplatedNaturalLanguageGenerator({}),
+                             DialogueStateTracker("s", domain.slots), domain)
+
+    output = CollectingOutputChannel()
+    asyncio.run(guard(on_new_message)(UserMessage("tax card?", output, "s")))
+    assert [m["text"] for m in output.messages] == [translate("service_unavailable", "en")]
+    assert checks == []  # the failed call was enough; the cached health check was not trusted
+    assert guard_module._health_cache["checked_at"] == 0.0  # the next check is a fresh one

@@ -2,9 +2,9 @@
 
 * Before: the text must be a string of at most ``MAX_MESSAGE_CHARS`` characters. Stock Rasa 3.6
   has no limit: a single 100 kB message made a ``rasa init`` assistant allocate 24 GB.
-* After: when the assistant produced no reply at all and the action server does not answer its
-  health check, the user is told politely that the assistant cannot answer right now, instead
-  of getting silence.
+* After: when the assistant produced no reply at all and a custom action failed in this turn
+  (``bot.action_failures``) or the action server does not answer its health check, the user is
+  told politely that the assistant cannot answer right now, instead of getting silence.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.action_failures import start_turn
 from bot.i18n import translate
 from bot.privacy import protect_metadata
 from bot.settings import get_settings
@@ -296,6 +297,7 @@ def guard(
         message.output_channel = counting
         from bot.channels.ownership import OwnershipRefused, check_owner
 
+        failed_actions = start_turn()
         try:
             await check_owner(message)
             from bot.handoff.relay import intercept
@@ -317,9 +319,11 @@ def guard(
                 raise InvalidMessage("service_unavailable", text, status=503) from error
             await counting.inner.send_text_message(message.sender_id, text)
             return None
-        if counting.sent == 0 and not await action_server_up():
-            logger.error("no reply for %s: the action server at %s is unreachable", message.sender_id,
-                         action_health_url())
+        if counting.sent == 0 and (failed_actions or not await action_server_up()):
+            if failed_actions:  # first-hand evidence; a cached "up" may predate it, so check afresh next time
+                _health_cache["checked_at"] = 0.0
+            logger.error("no reply for %s: the action server at %s is unreachable (failed: %s)", message.sender_id,
+                         action_health_url(), ", ".join(failed_actions) or "none; its health check fails")
             await counting.inner.send_text_message(
                 message.sender_id, translate("service_unavailable", await reply_language(message))
             )
