@@ -2,22 +2,64 @@
 
 from __future__ import annotations
 
-from typing import Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 import actions.base as base
-from actions.base import EntryAnswerAction
+from actions.base import OUTCOME_ANSWER, EntryAnswerAction, send
+from actions.first_steps import start_or_ask_again
+from bot import first_steps as fs
 from bot.answers import Reply, topic_answer
 from bot.content import Entry
+from bot.i18n import translate
 
 
 class ActionAnswerTopic(EntryAnswerAction):
-    """Answer "tell me about X" / "how do I get X" from the entry's summary and details."""
+    """Answer "tell me about X" / "how do I get X" from the entry's summary and details.
+
+    Two entries depend on who is asking (issue #13):
+
+    * "How do I get started?" (``getting_started``) starts the personal checklist: its form asks
+      for what it does not know yet, then the checklist follows (``actions/first_steps.py``).
+    * A residence-permit question from someone who said they are a Nordic or EU/EEA/Swiss citizen
+      gets what applies to them instead: such a newcomer is never told to apply for a permit.
+    """
 
     def name(self) -> Text:
         """The action's name in the domain."""
         return "action_answer_topic"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        """Start the checklist for ``getting_started``; otherwise answer as every entry is answered."""
+        resolution = self.resolve(tracker)
+        entry = resolution.entry
+        if entry is not None and entry.id == fs.CHECKLIST_ENTRY:
+            return [*self.remember(entry), *start_or_ask_again(dispatcher, tracker)]
+        group = tracker.get_slot(fs.GROUP_SLOT)
+        if entry is not None and entry.id == "residence_permit" and group in ("eu", "nordic"):
+            return self.not_a_permit(dispatcher, group, self.language(tracker))
+        return await super().run(dispatcher, tracker, domain)
+
+    def not_a_permit(self, dispatcher: CollectingDispatcher, group: str, language: str) -> List[Dict[str, Any]]:
+        """What applies instead of a residence permit to a Nordic or EU/EEA/Swiss citizen."""
+        intro = translate(f"residence_permit_not_needed_{group}", language)
+        if group == "eu":
+            instead = self.kb.get("eu_residence")
+            if instead is None:
+                raise KeyError("the content has no eu_residence entry")
+            reply = topic_answer(self.kb, instead, language, base.clock().date())
+            reply = Reply(f"{intro}\n\n{reply.text}", reply.buttons, kind=reply.kind)
+        else:
+            instead = self.kb.get(fs.CHECKLIST_ENTRY)
+            if instead is None:
+                raise KeyError(f"the content has no {fs.CHECKLIST_ENTRY} entry")
+            reply = Reply(f"{intro}\n\n{fs.checklist_line(self.kb, instead.id, group, language)}", kind="topic")
+        send(dispatcher, reply, outcome=OUTCOME_ANSWER, entry=instead.id, kind=reply.kind)
+        return self.remember(instead)
 
     def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
         """The entry's summary, details, steps and official link; items or related as buttons."""

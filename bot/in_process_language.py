@@ -37,7 +37,11 @@ def language_events(tracker: Any, current: Optional[str] = None) -> List[Any]:
     from bot.languages import language_turn
 
     latest = tracker.latest_message
-    message = {"intent": latest.intent, "entities": latest.entities} if latest is not None else {}
+    message = (
+        {"intent": latest.intent, "entities": latest.entities, "text": latest.text, "metadata": latest.metadata}
+        if latest is not None
+        else {}
+    )
     users = sum(1 for event in tracker.events_after_latest_restart() if isinstance(event, UserUttered))
     turn = language_turn(current if current is not None else tracker.get_slot("language"), message, users)
     events: List[Any] = []

@@ -136,6 +136,33 @@ class LanguageTurn:
     notice: Optional[str]
 
 
+def payload_language(message: Mapping[str, Any], supported: Iterable[str]) -> List[Dict[str, Any]]:
+    """The language a button or init payload (``/greet``) was sent in, from the message's metadata.
+
+    A payload skips the NLU pipeline, so the language detector never sees its metadata; the
+    widget's greeting in a picked language was answered in English. A language the client chose
+    (the widget's ``language_chosen``, true for other clients) counts as the widget branch of
+    :func:`decide_language`; an untouched picker as its default.
+
+    Args:
+        message: The message's parse data (``text``, ``metadata``).
+        supported: The supported language codes.
+
+    Returns:
+        A ``detected_language`` entity, or nothing (a typed message, or no usable metadata).
+    """
+    text = message.get("text")
+    metadata = message.get("metadata")
+    if not isinstance(text, str) or not text.startswith("/") or not isinstance(metadata, dict):
+        return []
+    language = metadata.get("language")
+    if language not in set(supported):
+        return []
+    chosen = metadata.get("language_chosen", True) is not False
+    return [{"entity": "detected_language", "value": language, "confidence": 1.0 if chosen else 0.0,
+             "source": "metadata" if chosen else "widget_default"}]
+
+
 def language_turn(
     current: Optional[str], latest_message: Mapping[str, Any], user_messages: int
 ) -> LanguageTurn:
@@ -146,7 +173,8 @@ def language_turn(
 
     Args:
         current: The ``language`` slot before the message.
-        latest_message: The message's parse data (``intent``, ``entities``).
+        latest_message: The message's parse data (``intent``, ``entities``; ``text`` and
+            ``metadata`` for a payload, see :func:`payload_language`).
         user_messages: How many user messages the conversation holds, this one included.
 
     Returns:
@@ -156,10 +184,12 @@ def language_turn(
 
     languages = load_languages()
     supported = tuple(language.code for language in languages)
+    entities = list(latest_message.get("entities") or [])
+    entities += payload_language(latest_message, supported)
     decision = decide_language(
         current,
         (latest_message.get("intent") or {}).get("name"),
-        list(latest_message.get("entities") or []),
+        entities,
         supported,
         first_message=user_messages <= 1,
     )

@@ -189,3 +189,20 @@ def test_the_rasa_server_never_calls_the_action_server_for_the_language_step():
     extracted = [SlotSet("topic", "cpr")]
     events = asyncio.run(action._execute_validation_action(extracted, None, None, tracker, domain))
     assert events == [SlotSet("language", "da"), SlotSet("topic", "cpr")]
+
+
+def test_a_payload_is_answered_in_the_language_its_metadata_names():
+    """The widget's /greet in a picked language: a payload skips the NLU, so the metadata decides."""
+    from bot.languages import language_turn
+
+    greet = {"intent": {"name": "greet"}, "entities": [], "text": "/greet",
+             "metadata": {"language": "da", "language_chosen": True}}
+    assert language_turn("en", greet, 1).slot == "da"
+    # An untouched picker is only the first message's default; later it changes nothing.
+    untouched = dict(greet, metadata={"language": "da", "language_chosen": False})
+    assert language_turn("en", untouched, 1).slot == "da"
+    assert language_turn("en", untouched, 3).slot is None
+    # A typed message is the detector's business; unknown languages and odd metadata are ignored.
+    assert language_turn("en", dict(greet, text="hej"), 1).slot is None
+    assert language_turn("en", dict(greet, metadata={"language": "xx"}), 1).slot is None
+    assert language_turn("en", dict(greet, metadata="da"), 1).slot is None

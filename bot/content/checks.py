@@ -8,6 +8,9 @@
 - **One Danish term per concept**: where several Danish names circulate for one thing, the
   answers use one of them (the others stay in ``synonyms``, where they help recognise questions).
 - **No bare "(?)"**: an unsure fact is said in a full sentence with a way to check.
+- **The first-steps checklist is complete**: every step of ``bot.first_steps.STEPS`` is an entry
+  with a ``checklist`` line for each citizenship group it is shown to (checked when the content
+  holds any of those entries).
 """
 
 from __future__ import annotations
@@ -56,6 +59,9 @@ def _texts(entry: Entry) -> Iterator[Tuple[str, str, str]]:
     for group, texts in entry.steps.items():
         for language, text in texts.items():
             yield f"entries[{entry.id}].steps.{group}.{language}", language, text
+    for key, texts in entry.checklist.items():
+        for language, text in texts.items():
+            yield f"entries[{entry.id}].checklist.{key}.{language}", language, text
 
 
 def period_findings(entries: Iterable[Entry], today: dt.date) -> Tuple[List[Finding], List[Finding]]:
@@ -128,9 +134,29 @@ def placeholder_findings(entries: Iterable[Entry]) -> List[Finding]:
     ]
 
 
+def checklist_findings(entries: Mapping[str, Entry]) -> List[Finding]:
+    """Steps of the first-steps checklist without an entry or without a line for a group they serve."""
+    from bot.first_steps import GROUPS, STEPS  # the checklist's order lives with its logic
+
+    findings: List[Finding] = []
+    if not any(step.entry_id in entries for step in STEPS):
+        return findings  # a content set without the newcomer topics (a test fixture, another house)
+    for step in STEPS:
+        entry = entries.get(step.entry_id)
+        if entry is None:
+            findings.append(Finding("bot/first_steps.py", f"STEPS[{step.entry_id}]", "no such entry"))
+            continue
+        for group in step.groups or GROUPS:
+            if group not in entry.checklist and "all" not in entry.checklist:
+                findings.append(Finding(entry.file, f"entries[{entry.id}].checklist",
+                                        f"needs a line for {group!r} (or 'all'): it is a step of the checklist"))
+    return findings
+
+
 def check(entries: Mapping[str, Entry], languages: Sequence[str], today: dt.date) -> Dict[str, List[Finding]]:
     """All wording rules: ``{"warnings": [...], "errors": [...]}``."""
     values = list(entries.values())
     warnings, errors = period_findings(values, today)
     errors += separator_findings(values, languages) + term_findings(values) + placeholder_findings(values)
+    errors += checklist_findings(entries)
     return {"warnings": warnings, "errors": errors}

@@ -18,6 +18,10 @@ AREAS = ("newcomers", "business", "cooperation")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HOURS_KINDS = ("desk", "phone")
 CITIZEN_GROUPS = ("nordic", "eu", "non_eu")
+#: Keys of an entry's ``checklist`` texts: one of the groups, or ``all`` (bot/first_steps.py).
+CHECKLIST_KEYS = ("all", *CITIZEN_GROUPS)
+#: A checklist text is one line of a phone-sized list (issue #13).
+CHECKLIST_MAX_CHARS = 200
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _PHONE_RE = re.compile(r"^\+\d{1,3}( \d{1,4}){2,6}$")
@@ -116,6 +120,8 @@ class Entry:
     verified: dt.date
     details: Translated = field(default_factory=dict)
     steps: Mapping[str, Translated] = field(default_factory=dict)
+    #: One line for the first-steps checklist, per group (or ``all``), per language.
+    checklist: Mapping[str, Translated] = field(default_factory=dict)
     contact: Optional[Contact] = None
     hours: Optional[Hours] = None
     items: Tuple[str, ...] = ()
@@ -340,8 +346,27 @@ def _parse_date(col: _Collector, raw: Any, path: str) -> Optional[dt.date]:
 _ENTRY_FIELDS = {
     "id", "kind", "area", "names", "synonyms", "summary", "details", "steps", "contact",
     "hours", "items", "links", "related", "sources", "verified", "uncertain", "contact_from",
-    "valid_from", "valid_until",
+    "valid_from", "valid_until", "checklist",
 }
+
+
+def _parse_checklist(col: _Collector, raw: Any, path: str) -> Dict[str, Dict[str, str]]:
+    """An entry's checklist lines: group (or ``all``) -> language -> one line without line breaks."""
+    checklist: Dict[str, Dict[str, str]] = {}
+    if raw is None:
+        return checklist
+    if not isinstance(raw, dict):
+        col.error(path, f"must map {', '.join(CHECKLIST_KEYS)} to text")
+        return checklist
+    for key, text in raw.items():
+        if key not in CHECKLIST_KEYS:
+            col.error(f"{path}.{key}", f"unknown key (use {', '.join(CHECKLIST_KEYS)})")
+            continue
+        checklist[key] = col.translated(text, f"{path}.{key}")
+        for language, line in checklist[key].items():
+            if "\n" in line.strip() or len(line) > CHECKLIST_MAX_CHARS:
+                col.error(f"{path}.{key}.{language}", f"must be one line of at most {CHECKLIST_MAX_CHARS} characters")
+    return checklist
 
 
 def parse_entry(col: _Collector, raw: Any, index: int) -> Optional[Entry]:
@@ -399,6 +424,8 @@ def parse_entry(col: _Collector, raw: Any, index: int) -> Optional[Entry]:
                     col.error(f"{path}.steps.{group}", f"unknown group (use {', '.join(CITIZEN_GROUPS)})")
                     continue
                 steps[group] = col.translated(text, f"{path}.steps.{group}")
+
+    checklist = _parse_checklist(col, raw.get("checklist"), f"{path}.checklist")
 
     links: List[Link] = []
     raw_links = raw.get("links")
@@ -458,6 +485,7 @@ def parse_entry(col: _Collector, raw: Any, index: int) -> Optional[Entry]:
         summary=summary,
         details=details,
         steps=steps,
+        checklist=checklist,
         contact=contact,
         hours=hours,
         items=items,
@@ -487,6 +515,9 @@ def translated_texts(entry: Entry) -> List[Tuple[str, str]]:
     for group, by_language in entry.steps.items():
         for language, text in by_language.items():
             texts.append((f"steps.{group}.{language}", text))
+    for key, by_language in entry.checklist.items():
+        for language, text in by_language.items():
+            texts.append((f"checklist.{key}.{language}", text))
     return texts
 
 

@@ -8,7 +8,6 @@ second time; now a short "hello again" follows, in the conversation's language, 
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Dict, List
 
 import pytest
@@ -49,9 +48,10 @@ def test_every_language_has_a_greeting_to_type():
 @pytest.mark.parametrize("language", sorted(GREETINGS))
 def test_a_greeting_after_the_widgets_own_greeting_gets_a_short_reply(stack, language):
     sender = uuid.uuid4().hex
-    opened = stack.ask("/greet", sender, metadata={"language": language})
+    picked = {"language": language, "language_chosen": True}  # as the widget sends a picked language
+    opened = stack.ask("/greet", sender, metadata=picked)
     assert reply_text(opened) == response("utter_greet", language), as_json(opened)
-    typed = stack.ask(GREETINGS[language], sender, metadata={"language": language})
+    typed = stack.ask(GREETINGS[language], sender, metadata=picked)
     assert reply_text(typed) == response("utter_greet_again", language), as_json(typed)
     assert actions(stack, sender) == ["utter_greet", "utter_greet_again"]
 

@@ -225,3 +225,42 @@ def test_a_browser_holding_someone_elses_session_id_starts_its_own(stack, driver
     victim_texts = [e.get("text") for e in tracker(stack, victim)["events"] if e["event"] == "user"]
     assert victim_texts == ["Where is International House North Denmark?"]
     assert "Rantzausgade" not in " ".join(bot_texts(driver))  # none of the victim's replies shown
+
+
+def test_the_first_steps_checklist_clicked_through_in_the_widget(stack, driver):
+    """Issue 13: "what do I do first?", two taps on answer buttons, the checklist, "What's next?"."""
+    from bot.content import get_knowledge_base
+
+    driver.get(f"http://localhost:{stack.web_port}/")
+    driver.execute_script("window.localStorage.clear();")
+    driver.get(f"http://localhost:{stack.web_port}/")
+    driver.find_element(By.ID, "aa-launcher").click()
+    wait_for(driver, lambda d: d.find_element(By.ID, "aa-accept").is_displayed(), "the privacy notice")
+    driver.find_element(By.ID, "aa-accept").click()
+    wait_for_bot_text(driver, "Hello!")
+
+    def tap(title: str) -> None:
+        button = wait_for(
+            driver,
+            lambda d: next((b for b in d.find_elements(By.CSS_SELECTOR, ".aa-quick button, button.aa-quick")
+                            if b.text == title and b.is_displayed() and b.is_enabled()), False),
+            f"the button {title!r}",
+        )
+        button.click()
+
+    driver.find_element(By.ID, "aa-input").send_keys("I just arrived in Aalborg, what do I do first?", Keys.ENTER)
+    wait_for_bot_text(driver, translate("first_steps_ask_group", "en"))
+    tap(translate("first_steps_group_eu", "en"))
+    wait_for_bot_text(driver, translate("first_steps_ask_reason", "en"))
+    tap(translate("first_steps_reason_work", "en"))
+    kb = get_knowledge_base()
+    first = wait_for_bot_text(driver, translate("first_steps_heading", "en", first=1, last=3, total=8))
+    assert "1. " + kb.get("eu_residence").checklist["eu"]["en"] in first
+    tap(translate("first_steps_next_button", "en"))
+    second = wait_for_bot_text(driver, translate("first_steps_heading", "en", first=4, last=6, total=8))
+    assert "4. " + kb.get("mitid").checklist["all"]["en"] in second
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / "widget-first-steps.png"))
+    # A step's button leads to the entry's whole answer, with its official link.
+    tap(kb.get("mitid").name("en"))
+    wait_for_bot_text(driver, kb.get("mitid").official_url)
