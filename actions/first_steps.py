@@ -7,6 +7,7 @@ newcomer asks how to get started, and by a tap on one of its answer buttons.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -16,6 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import OUTCOME_ANSWER, ContentAction, send
 from bot import first_steps as fs
+from bot.answers import Reply
 from bot.content import get_knowledge_base
 
 #: The entry a checklist reply is about, for the console and ``make eval`` (``metadata.entry``).
@@ -47,36 +49,44 @@ def start_or_ask_again(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
     return []
 
 
-class ActionAskCitizenshipGroup(Action):
+class _AskAction(Action, ABC):
+    """One of the form's questions (``action_ask_<slot>``), with its answers as buttons."""
+
+    @abstractmethod
+    def question(self, language: str) -> Reply:
+        """The question in ``language``."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        """Ask the question in the conversation's language."""
+        send(dispatcher, self.question(ContentAction.language(tracker)), outcome=OUTCOME_ANSWER,
+             entry=CHECKLIST_ENTRY, kind="checklist")
+        return []
+
+
+class ActionAskCitizenshipGroup(_AskAction):
     """The form's first question, with a button per citizenship group."""
 
     def name(self) -> Text:
         """The name Rasa's form looks for (``action_ask_<slot>``)."""
         return "action_ask_citizenship_group"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
-        """Ask for the citizenship group."""
-        send(dispatcher, fs.group_question(ContentAction.language(tracker)), outcome=OUTCOME_ANSWER,
-             entry=CHECKLIST_ENTRY, kind="checklist")
-        return []
+    def question(self, language: str) -> Reply:
+        """Which citizenship group."""
+        return fs.group_question(language)
 
 
-class ActionAskArrivalReason(Action):
+class ActionAskArrivalReason(_AskAction):
     """The form's second question, with a button per reason for coming."""
 
     def name(self) -> Text:
         """The name Rasa's form looks for (``action_ask_<slot>``)."""
         return "action_ask_arrival_reason"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
-        """Ask why the newcomer came."""
-        send(dispatcher, fs.reason_question(ContentAction.language(tracker)), outcome=OUTCOME_ANSWER,
-             entry=CHECKLIST_ENTRY, kind="checklist")
-        return []
+    def question(self, language: str) -> Reply:
+        """Why the newcomer came."""
+        return fs.reason_question(language)
 
 
 class ValidateFirstStepsForm(FormValidationAction):

@@ -121,17 +121,10 @@ def test_a_trained_topic_model_keeps_only_what_prediction_uses():
     import numpy
 
     from bot.nlu.topic_model import TopicModel
+    from tests.test_topic_model_scorer import EXAMPLES  # three labels, enough for the held-out split
 
-    examples = {
-        "tax_card": ["tax card please", "how do i get a tax card", "my tax card online", "tax card for my salary",
-                     "preliminary tax card", "tax card from skat", "change my tax card", "is my tax card ready"],
-        "cpr": ["cpr number please", "where do i get a cpr number", "get the cpr", "my cpr registration",
-                "yellow card cpr", "cpr for my wife", "register for a cpr", "lost my cpr card"],
-        "danish": ["danish lessons", "learn danish", "language school danish", "danish course for me",
-                   "free danish classes", "danish for my husband", "evening danish course", "study danish"],
-    }  # three labels and enough examples for the temperature's held-out split (the real model has 54)
-    texts = [text for texts in examples.values() for text in texts]
-    labels = [label for label, texts in examples.items() for _ in texts]
+    texts = [text for texts in EXAMPLES.values() for text in texts]
+    labels = [label for label, texts in EXAMPLES.items() for _ in texts]
     model = TopicModel.train(texts, labels)
     pipeline = model._pipeline
     svm = pipeline.steps[-1][1]
