@@ -24,6 +24,7 @@ from bot.content.schema import (
 )
 from bot.i18n import translate as t
 from bot.locale_format import format_long_date, format_time
+from bot.rich_text import link, short_url
 
 MAX_BUTTONS = 10
 HUMAN_CONTACT_ID = "ihnd"
@@ -71,7 +72,7 @@ def _uncertain_line(entry: Entry, language: str) -> Optional[str]:
     note = entry.uncertain.get(language) or entry.uncertain.get("en")
     if not note:
         return None
-    return t("uncertain_note", language, note=note, url=entry.official_url)
+    return t("uncertain_note", language, note=note, url=entry.official_link(language))
 
 
 def format_address(address: Address, language: str) -> str:
@@ -108,8 +109,8 @@ def period_ended_line(entry: Entry, language: str, today: Optional[dt.date]) -> 
     until = format_long_date(entry.valid_until, language)
     if entry.valid_from is not None:
         return t("period_ended", language, start=format_long_date(entry.valid_from, language), end=until,
-                 url=entry.official_url)
-    return t("period_ended_on", language, end=until, url=entry.official_url)
+                 url=entry.official_link(language))
+    return t("period_ended_on", language, end=until, url=entry.official_link(language))
 
 
 def contact_of(kb: KnowledgeBase, entry: Entry) -> Optional[Contact]:
@@ -139,7 +140,7 @@ def _topic_answer(kb: KnowledgeBase, entry: Entry, language: str, today: Optiona
     uncertain = _uncertain_line(entry, language)
     if uncertain:
         lines.append(uncertain)
-    lines.append(t("more_info", language, url=entry.official_url))
+    lines.append(t("more_info", language, url=entry.official_link(language)))
     if entry.items:
         lines.append(t("choose_item", language))
         buttons = entry_buttons(kb, entry.items, language)
@@ -179,7 +180,8 @@ def contact_answer(entry: Entry, language: str, kb: KnowledgeBase) -> Reply:
         lines.append(t("contact_email", language, email=contact.email))
     if contact.address:
         lines.append(t("contact_address", language, address=format_address(contact.address, language)))
-    lines.append(t("contact_web", language, url=contact.web or entry.official_url))
+    web = contact.web or entry.official_url
+    lines.append(t("contact_web", language, url=link(short_url(web), web)))
     uncertain = _uncertain_line(entry, language)
     if uncertain:
         lines.append(uncertain)
@@ -199,8 +201,8 @@ def address_answer(entry: Entry, language: str, kb: KnowledgeBase) -> Reply:
     address = entry.contact.address
     lines = [
         t("address_heading", language, name=name, address=format_address(address, language)),
-        t("address_map", language, url=map_url(address)),
-        t("more_info", language, url=entry.official_url),
+        t("address_map", language, url=link("OpenStreetMap", map_url(address))),
+        t("more_info", language, url=entry.official_link(language)),
     ]
     return Reply("\n".join(lines), kind="address")
 

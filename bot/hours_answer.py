@@ -33,8 +33,8 @@ def how_to_check(entry: Entry, language: str) -> str:
     """"To check, call … or see …": the entry's phone when it has one, and its page."""
     phone = entry.contact.phone if entry.contact is not None else None
     if phone:
-        return t("how_to_check_phone", language, phone=phone, url=entry.official_url)
-    return t("how_to_check_web", language, url=entry.official_url)
+        return t("how_to_check_phone", language, phone=phone, url=entry.official_link(language))
+    return t("how_to_check_web", language, url=entry.official_link(language))
 
 
 def _special_name(schedule: DaySchedule, language: str) -> Optional[str]:

@@ -26,6 +26,7 @@ from sanic.response import HTTPResponse
 from bot.action_failures import start_turn
 from bot.i18n import translate
 from bot.privacy import protect_metadata
+from bot.rich_text import for_channel
 from bot.settings import get_settings
 from bot.stores.db_retry import StoreUnavailable
 
@@ -167,12 +168,18 @@ class CountingOutputChannel(OutputChannel):
     """Passes every response to the real output channel and counts them.
 
     ``send_response`` (used by Rasa's processor) and every ``send_*`` method are forwarded, so the
-    wrapped channel's own formatting (e.g. socket.io's quick replies) is kept.
+    wrapped channel's own formatting (e.g. socket.io's quick replies) is kept. Texts are first
+    put in the channel's markup (:func:`bot.rich_text.for_channel`: plain text with short URLs
+    for Telegram, Messenger and SMS/WhatsApp).
     """
 
-    def __init__(self, inner: OutputChannel) -> None:
+    def __init__(self, inner: OutputChannel, channel: str = "") -> None:
         self.inner = inner
+        self.channel = channel
         self.sent = 0
+
+    def _text(self, text: Any) -> Any:
+        return for_channel(self.channel, text) if isinstance(text, str) else text
 
     def name(self) -> str:  # type: ignore[override]
         """The wrapped channel's name."""
@@ -181,19 +188,21 @@ class CountingOutputChannel(OutputChannel):
     async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
         """Count and forward a response."""
         self.sent += 1
+        if isinstance(message.get("text"), str):
+            message = {**message, "text": self._text(message["text"])}
         await self.inner.send_response(recipient_id, message)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """Count and forward a text."""
         self.sent += 1
-        await self.inner.send_text_message(recipient_id, text, **kwargs)
+        await self.inner.send_text_message(recipient_id, self._text(text), **kwargs)
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
     ) -> None:
         """Count and forward a text with buttons."""
         self.sent += 1
-        await self.inner.send_text_with_buttons(recipient_id, text, buttons, **kwargs)
+        await self.inner.send_text_with_buttons(recipient_id, self._text(text), buttons, **kwargs)
 
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
         """Count and forward a custom payload."""
@@ -223,7 +232,7 @@ async def reply_language(message: UserMessage) -> str:
     agent = next(
         (app.ctx.agent for app in Sanic._app_registry.values() if getattr(app.ctx, "agent", None) is not None), None
     )
-    if agent is None or agent.processor is None:
+    if getattr(agent, "processor", None) is None:  # no agent, or not a Rasa agent (a test app's stand-in)
         return message_language(message)
     try:
         tracker = await agent.tracker_store.retrieve(message.sender_id) if agent.tracker_store else None
@@ -293,7 +302,7 @@ def guard(
         channel = str(message.input_channel or "unknown")
         started = time.perf_counter()
         metrics.MESSAGES.labels(channel=channel).inc()
-        counting = CountingOutputChannel(message.output_channel)
+        counting = CountingOutputChannel(message.output_channel, channel)
         message.output_channel = counting
         from bot.channels.ownership import OwnershipRefused, check_owner
 

@@ -2,7 +2,8 @@
 
 The same rules as ``renderMarkdown`` in ``bot/web/static/widget/widget.js``, so a reviewer reads
 an answer as the newcomer saw it: ``**bold**``, line breaks, ``- `` / ``• `` lists, blank lines
-between paragraphs, and autolinked ``http(s)`` URLs (trailing punctuation left out). Every piece
+between paragraphs, links with a readable title (``[title](url)``, :mod:`bot.rich_text`) and
+autolinked ``http(s)`` URLs (trailing punctuation left out). Every piece
 of text is HTML-escaped; only the tags written here are produced.
 """
 
@@ -13,6 +14,8 @@ from typing import List
 from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
+
+from bot.rich_text import LINK
 
 URL = re.compile(r"\bhttps?://[^\s<>\"']+", re.IGNORECASE)
 BOLD = re.compile(r"\*\*(?=\S)(.+?)\*\*")
@@ -49,6 +52,19 @@ def _linked(text: str) -> str:
 
 
 def _inline(line: str) -> str:
+    out: List[str] = []
+    last = 0
+    for match in LINK.finditer(line):
+        out.append(_bold(line[last:match.start()]))
+        href = escape(match.group(2))
+        out.append(f'<a href="{href}" title="{href}" target="_blank" rel="noopener noreferrer">'
+                   f"{escape(match.group(1))}</a>")
+        last = match.end()
+    out.append(_bold(line[last:]))
+    return "".join(out)
+
+
+def _bold(line: str) -> str:
     out: List[str] = []
     last = 0
     for match in BOLD.finditer(line):

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from bot.rich_text import link
+
 KINDS = ("organisation", "topic", "programme", "list", "area")
 AREAS = ("newcomers", "business", "cooperation")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -142,6 +144,11 @@ class Entry:
     def official_url(self) -> str:
         """The first link: the official page answers point to."""
         return self.links[0].url
+
+    def official_link(self, language: str) -> str:
+        """The official page as a link with its title in ``language`` (``[title](url)``)."""
+        first = self.links[0]
+        return link(first.title.get(language) or first.title["en"], first.url)
 
 
 class _Collector:

@@ -86,7 +86,7 @@ def test_topic_found_with_steps_and_related_buttons():
             "- Nordic citizens: No permit needed.\n"
             "- EU/EEA and Swiss citizens: Get an EU residence document first.\n"
             "- Citizens of other countries: Get a residence permit first.\n\n"
-            "More information: https://cpr.example.org\n\nRelated topics:",
+            "More information: [CPR](https://cpr.example.org)\n\nRelated topics:",
             "buttons": [
                 {"title": "Test House", "payload": '/ask_topic{"topic":"house"}'},
                 {"title": "Tax card", "payload": '/ask_topic{"topic":"tax_card"}'},
@@ -100,8 +100,8 @@ def test_topic_with_uncertain_fact_points_to_the_official_page():
     assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "tax_card"}]
     assert messages[0]["text"] == (
         "**Tax card**\n\nWithout a tax card 55% is withheld.\n\n"
-        "Please note: The form number may have changed. Check the current information on https://tax.example.org"
-        "\n\nMore information: https://tax.example.org"
+        "Please note: The form number may have changed. Check the current information on [Tax](https://tax.example.org)"
+        "\n\nMore information: [Tax](https://tax.example.org)"
     )
     assert messages[0]["buttons"] == []
 
@@ -182,7 +182,7 @@ def test_contact_card():
     assert messages == [
         {
             "text": "Contact details for Test House:\nPhone: +45 11 22 33 44\nE-mail: info@house.example.org\n"
-            "Address: Testgade 1, 2nd floor, 9000 Aalborg\nWeb: https://house.example.org",
+            "Address: Testgade 1, 2nd floor, 9000 Aalborg\nWeb: [house.example.org](https://house.example.org)",
             "buttons": [],
         }
     ]
@@ -194,7 +194,7 @@ def test_contact_follow_up_after_a_topic_without_contact_details_gives_the_whole
     )
     assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "office"}]
     assert messages[0]["text"] == (
-        "**Faraway Office**\n\nAn office with no known address.\n\nMore information: https://office.example.org"
+        "**Faraway Office**\n\nAn office with no known address.\n\nMore information: [Office](https://office.example.org)"
     )
     assert metadata == [{"outcome": "answer", "entry": "office", "kind": "topic"}]
 
@@ -211,8 +211,8 @@ def test_address_with_map_link():
     assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "house"}]
     assert messages[0]["text"] == (
         "Test House is at Testgade 1, 2nd floor, 9000 Aalborg.\n"
-        "Map: https://www.openstreetmap.org/search?query=Testgade+1%2C+9000+Aalborg\n"
-        "More information: https://house.example.org"
+        "Map: [OpenStreetMap](https://www.openstreetmap.org/search?query=Testgade+1%2C+9000+Aalborg)\n"
+        "More information: [Test House](https://house.example.org)"
     )
 
 
@@ -221,7 +221,7 @@ def test_where_question_about_an_entry_without_address_gets_the_whole_entry():
     _, messages, metadata = run_with_metadata(ActionAnswerAddress(), tracker("where is it", "ask_address",
                                                                              [topic("office")]))
     assert messages[0]["text"] == (
-        "**Faraway Office**\n\nAn office with no known address.\n\nMore information: https://office.example.org"
+        "**Faraway Office**\n\nAn office with no known address.\n\nMore information: [Office](https://office.example.org)"
     )
     assert "street address" not in messages[0]["text"]
     assert metadata == [{"outcome": "answer", "entry": "office", "kind": "topic"}]
@@ -248,7 +248,7 @@ def test_hours_now_and_week():
         "- Monday: 09:00–12:00\n- Tuesday: 09:00–12:00, not confirmed\n- Wednesday: 09:00–12:00\n"
         "- Thursday: 09:00–12:00\n- Friday: 09:00–12:00\n- Saturday: not stated\n- Sunday: not stated\n\n"
         "The official page is unclear about Tuesday, so the hours shown for it are not confirmed. "
-        "To check, call +45 11 22 33 44 or see https://house.example.org"
+        "To check, call +45 11 22 33 44 or see [Test House](https://house.example.org)"
     )
 
 
@@ -280,7 +280,7 @@ def test_hours_on_the_uncertain_day_says_so():
     assert messages[0]["text"] == (
         "Test House is most likely closed on Tuesday 1 December, but this is not confirmed: the official page "
         "is unclear about Tuesday.\nPhone hours on Tuesday 1 December: 09:00–12:00.\n"
-        "To check, call +45 11 22 33 44 or see https://house.example.org"
+        "To check, call +45 11 22 33 44 or see [Test House](https://house.example.org)"
     )
 
 
@@ -302,7 +302,7 @@ def test_hours_on_a_date_in_the_question(monkeypatch):
     assert messages[0]["text"] == (
         "Thursday 24 December is Christmas Eve, which is not a public holiday in Denmark.\n"
         "The hours of Test House on Thursday 24 December are not confirmed: none of my sources states them. "
-        "To check, call +45 11 22 33 44 or see https://house.example.org"
+        "To check, call +45 11 22 33 44 or see [Test House](https://house.example.org)"
     )
 
 
@@ -319,7 +319,7 @@ def test_hours_between_christmas_and_new_year(monkeypatch):
         "- Sunday 27 December: not confirmed\n- Monday 28 December: not confirmed\n"
         "- Tuesday 29 December: not confirmed\n- Wednesday 30 December: not confirmed\n\n"
         "Where it says \"not confirmed\", none of my sources states the hours for that day. "
-        "To check, call +45 11 22 33 44 or see https://house.example.org"
+        "To check, call +45 11 22 33 44 or see [Test House](https://house.example.org)"
     )
 
 
@@ -328,7 +328,7 @@ def test_an_expired_entry_says_its_period_has_ended(monkeypatch):
     _, messages = run(ActionAnswerTopic(), tracker("tell me about the plan", "ask_topic", [topic("plan")]))
     assert messages[0]["text"].startswith(
         "**Old plan**\n\nThis information is about the period from 1 January 2023 to 31 December 2026, "
-        "which has ended. A newer version may exist: check https://plan.example.org\n\nA plan for 2023-2026."
+        "which has ended. A newer version may exist: check [Old plan](https://plan.example.org)\n\nA plan for 2023-2026."
     )
 
 

@@ -164,3 +164,23 @@ def test_a_signed_post_without_a_sender_is_a_400(twilio):
 def test_the_public_url_is_required():
     with pytest.raises(TwilioConfigError):
         VerifiedTwilioInput.from_credentials({"account_sid": "AC1", "auth_token": "t", "twilio_number": "+45"})
+
+
+def test_an_sms_gets_the_answer_without_markup_and_links_as_short_official_addresses(twilio, sent):
+    """Issue 13: SMS shows no markdown, so bold markers go and a titled link becomes its address."""
+    url = "https://lifeindenmark.borger.dk/actionpage?selfserviceid=eb44aae3-59fd-4959-8c4a-f091d4438309"
+
+    async def answer(message: UserMessage) -> None:
+        twilio.collector.messages.append(message)
+        await message.output_channel.send_response(message.sender_id, {
+            "text": f"**Tax card**\n\nApply online.\n\nMore information: [Life in Denmark: apply for a tax card]({url})",
+            "buttons": [{"title": "CPR number", "payload": '/ask_topic{"topic":"cpr"}'}],
+        })
+
+    twilio.collector.handle_message = answer
+    assert post(twilio, FORM, twilio_signature(PUBLIC_URL, FORM)).status_code == 204
+    # Rasa's output channel sends each paragraph as its own message (then the buttons as a list).
+    assert [message["body"] for message in sent][:3] == [
+        "Tax card", "Apply online.",
+        "More information: lifeindenmark.borger.dk/actionpage?selfserviceid=eb44aae3-59fd-4959-8c4a-f091d4438309",
+    ]

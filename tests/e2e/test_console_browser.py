@@ -22,6 +22,7 @@ from typing import Callable, Dict, Iterator
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
+from bot.content import get_knowledge_base
 from tests.databases import fresh_postgres_url
 from tests.e2e.conftest import ROOT, Stack, start_stack, stop_stack
 
@@ -256,6 +257,9 @@ def test_a_transcript_shows_buttons_markdown_and_mixed_direction(driver: webdriv
     assert all("**" not in element.text for element in driver.find_elements(By.CSS_SELECTOR, ".bot-msg"))
     links = turns[1].find_elements(By.CSS_SELECTOR, ".bot-msg a")
     assert all(link.get_attribute("href").startswith("https://") for link in links)
+    # The official page shows under its readable title, as in the widget (#13).
+    tax_card = get_knowledge_base().get("tax_card").links[0]
+    assert (tax_card.title["en"], tax_card.url) in [(link.text, link.get_attribute("href")) for link in links]
 
     for element in driver.find_elements(By.CSS_SELECTOR, "#transcript .said, #transcript .bot-msg"):
         assert element.get_attribute("dir") == "auto"

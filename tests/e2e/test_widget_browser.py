@@ -18,6 +18,7 @@ from typing import Callable, List
 import pytest
 import requests
 
+from bot.content import get_knowledge_base
 from bot.i18n import translate
 from tests.e2e.conftest import ROOT
 
@@ -67,6 +68,13 @@ def wait_for(driver, condition: Callable[[object], object], what: str):
 
 def bot_texts(driver) -> List[str]:
     return [element.text for element in driver.find_elements(By.CSS_SELECTOR, "#aa-messages .aa-msg.aa-bot")]
+
+
+def assert_titled_link(driver, title: str, url: str) -> None:
+    """A bot message links ``url`` under ``title``, opening in a new tab."""
+    links = [(a.get_attribute("href").rstrip("/"), a.text, a.get_attribute("target"))
+             for a in driver.find_elements(By.CSS_SELECTOR, "#aa-messages .aa-msg.aa-bot a")]
+    assert (url.rstrip("/"), title, "_blank") in links, links
 
 
 def wait_for_bot_text(driver, needle: str, before: int = 0) -> str:
@@ -165,7 +173,10 @@ def test_widget_end_to_end(stack, driver):
     wait_for(lambda_d := driver, lambda d: tracker(stack, sender)["slots"]["language"] == "da", "the Danish slot")
     count = len(bot_texts(lambda_d))
     driver.find_element(By.ID, "aa-input").send_keys("Hvor ligger International House North Denmark?", Keys.ENTER)
-    wait_for_bot_text(driver, translate("more_info", "da", url="https://ihnd.dk"), before=count)
+    ihnd = get_knowledge_base().get("ihnd")
+    wait_for_bot_text(driver, translate("more_info", "da", url=ihnd.links[0].title["da"]), before=count)
+    # The official page is a link with its readable title, not an 80-character address (#13).
+    assert_titled_link(driver, ihnd.links[0].title["da"], ihnd.official_url)
 
     # Arabic turns the whole widget right-to-left.
     Select(driver.find_element(By.ID, "aa-language")).select_by_value("ar")
@@ -229,7 +240,6 @@ def test_a_browser_holding_someone_elses_session_id_starts_its_own(stack, driver
 
 def test_the_first_steps_checklist_clicked_through_in_the_widget(stack, driver):
     """Issue 13: "what do I do first?", two taps on answer buttons, the checklist, "What's next?"."""
-    from bot.content import get_knowledge_base
 
     driver.get(f"http://localhost:{stack.web_port}/")
     driver.execute_script("window.localStorage.clear();")
@@ -263,4 +273,6 @@ def test_the_first_steps_checklist_clicked_through_in_the_widget(stack, driver):
     driver.save_screenshot(str(ARTIFACTS / "widget-first-steps.png"))
     # A step's button leads to the entry's whole answer, with its official link.
     tap(kb.get("mitid").name("en"))
-    wait_for_bot_text(driver, kb.get("mitid").official_url)
+    mitid = kb.get("mitid")
+    wait_for_bot_text(driver, mitid.links[0].title["en"])
+    assert_titled_link(driver, mitid.links[0].title["en"], mitid.official_url)

@@ -770,7 +770,34 @@
     }
   }
 
+  // A link with a readable title, [Life in Denmark: tax card](https://...): the title is shown, the
+  // address is the link's target and its tooltip (bot/rich_text.py writes them).
+  var TITLED_LINK = /\[([^\[\]\n]+)\]\((https?:\/\/[^\s()]+)\)/g;
+
   function appendInline(parent, line) {
+    var last = 0;
+    var match;
+    TITLED_LINK.lastIndex = 0;
+    while ((match = TITLED_LINK.exec(line)) !== null) {
+      var href = safeHref(match[2]);
+      if (!href) {
+        continue;
+      }
+      if (match.index > last) {
+        appendBold(parent, line.slice(last, match.index));
+      }
+      var link = h('a', { href: href, title: href, target: '_blank', rel: 'noopener noreferrer', className: 'aa-link' });
+      link.appendChild(document.createTextNode(match[1]));
+      link.appendChild(h('span', { className: 'aa-sr-only', text: ' ' + L('newTab') }));
+      parent.appendChild(link);
+      last = match.index + match[0].length;
+    }
+    if (last < line.length) {
+      appendBold(parent, line.slice(last));
+    }
+  }
+
+  function appendBold(parent, line) {
     var pattern = /\*\*(?=\S)(.+?)\*\*/g;
     var last = 0;
     var match;
@@ -822,8 +849,10 @@
     return fragment;
   }
 
-  function plainText(text) {
-    return String(text).replace(/\*\*(?=\S)(.+?)\*\*/g, '$1');
+  // Without markup: a titled link as its title (the screen-reader announcement), or as
+  // "title (address)" when the address must stay readable (the saved transcript).
+  function plainText(text, withAddresses) {
+    return String(text).replace(TITLED_LINK, withAddresses ? '$1 ($2)' : '$1').replace(/\*\*(?=\S)(.+?)\*\*/g, '$1');
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1557,7 +1586,7 @@
     transcript.messages.forEach(function (m) {
       var who = m.role === 'bot' ? L('assistant') : L('you');
       lines.push('[' + stamp(new Date(m.ts)) + '] ' + who + ':');
-      lines.push(m.role === 'bot' ? plainText(m.text) : m.text);
+      lines.push(m.role === 'bot' ? plainText(m.text, true) : m.text);
       lines.push('');
     });
     var blob = new Blob(['\ufeff' + lines.join('\n')], { type: 'text/plain;charset=utf-8' });
