@@ -8,6 +8,9 @@
 - **One Danish term per concept**: where several Danish names circulate for one thing, the
   answers use one of them (the others stay in ``synonyms``, where they help recognise questions).
 - **No bare "(?)"**: an unsure fact is said in a full sentence with a way to check.
+- **The first bubble is short** (issue #13): every ``summary`` — the first thing an answer shows —
+  has at most two sentences (:mod:`bot.content.sentences`) and at most
+  :data:`SUMMARY_MAX_CHARS` characters, in every language.
 - **The first-steps checklist is complete**: every step of ``bot.first_steps.STEPS`` is an entry
   with a ``checklist`` line for each citizenship group it is shown to (checked when the content
   holds any of those entries).
@@ -21,7 +24,12 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, Iterator, List, Mapping, Sequence, Tuple
 
 from bot.content.schema import Entry
+from bot.content.sentences import sentences
 from bot.locale_format import decimal_symbol, group_symbol
+
+#: The most sentences and characters a summary (an answer's first bubble) may have.
+SUMMARY_MAX_SENTENCES = 2
+SUMMARY_MAX_CHARS = 450
 
 #: Days before ``valid_until`` from which the validator warns.
 WARN_DAYS = 30
@@ -134,6 +142,22 @@ def placeholder_findings(entries: Iterable[Entry]) -> List[Finding]:
     ]
 
 
+def summary_findings(entries: Iterable[Entry]) -> List[Finding]:
+    """Summaries longer than two sentences or :data:`SUMMARY_MAX_CHARS` characters (issue #13)."""
+    findings: List[Finding] = []
+    for entry in entries:
+        for language, text in entry.summary.items():
+            path = f"entries[{entry.id}].summary.{language}"
+            count = len(sentences(text, language))
+            if count > SUMMARY_MAX_SENTENCES:
+                findings.append(Finding(entry.file, path, f"{count} sentences: the first bubble has at most "
+                                        f"{SUMMARY_MAX_SENTENCES}; move the rest to details"))
+            if len(text) > SUMMARY_MAX_CHARS:
+                findings.append(Finding(entry.file, path, f"{len(text)} characters: the first bubble has at most "
+                                        f"{SUMMARY_MAX_CHARS}; move the rest to details"))
+    return findings
+
+
 def checklist_findings(entries: Mapping[str, Entry]) -> List[Finding]:
     """Steps of the first-steps checklist without an entry or without a line for a group they serve."""
     from bot.first_steps import GROUPS, STEPS  # the checklist's order lives with its logic
@@ -158,5 +182,5 @@ def check(entries: Mapping[str, Entry], languages: Sequence[str], today: dt.date
     values = list(entries.values())
     warnings, errors = period_findings(values, today)
     errors += separator_findings(values, languages) + term_findings(values) + placeholder_findings(values)
-    errors += checklist_findings(entries)
+    errors += checklist_findings(entries) + summary_findings(values)
     return {"warnings": warnings, "errors": errors}

@@ -5,7 +5,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from bot.content.checks import check, period_findings, placeholder_findings, separator_findings, term_findings
+from bot.content.checks import (
+    check,
+    period_findings,
+    placeholder_findings,
+    separator_findings,
+    summary_findings,
+    term_findings,
+)
+from bot.content.sentences import sentences
 
 
 def entry_with(real_kb, **changes):
@@ -48,3 +56,29 @@ def test_one_danish_term_and_no_bare_question_mark(real_kb):
         "says 'registreringsbevis': the answers call it 'EU-opholdsdokument'",
     ]
     assert [f.path for f in placeholder_findings([entry])] == ["entries[cpr].details.da"]
+
+
+def test_a_summary_longer_than_two_sentences_fails_in_any_language(real_kb):
+    entry = entry_with(real_kb, summary={
+        "en": "Apply online, e.g. on borger.dk. It takes 2 weeks.",
+        "de": "Die Charta wurde am 27. Mai 1994 verabschiedet, z. B. von Aalborg. Mit ihr begann es.",
+        "da": "Kontoret ligger på 2. sal. Det har åbent i dag. Ring først.",
+        "ar": "قدّم عبر الإنترنت. يستغرق ذلك أسبوعين. احضر جواز سفرك.",
+        "pl": "To jest " + "bardzo " * 70 + "długie.",
+    })
+    findings = summary_findings([entry])
+    assert [(f.path, f.message) for f in findings] == [
+        ("entries[cpr].summary.da", "3 sentences: the first bubble has at most 2; move the rest to details"),
+        ("entries[cpr].summary.ar", "3 sentences: the first bubble has at most 2; move the rest to details"),
+        ("entries[cpr].summary.pl", "505 characters: the first bubble has at most 450; move the rest to details"),
+    ]
+    assert set(findings) <= set(check({"cpr": entry}, ["en"], dt.date(2026, 12, 4))["errors"])
+
+
+def test_sentences_are_split_at_their_ends_only():
+    assert sentences("Apply online, e.g. at https://skat.dk/A.B. It takes 2 weeks! Why? [Life in DK. Tax](https://x.dk/A.B)",
+                     "en") == ["Apply online, e.g. at https://skat.dk/A.B.", "It takes 2 weeks!", "Why?",
+                               "[Life in DK. Tax](https://x.dk/A.B)"]
+    assert sentences("Am 4. August 1987 unterschrieben. Sie sitzt im 2. Stock.", "de") == [
+        "Am 4. August 1987 unterschrieben.", "Sie sitzt im 2. Stock."]
+    assert sentences("It opened in 1994. Today it is big.", "en") == ["It opened in 1994.", "Today it is big."]
