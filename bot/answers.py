@@ -182,7 +182,7 @@ def contact_answer(entry: Entry, language: str, kb: KnowledgeBase) -> Reply:
         lines.append(t("contact_address", language, address=format_address(contact.address, language)))
     web = contact.web or entry.official_url
     lines.append(t("contact_web", language, url=link(short_url(web), web)))
-    uncertain = _uncertain_line(entry, language)
+    uncertain = _uncertain_line(entry, language) if "contact" in entry.uncertain_about else None
     if uncertain:
         lines.append(uncertain)
     text = "\n".join(lines)
@@ -204,6 +204,9 @@ def address_answer(entry: Entry, language: str, kb: KnowledgeBase) -> Reply:
         t("address_map", language, url=link("OpenStreetMap", map_url(address))),
         t("more_info", language, url=entry.official_link(language)),
     ]
+    uncertain = _uncertain_line(entry, language) if "address" in entry.uncertain_about else None
+    if uncertain:
+        lines.append(uncertain)
     return Reply("\n".join(lines), kind="address")
 
 

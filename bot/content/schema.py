@@ -16,6 +16,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from bot.rich_text import link
 
 KINDS = ("organisation", "topic", "programme", "list", "area")
+#: Answers besides the whole entry that an ``uncertain`` note can concern (``uncertain_about``).
+UNCERTAIN_PARTS = ("contact", "address")
 AREAS = ("newcomers", "business", "cooperation")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HOURS_KINDS = ("desk", "phone")
@@ -129,6 +131,10 @@ class Entry:
     items: Tuple[str, ...] = ()
     related: Tuple[str, ...] = ()
     uncertain: Translated = field(default_factory=dict)
+    #: Which answers the ``uncertain`` note concerns (:data:`UNCERTAIN_PARTS`): a caveat appears
+    #: only where it is about what was asked (issue #13). The whole answer about the entry always
+    #: shows it; a contact card only when ``contact`` is listed, an address only with ``address``.
+    uncertain_about: Tuple[str, ...] = ()
     contact_from: Optional[str] = None
     #: The period the entry's information is about (a strategy's years, an event's dates): after
     #: ``valid_until`` the answer says the period has ended, and the validator fails.
@@ -353,7 +359,7 @@ def _parse_date(col: _Collector, raw: Any, path: str) -> Optional[dt.date]:
 _ENTRY_FIELDS = {
     "id", "kind", "area", "names", "synonyms", "summary", "details", "steps", "contact",
     "hours", "items", "links", "related", "sources", "verified", "uncertain", "contact_from",
-    "valid_from", "valid_until", "checklist",
+    "valid_from", "valid_until", "checklist", "uncertain_about",
 }
 
 
@@ -408,6 +414,12 @@ def parse_entry(col: _Collector, raw: Any, index: int) -> Optional[Entry]:
     summary = col.translated(raw.get("summary"), f"{path}.summary")
     details = col.translated(raw.get("details"), f"{path}.details", required=False)
     uncertain = col.translated(raw.get("uncertain"), f"{path}.uncertain", required=False)
+    uncertain_about = col.string_list(raw.get("uncertain_about"), f"{path}.uncertain_about")
+    for part in uncertain_about:
+        if part not in UNCERTAIN_PARTS:
+            col.error(f"{path}.uncertain_about", f"unknown part {part!r}: one of {', '.join(UNCERTAIN_PARTS)}")
+    if uncertain_about and not uncertain:
+        col.error(f"{path}.uncertain_about", "without an uncertain note")
 
     synonyms: Dict[str, Tuple[str, ...]] = {}
     raw_synonyms = raw.get("synonyms") or {}
@@ -501,6 +513,7 @@ def parse_entry(col: _Collector, raw: Any, index: int) -> Optional[Entry]:
         sources=sources,
         verified=verified,  # type: ignore[arg-type]
         uncertain=uncertain,
+        uncertain_about=tuple(uncertain_about),
         contact_from=contact_from,
         valid_from=period["valid_from"],
         valid_until=period["valid_until"],

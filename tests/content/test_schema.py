@@ -450,3 +450,27 @@ def test_validity_period_and_holiday_rules_are_checked(tmp_path: Path) -> None:
         "a.yml: entries[gamma].hours.holidays: must be 'unknown', 'closed', 'same' or a list of time ranges",
         "a.yml: entries[gamma].hours.special_days: must be 'unknown', 'closed', 'same' or a list of time ranges",
     ]
+
+
+def test_a_caveat_appears_only_in_the_answers_it_concerns(real_kb):
+    """Issue 13: IHND's note on its desk hours is not about its phone number; SIRI's is about its lines."""
+    from bot.answers import contact_answer, topic_answer
+
+    ihnd, siri = real_kb.get("ihnd"), real_kb.get("siri")
+    assert ihnd.uncertain_about == () and siri.uncertain_about == ("contact",)
+    ihnd_note = ihnd.uncertain["en"].split(";")[0]
+    assert ihnd_note not in contact_answer(ihnd, "en", real_kb).text
+    assert ihnd_note in topic_answer(real_kb, ihnd, "en").text
+    siri_card = contact_answer(siri, "en", real_kb).text
+    assert siri_card.endswith(f"Check the current information on {siri.official_link('en')}")
+    assert "Please note: Sources disagree on the EU line" in siri_card
+
+
+def test_uncertain_about_names_known_parts_and_needs_a_note(tmp_path: Path) -> None:
+    write_content(tmp_path, "a.yml",
+                  minimal_entry("alpha", uncertain={"en": "Not confirmed."}, uncertain_about=["contact", "hours"]),
+                  minimal_entry("beta", uncertain_about=["address"]))
+    assert problems(tmp_path) == [
+        "a.yml: entries[alpha].uncertain_about: unknown part 'hours': one of contact, address",
+        "a.yml: entries[beta].uncertain_about: without an uncertain note",
+    ]
