@@ -31,6 +31,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.external_files import files_fingerprint
 from bot.nlu.gazetteer import Gazetteer, build_gazetteer, read_lexicon
 
 GAZETTEER_FILE = "gazetteer.json"
@@ -62,6 +63,11 @@ class ContentEntityExtractor(GraphComponent, EntityExtractorMixin):
         self._model_storage = model_storage
         self._resource = resource
         self._gazetteer = gazetteer
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The files read in training besides the graph's inputs, so that Rasa's cache sees them change."""
+        return files_fingerprint({**cls.get_default_config(), **config}, ("content_dir", "lexicon_file"))
 
     @classmethod
     def create(

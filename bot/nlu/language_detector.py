@@ -35,6 +35,8 @@ from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_END, ENTITY_ATT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.external_files import files_fingerprint
+
 SETTINGS_FILE = "language_detector.json"
 #: lingua's confidence is floored at this before combining, so that the vocabulary model can
 #: still win for a language lingua rules out (Ukrainian typed in Latin letters).
@@ -275,6 +277,11 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         self.supported: Tuple[str, ...] = tuple(supported or ())
         self.counts: Dict[str, Dict[str, int]] = counts or {}
         self._detector: Optional[Detector] = None
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The files read in training besides the graph's inputs, so that Rasa's cache sees them change."""
+        return files_fingerprint({**cls.get_default_config(), **config}, ("languages_file", "nlu_dir"))
 
     @classmethod
     def create(

@@ -41,6 +41,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.external_files import files_fingerprint
 from bot.nlu.topic_examples import CHAT_LABEL, FOLLOW_UP_LABEL, NONE_LABEL, labelled_questions, read_question_files
 from bot.nlu.topic_model import TopicModel
 from bot.nlu.topic_ranking import ANSWER, CLARIFY, DEFAULTS, TopicDecision, decide, final_clause_start
@@ -92,6 +93,12 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
         self._model_storage = model_storage
         self._resource = resource
         self._model = model
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The files read in training besides the graph's inputs, so that Rasa's cache sees them change."""
+        files = ("content_dir", "questions_dir", "lexicon_file")
+        return files_fingerprint({**cls.get_default_config(), **config}, files)
 
     @classmethod
     def create(

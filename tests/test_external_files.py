@@ -1,0 +1,42 @@
+"""Rasa's training cache sees the files our NLU components read themselves (bot/nlu/external_files.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.nlu.content_entities import ContentEntityExtractor
+from bot.nlu.language_detector import LanguageDetector
+from bot.nlu.topic_classifier import TopicClassifier
+
+
+def test_a_changed_synonym_or_question_changes_the_components_fingerprints(tmp_path: Path) -> None:
+    content, questions, lexicon = tmp_path / "content", tmp_path / "content" / "questions", tmp_path / "lexicon.yml"
+    questions.mkdir(parents=True)
+    (content / "a.yml").write_text("entries: []\n")
+    (questions / "en.yml").write_text("entries: {}\n")
+    lexicon.write_text("day: {}\n")
+    config = {"content_dir": str(content), "questions_dir": str(questions), "lexicon_file": str(lexicon)}
+    before = (ContentEntityExtractor.fingerprint_addon(config), TopicClassifier.fingerprint_addon(config))
+    assert before == (ContentEntityExtractor.fingerprint_addon(config), TopicClassifier.fingerprint_addon(config))
+
+    (content / "a.yml").write_text("entries: [{id: gp}]\n")
+    after_content = (ContentEntityExtractor.fingerprint_addon(config), TopicClassifier.fingerprint_addon(config))
+    assert after_content[0] != before[0] and after_content[1] != before[1]
+
+    (questions / "en.yml").write_text("entries: {gp: [who is my doctor]}\n")
+    assert TopicClassifier.fingerprint_addon(config) != after_content[1]
+    assert ContentEntityExtractor.fingerprint_addon(config) != after_content[0]  # the questions live under content
+
+
+def test_the_language_detector_sees_its_language_list_and_training_folders(tmp_path: Path) -> None:
+    languages, nlu = tmp_path / "languages.yml", tmp_path / "nlu"
+    (nlu / "en").mkdir(parents=True)
+    languages.write_text("languages: []\n")
+    config = {"languages_file": str(languages), "nlu_dir": str(nlu)}
+    before = LanguageDetector.fingerprint_addon(config)
+    (nlu / "en" / "chitchat.yml").write_text("nlu: []\n")
+    assert LanguageDetector.fingerprint_addon(config) != before
+
+
+def test_the_real_configuration_is_fingerprinted_with_its_defaults() -> None:
+    assert len(ContentEntityExtractor.fingerprint_addon({}) or "") == 64
