@@ -328,7 +328,8 @@ def test_an_expired_entry_says_its_period_has_ended(monkeypatch):
     _, messages = run(ActionAnswerTopic(), tracker("tell me about the plan", "ask_topic", [topic("plan")]))
     assert messages[0]["text"].startswith(
         "**Old plan**\n\nThis information is about the period from 1 January 2023 to 31 December 2026, "
-        "which has ended. A newer version may exist: check [Old plan](https://plan.example.org)\n\nA plan for 2023-2026."
+        "which has ended. A newer version may exist: check [Old plan](https://plan.example.org)"
+        "\n\nA plan for 2023-2026."
     )
 
 

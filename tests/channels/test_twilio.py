@@ -173,7 +173,8 @@ def test_an_sms_gets_the_answer_without_markup_and_links_as_short_official_addre
     async def answer(message: UserMessage) -> None:
         twilio.collector.messages.append(message)
         await message.output_channel.send_response(message.sender_id, {
-            "text": f"**Tax card**\n\nApply online.\n\nMore information: [Life in Denmark: apply for a tax card]({url})",
+            "text": "**Tax card**\n\nApply online.\n\n"
+                    f"More information: [Life in Denmark: apply for a tax card]({url})",
             "buttons": [{"title": "CPR number", "payload": '/ask_topic{"topic":"cpr"}'}],
         })
 
