@@ -17,6 +17,7 @@ from bot.content.hours import open_status
 from bot.content.loader import KnowledgeBase
 from bot.content.schema import (
     CITIZEN_GROUPS,
+    MAX_BUTTONS,
     Address,
     Contact,
     Entry,
@@ -26,7 +27,6 @@ from bot.i18n import translate as t
 from bot.locale_format import format_long_date, format_time
 from bot.rich_text import link, short_url
 
-MAX_BUTTONS = 10
 HUMAN_CONTACT_ID = "ihnd"
 
 

@@ -16,6 +16,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from bot.rich_text import link
 
 KINDS = ("organisation", "topic", "programme", "list", "area")
+#: The most buttons an answer offers (a phone screen); an entry's items and related are at most this.
+MAX_BUTTONS = 10
 #: Answers besides the whole entry that an ``uncertain`` note can concern (``uncertain_about``).
 UNCERTAIN_PARTS = ("contact", "address")
 AREAS = ("newcomers", "business", "cooperation")
@@ -490,6 +492,9 @@ def parse_entry(col: _Collector, raw: Any, index: int) -> Optional[Entry]:
     related = col.string_list(raw.get("related"), f"{path}.related")
     if kind in ("list", "area") and not items:
         col.error(f"{path}.items", f"a {kind} entry needs items")
+    for name, ids in (("items", items), ("related", related)):
+        if len(ids) > MAX_BUTTONS:
+            col.error(f"{path}.{name}", f"{len(ids)} entries: an answer shows at most {MAX_BUTTONS} buttons")
 
     if len(col.errors) > before and (
         not isinstance(entry_id, str) or not names or not summary or not links or not isinstance(verified, dt.date)
