@@ -232,7 +232,7 @@ async def reply_language(message: UserMessage) -> str:
     agent = next(
         (app.ctx.agent for app in Sanic._app_registry.values() if getattr(app.ctx, "agent", None) is not None), None
     )
-    if getattr(agent, "processor", None) is None:  # no agent, or not a Rasa agent (a test app's stand-in)
+    if agent is None or getattr(agent, "processor", None) is None:  # none, or a test app's stand-in
         return message_language(message)
     try:
         tracker = await agent.tracker_store.retrieve(message.sender_id) if agent.tracker_store else None
