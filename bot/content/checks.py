@@ -11,6 +11,9 @@
 - **The first bubble is short** (issue #13): every ``summary`` — the first thing an answer shows —
   has at most two sentences (:mod:`bot.content.sentences`) and at most
   :data:`SUMMARY_MAX_CHARS` characters, in every language.
+- **No synonym is a common word** of a supported language (spaCy's stop-word lists): the
+  gazetteer matches synonyms in every language, so the English "er" (emergency room) named the
+  out-of-hours doctor in every Danish "hvad er …?" question.
 - **The first-steps checklist is complete**: every step of ``bot.first_steps.STEPS`` is an entry
   with a ``checklist`` line for each citizenship group it is shown to (checked when the content
   holds any of those entries).
@@ -158,6 +161,29 @@ def summary_findings(entries: Iterable[Entry]) -> List[Finding]:
     return findings
 
 
+def stop_word_findings(entries: Iterable[Entry], languages: Sequence[str]) -> List[Finding]:
+    """Synonyms that are a common word (a stop word) in any supported language."""
+    import importlib
+
+    stop_words: Dict[str, str] = {}
+    for language in languages:
+        try:
+            module = importlib.import_module(f"spacy.lang.{language}.stop_words")
+        except ImportError:  # a language spaCy has no list for
+            continue
+        for word in module.STOP_WORDS:
+            stop_words.setdefault(word.lower(), language)
+    findings: List[Finding] = []
+    for entry in entries:
+        for language, synonyms in entry.synonyms.items():
+            for synonym in synonyms:
+                other = stop_words.get(synonym.lower())
+                if other is not None:
+                    findings.append(Finding(entry.file, f"entries[{entry.id}].synonyms.{language}",
+                                            f"{synonym!r} is a common word in {other}: it would match everywhere"))
+    return findings
+
+
 def checklist_findings(entries: Mapping[str, Entry]) -> List[Finding]:
     """Steps of the first-steps checklist without an entry or without a line for a group they serve."""
     from bot.first_steps import GROUPS, STEPS  # the checklist's order lives with its logic
@@ -182,5 +208,5 @@ def check(entries: Mapping[str, Entry], languages: Sequence[str], today: dt.date
     values = list(entries.values())
     warnings, errors = period_findings(values, today)
     errors += separator_findings(values, languages) + term_findings(values) + placeholder_findings(values)
-    errors += checklist_findings(entries) + summary_findings(values)
+    errors += checklist_findings(entries) + summary_findings(values) + stop_word_findings(values, languages)
     return {"warnings": warnings, "errors": errors}

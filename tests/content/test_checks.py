@@ -10,6 +10,7 @@ from bot.content.checks import (
     period_findings,
     placeholder_findings,
     separator_findings,
+    stop_word_findings,
     summary_findings,
     term_findings,
 )
@@ -82,3 +83,11 @@ def test_sentences_are_split_at_their_ends_only():
     assert sentences("Am 4. August 1987 unterschrieben. Sie sitzt im 2. Stock.", "de") == [
         "Am 4. August 1987 unterschrieben.", "Sie sitzt im 2. Stock."]
     assert sentences("It opened in 1994. Today it is big.", "en") == ["It opened in 1994.", "Today it is big."]
+
+
+def test_a_synonym_that_is_a_common_word_somewhere_fails(real_kb):
+    entry = entry_with(real_kb, synonyms={"en": ("cpr number", "er"), "de": ("und",)})
+    assert [(f.path, f.message) for f in stop_word_findings([entry], ["en", "da", "de"])] == [
+        ("entries[cpr].synonyms.en", "'er' is a common word in da: it would match everywhere"),
+        ("entries[cpr].synonyms.de", "'und' is a common word in de: it would match everywhere"),
+    ]
