@@ -133,3 +133,38 @@ def stack(tmp_path_factory) -> Stack:
 
 def as_json(messages: List[Dict]) -> str:
     return json.dumps(messages, ensure_ascii=False, indent=1)
+
+
+@dataclass
+class FirstTurn:
+    """What the assistant did with one message sent to a fresh conversation, as stored.
+
+    Attributes:
+        events: The turn's events (the user message and everything after it).
+        replies: The bot messages' metadata (``outcome``, ``entry``, ``kind``, ``candidates``).
+        answered: The entries answered (``outcome == "answer"``).
+        offered: The entries offered to choose from (``outcome == "clarify"``).
+    """
+
+    events: List[Dict[str, Any]]
+    replies: List[Dict[str, Any]]
+    answered: List[str]
+    offered: List[str]
+
+
+def ask_fresh(stack: Stack, text: str, metadata: Optional[Dict[str, Any]] = None) -> FirstTurn:
+    """Send ``text`` to a new conversation over REST and read its first turn back from Rasa's API."""
+    from bot.user_voice_eval import split_turns
+
+    sender = uuid.uuid4().hex
+    stack.ask(text, sender=sender, metadata=metadata)
+    tracker = requests.get(f"{stack.rasa}/conversations/{sender}/tracker", params={"token": stack.token},
+                           timeout=30).json()
+    events = split_turns(tracker["events"])[0]
+    replies = [event.get("metadata") or {} for event in events if event["event"] == "bot"]
+    return FirstTurn(
+        events=events,
+        replies=replies,
+        answered=[meta.get("entry") for meta in replies if meta.get("outcome") == "answer"],
+        offered=[entry for meta in replies if meta.get("outcome") == "clarify" for entry in meta.get("candidates", [])],
+    )

@@ -9,17 +9,16 @@ situation may instead be offered as one of two or three close entries (never the
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any, List
 
 import pytest
-import requests
 import yaml
 
 from bot.content import get_knowledge_base
 from bot.content.schema import expand_placeholders
-from bot.user_voice_eval import language_after, split_turns
+from bot.user_voice_eval import language_after
+from tests.e2e.conftest import ask_fresh
 
 CASES_FILE = Path(__file__).with_name("everyday_topics.yml")
 
@@ -45,14 +44,8 @@ def cases() -> List[Any]:
 @pytest.mark.e2e
 @pytest.mark.parametrize(("language", "case"), cases())
 def test_an_everyday_question_gets_its_entry_in_the_users_language(stack, language, case):
-    sender = uuid.uuid4().hex
-    stack.ask(case["text"], sender=sender)  # no language given: the message says which
-    tracker = requests.get(f"{stack.rasa}/conversations/{sender}/tracker", params={"token": stack.token},
-                           timeout=30).json()
-    turn = split_turns(tracker["events"])[0]
-    replies = [event.get("metadata") or {} for event in turn if event["event"] == "bot"]
-    answered = [meta.get("entry") for meta in replies if meta.get("outcome") == "answer"]
-    offered = [entry for meta in replies if meta.get("outcome") == "clarify" for entry in meta.get("candidates", [])]
+    first = ask_fresh(stack, case["text"])  # no language given: the message says which
+    turn, replies, answered, offered = first.events, first.replies, first.answered, first.offered
     assert answered == [case["topic"]] or (
         case["kind"] == "situation" and not answered and case["topic"] in offered), (case["text"], replies)
     assert language_after(turn, language) == language

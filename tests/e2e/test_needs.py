@@ -8,15 +8,14 @@ conversation in the message's language. The broad measurement is ``make eval``.
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any, List
 
 import pytest
-import requests
 import yaml
 
-from bot.user_voice_eval import language_after, split_turns
+from bot.user_voice_eval import language_after
+from tests.e2e.conftest import ask_fresh
 
 CASES_FILE = Path(__file__).with_name("needs_by_language.yml")
 
@@ -39,15 +38,9 @@ def cases() -> List[Any]:
 @pytest.mark.parametrize(("language", "case"), cases(), ids=lambda value: value if isinstance(value, str) else
                          value["class"])
 def test_the_entry_meant_is_answered_in_the_users_language(stack, language, case):
-    sender = uuid.uuid4().hex
     metadata = {"language": "en", "language_chosen": False} if case["class"] == "picker" else None
-    stack.ask(case["text"], sender=sender, metadata=metadata)
-    tracker = requests.get(f"{stack.rasa}/conversations/{sender}/tracker", params={"token": stack.token},
-                           timeout=30).json()
-    turn = split_turns(tracker["events"])[0]
-    replies = [event.get("metadata") or {} for event in turn if event["event"] == "bot"]
-    answered = [meta.get("entry") for meta in replies if meta.get("outcome") == "answer"]
-    offered = [entry for meta in replies if meta.get("outcome") == "clarify" for entry in meta.get("candidates", [])]
+    first = ask_fresh(stack, case["text"], metadata)
+    turn, replies, answered, offered = first.events, first.replies, first.answered, first.offered
     if case["class"] in ("need", "picker"):
         # A situation is answered when one entry is clearly ahead, or the two or three close entries
         # are offered (never the generic menu or "I can't help").
