@@ -26,8 +26,16 @@ CASES_FILE = Path(__file__).with_name("everyday_topics.yml")
 _CPR_FIRST = ("the situation names the CPR number in its first sentence ('just got my CPR number, who do I "
               "see when I'm sick?'); the topic model, trained on 18 questions for the new entry against many "
               "more for the CPR number, also ranks the CPR number first (issue #12)")
-KNOWN: dict = {(language, "family_doctor", "situation"): _CPR_FIRST
-               for language in ("en", "da", "de", "es", "pl", "ro", "uk", "ar")}
+_NO_CHILDCARE_WORD = ("a situation without any childcare word ('nobody to look after my 10 month old while I "
+                      "work') is read as another topic; 16 example questions per language are not yet enough")
+_NO_SCHOOL_WORD = ("a situation about where a child who speaks no Danish will study is read as another topic "
+                   "(Danish lessons, daycare); 16 example questions per language are not yet enough")
+KNOWN: dict = {
+    **{(language, "family_doctor", "situation"): _CPR_FIRST
+       for language in ("en", "da", "de", "es", "pl", "ro", "uk", "ar")},
+    **{(language, "daycare", "situation"): _NO_CHILDCARE_WORD for language in ("en", "es", "ro")},
+    **{(language, "school", "situation"): _NO_SCHOOL_WORD for language in ("de", "uk", "ar")},
+}
 
 
 def cases() -> List[Any]:
