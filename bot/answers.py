@@ -68,9 +68,10 @@ def entry_buttons(kb: KnowledgeBase, ids: Sequence[str], language: str) -> Tuple
     return tuple(buttons[:MAX_BUTTONS])
 
 
-def _uncertain_line(entry: Entry, language: str) -> Optional[str]:
+def _uncertain_line(entry: Entry, language: str, part: Optional[str] = None) -> Optional[str]:
+    """The entry's caveat; for a short answer (``part``: contact, address) only when it concerns it."""
     note = entry.uncertain.get(language) or entry.uncertain.get("en")
-    if not note:
+    if not note or (part is not None and part not in entry.uncertain_about):
         return None
     return t("uncertain_note", language, note=note, url=entry.official_link(language))
 
@@ -182,7 +183,7 @@ def contact_answer(entry: Entry, language: str, kb: KnowledgeBase) -> Reply:
         lines.append(t("contact_address", language, address=format_address(contact.address, language)))
     web = contact.web or entry.official_url
     lines.append(t("contact_web", language, url=link(short_url(web), web)))
-    uncertain = _uncertain_line(entry, language) if "contact" in entry.uncertain_about else None
+    uncertain = _uncertain_line(entry, language, "contact")
     if uncertain:
         lines.append(uncertain)
     text = "\n".join(lines)
@@ -204,7 +205,7 @@ def address_answer(entry: Entry, language: str, kb: KnowledgeBase) -> Reply:
         t("address_map", language, url=link("OpenStreetMap", map_url(address))),
         t("more_info", language, url=entry.official_link(language)),
     ]
-    uncertain = _uncertain_line(entry, language) if "address" in entry.uncertain_about else None
+    uncertain = _uncertain_line(entry, language, "address")
     if uncertain:
         lines.append(uncertain)
     return Reply("\n".join(lines), kind="address")

@@ -3,9 +3,8 @@
 A sentence ends at ``.``, ``!``, ``?``, ``؟`` or ``…`` followed by a space and a capital letter
 (or an Arabic letter, which has no case). Two things look like an end and are not, and are kept
 inside the sentence: a common abbreviation or a single letter with a dot (``z. B.``, ``f.eks.``,
-``ds.``, ``e.g.``) and, in
-languages that write ordinals with a dot (Danish, German, Polish), a day or floor number such as
-"am 11. Juni" or "2. sal". Links are not split at their dots.
+``ds.``, ``e.g.``) and, in languages that write ordinals with a dot (Danish, German, Polish), a
+day or floor number such as "am 11. Juni" or "2. sal". Links are not split at their dots.
 
 No library was used: spaCy's rule-based sentencizer splits at every full stop (it would cut
 "am 11. Juni" in two) and its statistical parsers exist for only some of the eight languages.
