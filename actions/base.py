@@ -82,6 +82,29 @@ def topic_before_latest_message(tracker: Tracker) -> Optional[str]:
     return value if isinstance(value, str) else None
 
 
+def question_text(tracker: Tracker) -> str:
+    """The latest message as the user wrote it; empty for a button's payload (``/ask_topic{...}``)."""
+    text = str((tracker.latest_message or {}).get("text") or "")
+    return "" if text.startswith("/") else text
+
+
+def question_answered(tracker: Tracker, entry_id: str) -> str:
+    """The message whose answer about ``entry_id`` came last ("" if a button asked or none did).
+
+    "More details" shows what that answer's first bubble left out, which depends on the question.
+    """
+    answered = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        metadata = event.get("metadata") or {}
+        if kind == "bot" and metadata.get("entry") == entry_id and metadata.get("kind") == "topic":
+            answered = True
+        elif kind == "user" and answered:
+            text = str(event.get("text") or "")
+            return "" if text.startswith("/") else text
+    return ""
+
+
 class ContentAction(Action, ABC):
     """Base of the actions that answer from the knowledge base."""
 

@@ -8,10 +8,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.base as base
-from actions.base import OUTCOME_ANSWER, EntryAnswerAction, send
+from actions.base import OUTCOME_ANSWER, EntryAnswerAction, question_answered, question_text, send
 from actions.first_steps import start_or_ask_again
 from bot import first_steps as fs
-from bot.answers import Reply, topic_answer
+from bot.answers import Reply, more_answer, topic_answer
 from bot.content import Entry
 from bot.i18n import translate
 
@@ -62,5 +62,17 @@ class ActionAnswerTopic(EntryAnswerAction):
         return self.remember(instead)
 
     def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
-        """The entry's summary, details, steps and official link; items or related as buttons."""
-        return topic_answer(self.kb, entry, language, base.clock().date())
+        """The first bubble for the question: at most two sentences and the official link; buttons."""
+        return topic_answer(self.kb, entry, language, base.clock().date(), question_text(tracker))
+
+
+class ActionMoreDetails(EntryAnswerAction):
+    """"More details" (the button, or "tell me more"): what the topic's first bubble left out."""
+
+    def name(self) -> Text:
+        """The action's name in the domain."""
+        return "action_more_details"
+
+    def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
+        """The other sentences, the steps per citizenship group and the caveat of the entry."""
+        return more_answer(self.kb, entry, language, question_answered(tracker, entry.id))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Optional, Sequence, Tuple
 from urllib.parse import quote_plus
 
+from bot.answer_parts import join, split_entry
 from bot.content.hours import open_status
 from bot.content.loader import KnowledgeBase
 from bot.content.schema import (
@@ -28,6 +29,8 @@ from bot.locale_format import format_long_date, format_time
 from bot.rich_text import link, short_url
 
 HUMAN_CONTACT_ID = "ihnd"
+#: The intent of the "More details" button and of "tell me more" (data/nlu/*/more.yml).
+MORE_INTENT = "more_details"
 
 
 @dataclass(frozen=True)
@@ -93,14 +96,75 @@ def map_url(address: Address) -> str:
     )
 
 
-def topic_answer(kb: KnowledgeBase, entry: Entry, language: str, today: Optional[dt.date] = None) -> Reply:
-    """The answer about an entry: summary, details, steps, uncertainty note and official link.
+def topic_answer(
+    kb: KnowledgeBase, entry: Entry, language: str, today: Optional[dt.date] = None, question: str = ""
+) -> Reply:
+    """The answer about an entry, short enough for a phone (issue #13).
 
-    Lists and areas offer their items as buttons; other entries offer related entries. Contact
-    placeholders in the texts (``{phone:siri}``) are filled with the current values.
+    The first bubble holds the entry's name, at most two sentences (the summary, or the summary's
+    first sentence and the detail sentence the question asks about: :mod:`bot.answer_parts`) and
+    the official link. A "More details" button leads to the rest (:func:`more_answer`). Lists and
+    areas offer their items as buttons; other entries offer related entries. Contact placeholders
+    in the texts (``{phone:siri}``) are filled with the current values.
+
+    Args:
+        kb: The knowledge base.
+        entry: The entry answered.
+        language: The answer's language.
+        today: The date, for entries whose period has ended.
+        question: The user's message (empty when a button asked).
+
+    Returns:
+        The reply.
     """
-    reply = _topic_answer(kb, entry, language, today)
+    reply = _topic_answer(kb, entry, language, today, question)
     return Reply(expand_placeholders(reply.text, kb.entries), reply.buttons, kind="topic")
+
+
+def more_answer(kb: KnowledgeBase, entry: Entry, language: str, question: str = "") -> Reply:
+    """What the first bubble left out: the other sentences, the steps per group and the caveat.
+
+    Args:
+        kb: The knowledge base.
+        entry: The entry answered before.
+        language: The answer's language.
+        question: The message the first bubble answered, so that its sentences are not repeated.
+
+    Returns:
+        The reply (kind ``details``); "that is all" with the official link when nothing is left.
+    """
+    parts = split_entry(entry, language, question)
+    lines = [f"**{entry.name(language)}**"]
+    if parts.rest:
+        lines.append(join(parts.rest))
+    steps = _steps_block(entry, language)
+    if steps:
+        lines.append(steps)
+    uncertain = _uncertain_line(entry, language)
+    if uncertain:
+        lines.append(uncertain)
+    if len(lines) == 1:
+        lines = [t("nothing_more", language, name=entry.name(language), url=entry.official_link(language))]
+    else:
+        lines.append(t("more_info", language, url=entry.official_link(language)))
+    buttons = entry_buttons(kb, entry.items or entry.related, language)
+    return Reply(expand_placeholders("\n\n".join(lines), kb.entries), buttons, kind="details")
+
+
+def has_more(entry: Entry, language: str, question: str = "") -> bool:
+    """Whether :func:`more_answer` has anything the first bubble did not show."""
+    return bool(split_entry(entry, language, question).rest or entry.steps or _uncertain_line(entry, language))
+
+
+def _steps_block(entry: Entry, language: str) -> Optional[str]:
+    if not entry.steps:
+        return None
+    steps = [t("steps_heading", language)]
+    for group in CITIZEN_GROUPS:
+        if group in entry.steps:
+            text = entry.steps[group].get(language) or entry.steps[group]["en"]
+            steps.append(f"- {t('steps_' + group, language)}: {text}")
+    return "\n".join(steps)
 
 
 def period_ended_line(entry: Entry, language: str, today: Optional[dt.date]) -> Optional[str]:
@@ -122,26 +186,17 @@ def contact_of(kb: KnowledgeBase, entry: Entry) -> Optional[Contact]:
     return entry.contact
 
 
-def _topic_answer(kb: KnowledgeBase, entry: Entry, language: str, today: Optional[dt.date] = None) -> Reply:
+def _topic_answer(
+    kb: KnowledgeBase, entry: Entry, language: str, today: Optional[dt.date], question: str
+) -> Reply:
     lines = [f"**{entry.name(language)}**"]
     ended = period_ended_line(entry, language, today)
     if ended:
         lines.append(ended)
-    lines.append(entry.summary.get(language) or entry.summary["en"])
-    details = entry.details.get(language) or entry.details.get("en")
-    if details:
-        lines.append(details)
-    if entry.steps:
-        steps = [t("steps_heading", language)]
-        for group in CITIZEN_GROUPS:
-            if group in entry.steps:
-                text = entry.steps[group].get(language) or entry.steps[group]["en"]
-                steps.append(f"- {t('steps_' + group, language)}: {text}")
-        lines.append("\n".join(steps))
-    uncertain = _uncertain_line(entry, language)
-    if uncertain:
-        lines.append(uncertain)
+    lines.append(join(split_entry(entry, language, question).first))
     lines.append(t("more_info", language, url=entry.official_link(language)))
+    more = [Button(t("more_button", language), topic_payload(MORE_INTENT, entry.id))] if has_more(
+        entry, language, question) else []
     if entry.items:
         lines.append(t("choose_item", language))
         buttons = entry_buttons(kb, entry.items, language)
@@ -149,7 +204,7 @@ def _topic_answer(kb: KnowledgeBase, entry: Entry, language: str, today: Optiona
         buttons = entry_buttons(kb, entry.related, language)
         if buttons:
             lines.append(t("related_heading", language))
-    return Reply("\n\n".join(lines), buttons)
+    return Reply("\n\n".join(lines), (*more, *buttons)[:MAX_BUTTONS])
 
 
 def has_contact(kb: KnowledgeBase, entry: Entry) -> bool:

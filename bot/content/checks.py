@@ -163,23 +163,12 @@ def summary_findings(entries: Iterable[Entry]) -> List[Finding]:
 
 def stop_word_findings(entries: Iterable[Entry], languages: Sequence[str]) -> List[Finding]:
     """Synonyms that are a common word (a stop word) in any supported language."""
-    import importlib.util
-    from pathlib import Path
+    from bot.stop_words import stop_words as stop_words_of
 
-    # The lists' own files, loaded alone: importing the spacy package would load TensorFlow.
-    spacy_spec = importlib.util.find_spec("spacy")
-    spacy_dir = Path(str(spacy_spec.origin)).parent if spacy_spec and spacy_spec.origin else None
     stop_words: Dict[str, str] = {}
     for language in languages:
-        path = spacy_dir / "lang" / language / "stop_words.py" if spacy_dir else None
-        if path is None or not path.is_file():  # a language spaCy has no list for
-            continue
-        spec = importlib.util.spec_from_file_location(f"_stop_words_{language}", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        for word in module.STOP_WORDS:
-            stop_words.setdefault(word.lower(), language)
+        for word in stop_words_of(language):
+            stop_words.setdefault(word, language)
     findings: List[Finding] = []
     for entry in entries:
         for language, synonyms in entry.synonyms.items():

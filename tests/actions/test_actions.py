@@ -17,7 +17,7 @@ import actions.base
 from actions.contacts import ActionAnswerAddress, ActionAnswerContact
 from actions.fallback import ActionSearchContent
 from actions.hours import ActionAnswerHours
-from actions.topics import ActionAnswerTopic
+from actions.topics import ActionAnswerTopic, ActionMoreDetails
 from tests.conftest import cph
 
 AREA_BUTTONS = [
@@ -76,18 +76,15 @@ def run_with_metadata(action, track: Tracker):
 # ------------------------------------------------------------------ topics
 
 
-def test_topic_found_with_steps_and_related_buttons():
+def test_topic_first_bubble_is_the_summary_with_a_more_button_before_the_related_ones():
     events, messages = run(ActionAnswerTopic(), tracker("how do i get a cpr", "ask_topic", [topic("cpr")]))
     assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "cpr"}]
     assert messages == [
         {
-            "text": "**CPR number**\n\nRegister to get a CPR number.\n\nBring your passport.\n\n"
-            "What you need to do depends on your citizenship:\n"
-            "- Nordic citizens: No permit needed.\n"
-            "- EU/EEA and Swiss citizens: Get an EU residence document first.\n"
-            "- Citizens of other countries: Get a residence permit first.\n\n"
+            "text": "**CPR number**\n\nRegister to get a CPR number.\n\n"
             "More information: [CPR](https://cpr.example.org)\n\nRelated topics:",
             "buttons": [
+                {"title": "More details", "payload": '/more_details{"topic":"cpr"}'},
                 {"title": "Test House", "payload": '/ask_topic{"topic":"house"}'},
                 {"title": "Tax card", "payload": '/ask_topic{"topic":"tax_card"}'},
             ],
@@ -95,15 +92,71 @@ def test_topic_found_with_steps_and_related_buttons():
     ]
 
 
-def test_topic_with_uncertain_fact_points_to_the_official_page():
+def test_more_details_shows_the_details_and_the_steps_per_group():
+    events, messages, metadata = run_with_metadata(
+        ActionMoreDetails(),
+        tracker("/more_details", "more_details", [topic("cpr")], slots={"topic": "cpr"}),
+    )
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "cpr"}]
+    assert messages == [
+        {
+            "text": "**CPR number**\n\nBring your passport.\n\n"
+            "What you need to do depends on your citizenship:\n"
+            "- Nordic citizens: No permit needed.\n"
+            "- EU/EEA and Swiss citizens: Get an EU residence document first.\n"
+            "- Citizens of other countries: Get a residence permit first.\n\n"
+            "More information: [CPR](https://cpr.example.org)",
+            "buttons": [
+                {"title": "Test House", "payload": '/ask_topic{"topic":"house"}'},
+                {"title": "Tax card", "payload": '/ask_topic{"topic":"tax_card"}'},
+            ],
+        }
+    ]
+    assert metadata == [{"outcome": "answer", "entry": "cpr", "kind": "details"}]
+
+
+def test_a_question_about_a_detail_brings_that_sentence_into_the_first_bubble():
+    _, messages = run(ActionAnswerTopic(), tracker("what should I bring, my passport?", "ask_topic", [topic("cpr")]))
+    assert messages[0]["text"].startswith(
+        "**CPR number**\n\nRegister to get a CPR number. Bring your passport.\n\nMore information:")
+    # "More details" then shows only what is left (the steps), not the passport sentence again.
+    events = [
+        {"event": "user", "text": "what should I bring, my passport?"},
+        {"event": "bot", "text": messages[0]["text"], "metadata": {"entry": "cpr", "kind": "topic"}},
+        {"event": "slot", "name": "topic", "value": "cpr"},
+        {"event": "user", "text": "tell me more"},
+    ]
+    _, more = run(ActionMoreDetails(), tracker("tell me more", "more_details", slots={"topic": "cpr"}, events=events))
+    assert "Bring your passport" not in more[0]["text"]
+    assert "What you need to do depends on your citizenship:" in more[0]["text"]
+
+
+def test_topic_caveat_waits_for_more_details():
     events, messages = run(ActionAnswerTopic(), tracker("tax card?", "ask_topic", [topic("tax_card")]))
     assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "tax_card"}]
     assert messages[0]["text"] == (
-        "**Tax card**\n\nWithout a tax card 55% is withheld.\n\n"
+        "**Tax card**\n\nWithout a tax card 55% is withheld.\n\nMore information: [Tax](https://tax.example.org)"
+    )
+    assert messages[0]["buttons"] == [{"title": "More details", "payload": '/more_details{"topic":"tax_card"}'}]
+    _, more = run(ActionMoreDetails(), tracker("more", "more_details", slots={"topic": "tax_card"}))
+    assert more[0]["text"] == (
+        "**Tax card**\n\n"
         "Please note: The form number may have changed. Check the current information on [Tax](https://tax.example.org)"
         "\n\nMore information: [Tax](https://tax.example.org)"
     )
-    assert messages[0]["buttons"] == []
+
+
+def test_more_details_when_there_is_nothing_more_says_so_with_the_official_page():
+    _, messages = run(ActionAnswerTopic(), tracker("programmes", "ask_topic", [topic("programmes")]))
+    assert all(button["title"] != "More details" for button in messages[0]["buttons"])
+    _, more = run(ActionMoreDetails(), tracker("more", "more_details", slots={"topic": "programmes"}))
+    assert more[0]["text"].startswith("That is all I have about ")
+
+
+def test_more_details_without_a_topic_asks_which_area():
+    events, messages = run(ActionMoreDetails(), tracker("more", "more_details"))
+    assert events == []
+    assert messages[0]["buttons"] == AREA_BUTTONS
 
 
 def test_list_entry_offers_its_items_as_buttons():

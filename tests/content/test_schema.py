@@ -454,13 +454,15 @@ def test_validity_period_and_holiday_rules_are_checked(tmp_path: Path) -> None:
 
 def test_a_caveat_appears_only_in_the_answers_it_concerns(real_kb):
     """Issue 13: IHND's note on its desk hours is not about its phone number; SIRI's is about its lines."""
-    from bot.answers import contact_answer, topic_answer
+    from bot.answers import contact_answer, more_answer, topic_answer
 
     ihnd, siri = real_kb.get("ihnd"), real_kb.get("siri")
     assert ihnd.uncertain_about == () and siri.uncertain_about == ("contact",)
     ihnd_note = ihnd.uncertain["en"].split(";")[0]
     assert ihnd_note not in contact_answer(ihnd, "en", real_kb).text
-    assert ihnd_note in topic_answer(real_kb, ihnd, "en").text
+    # The whole entry's caveat waits for "More details", with the rest of the entry.
+    assert ihnd_note not in topic_answer(real_kb, ihnd, "en").text
+    assert ihnd_note in more_answer(real_kb, ihnd, "en").text
     siri_card = contact_answer(siri, "en", real_kb).text
     assert siri_card.endswith(f"Check the current information on {siri.official_link('en')}")
     assert "Please note: Sources disagree on the EU line" in siri_card

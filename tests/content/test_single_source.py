@@ -8,7 +8,7 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-from bot.answers import contact_answer, topic_answer
+from bot.answers import contact_answer, more_answer, topic_answer
 from bot.content.loader import load_knowledge_base
 from bot.hours_answer import hours_answer
 from bot.settings import read_languages
@@ -31,6 +31,7 @@ def all_answers(kb) -> str:
     for entry in kb:
         for language in LANGUAGES:
             parts.append(topic_answer(kb, entry, language).text)
+            parts.append(more_answer(kb, entry, language).text)
             parts.append(contact_answer(entry, language, kb).text)
             parts.append(hours_answer(entry, language, moment, kb=kb).text)
     return "\n".join(parts)
