@@ -6,7 +6,7 @@ from typing import Optional, Text
 
 from rasa_sdk import Tracker
 
-from actions.base import EntryAnswerAction
+from actions.base import EntryAnswerAction, question_text
 from bot.answers import Reply, address_answer, contact_answer
 from bot.content import Entry
 
@@ -22,7 +22,7 @@ class ActionAnswerContact(EntryAnswerAction):
 
     def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
         """The entry's contact card."""
-        return contact_answer(entry, language, self.kb)
+        return contact_answer(entry, language, self.kb, question_text(tracker))
 
 
 class ActionAnswerAddress(EntryAnswerAction):
@@ -36,4 +36,4 @@ class ActionAnswerAddress(EntryAnswerAction):
 
     def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
         """The entry's address with a map link."""
-        return address_answer(entry, language, self.kb)
+        return address_answer(entry, language, self.kb, question_text(tracker))

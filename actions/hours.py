@@ -7,7 +7,7 @@ from typing import Optional, Text
 from rasa_sdk import Tracker
 
 import actions.base as base
-from actions.base import EntryAnswerAction
+from actions.base import EntryAnswerAction, question_text
 from bot.answers import Reply
 from bot.content import Entry
 from bot.dates_asked import days_asked
@@ -32,4 +32,4 @@ class ActionAnswerHours(EntryAnswerAction):
         text = str(tracker.latest_message.get("text") or "")
         asked = days_asked(text, language, moment.date(), [day for day in days if day != "now"])
         return hours_answer(entry, language, moment, asked, kind=kind, now_only=asked is None and "now" in days,
-                            kb=self.kb)
+                            kb=self.kb, question=question_text(tracker))

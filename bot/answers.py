@@ -213,10 +213,13 @@ def has_contact(kb: KnowledgeBase, entry: Entry) -> bool:
     return contact is not None and bool(contact.phone or contact.email or contact.person)
 
 
-def contact_answer(entry: Entry, language: str, kb: KnowledgeBase) -> Reply:
-    """The entry's contact card; the whole entry when it has none (the question is about the service)."""
+def contact_answer(entry: Entry, language: str, kb: KnowledgeBase, question: str = "") -> Reply:
+    """The entry's contact card; the entry's answer when it has none (the question is about the service).
+
+    ``question`` (the user's message) picks that answer's first bubble (:func:`topic_answer`).
+    """
     if not has_contact(kb, entry):
-        return topic_answer(kb, entry, language)
+        return topic_answer(kb, entry, language, question=question)
     contact = contact_of(kb, entry)
     assert contact is not None
     name = entry.name(language)
@@ -245,7 +248,7 @@ def contact_answer(entry: Entry, language: str, kb: KnowledgeBase) -> Reply:
     return Reply(expand_placeholders(text, kb.entries), kind="contact")
 
 
-def address_answer(entry: Entry, language: str, kb: KnowledgeBase) -> Reply:
+def address_answer(entry: Entry, language: str, kb: KnowledgeBase, question: str = "") -> Reply:
     """Where the entry is, with a map link.
 
     An entry without a street address (a course, a programme, an online service) gets its whole
@@ -253,7 +256,7 @@ def address_answer(entry: Entry, language: str, kb: KnowledgeBase) -> Reply:
     """
     name = entry.name(language)
     if entry.contact is None or entry.contact.address is None:
-        return topic_answer(kb, entry, language)
+        return topic_answer(kb, entry, language, question=question)
     address = entry.contact.address
     lines = [
         t("address_heading", language, name=name, address=format_address(address, language)),

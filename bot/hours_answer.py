@@ -185,6 +185,7 @@ def hours_answer(
     *,
     now_only: bool = False,
     kb: KnowledgeBase,
+    question: str = "",
 ) -> Reply:
     """Opening hours of an entry: on the days asked, or now and for the week.
 
@@ -196,6 +197,7 @@ def hours_answer(
         kind: ``desk`` or ``phone``; None for the desk (and phone hours when the entry has them).
         now_only: Answer only whether it is open now ("are you open right now?"), without the week.
         kb: The knowledge base, to fill contact placeholders (and for the whole entry).
+        question: The user's message, which picks the entry answer's first bubble when there are no hours.
 
     Returns:
         The reply; the whole entry when it has no opening hours ("when is the job seminar?" asks
@@ -204,7 +206,7 @@ def hours_answer(
     name = entry.name(language)
     hours = entry.hours
     if hours is None:
-        return topic_answer(kb, entry, language)
+        return topic_answer(kb, entry, language, question=question)
     kinds: List[str] = (
         [kind] if kind is not None and kind in hours.schedules else [k for k in HOURS_KINDS if k in hours.schedules]
     )

@@ -19,7 +19,11 @@ _END = re.compile(r"(?<=[.!?؟…])[\"'”»)]*\s+(?=[\"'“«(*[]*[A-ZÀ-ÖØ-�
 _URL = re.compile(r"\[[^\]\n]*\]\([^)\s]*\)|https?://\S*[^\s.,;:!?)]")
 _ABBREVIATION = re.compile(
     r"\b(?:ds|np|tzw|bzw|ca|evt|mv|dvs|nr|pkt|ul|tj|bl|jf|inkl|ekskl|approx|ggf|vgl|usw|etc|St|Dr|Mr|Mrs|"
-    r"e\.g|i\.e|z\.\s?B|u\.a|d\.h|m\.in|f\.eks|bl\.a|\w)\.$",
+    r"e\.g|i\.e|z\.\s?B|u\.a|d\.h|m\.in|f\.eks|bl\.a)\.$"
+    # A single letter with a dot ("z. B.", "J. Smith"), but not the last letter of a word whose
+    # previous letter carries a combining mark: Arabic "أولًا." ends with a letter after a
+    # tanween, which Python's \w does not match, so \b saw a one-letter word there.
+    r"|(?<![\w\u0300-\u036f\u064b-\u065f\u0670])\w\.$",
     re.IGNORECASE,
 )
 _ORDINAL = re.compile(r"(?<![\d.,])\d{1,2}\.$")

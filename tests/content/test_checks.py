@@ -83,6 +83,11 @@ def test_sentences_are_split_at_their_ends_only():
     assert sentences("Am 4. August 1987 unterschrieben. Sie sitzt im 2. Stock.", "de") == [
         "Am 4. August 1987 unterschrieben.", "Sie sitzt im 2. Stock."]
     assert sentences("It opened in 1994. Today it is big.", "en") == ["It opened in 1994.", "Today it is big."]
+    # An Arabic word ending in a letter after a combining mark (tanween) is not a one-letter abbreviation.
+    assert sentences("لا تحتاج إلى رقم CPR أولًا. وإذا لم يكن لديك.", "ar") == [
+        "لا تحتاج إلى رقم CPR أولًا.", "وإذا لم يكن لديك."]
+    assert sentences("Fragen Sie z. B. Frau J. Smith. Sie hilft.", "de") == [
+        "Fragen Sie z. B. Frau J. Smith.", "Sie hilft."]
 
 
 def test_a_synonym_that_is_a_common_word_somewhere_fails(real_kb):

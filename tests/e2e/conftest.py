@@ -71,6 +71,25 @@ def reply_text(messages: List[Dict]) -> str:
     return "\n".join(message.get("text", "") for message in messages)
 
 
+def ask_and_expand(stack: Stack, text: str, sender: Optional[str] = None, language: str = "en") -> List[Dict]:
+    """Ask, and press "More details" when the answer offers it: the first bubble and the rest.
+
+    An answer's first bubble shows at most two sentences (issue #13); the facts a question expects
+    are in it or one tap away. This checks the first bubble's length and returns both replies.
+    """
+    from bot.content.sentences import sentences
+
+    sender = sender or uuid.uuid4().hex
+    first = stack.ask(text, sender=sender)
+    more = [button["payload"] for message in first for button in message.get("buttons") or []
+            if button["payload"].startswith("/more_details")]
+    if not more:
+        return first
+    body = first[0]["text"].split("\n\n")
+    assert body[0].startswith("**") and len(sentences(body[1], language)) <= 2, first[0]["text"]
+    return [*first, *stack.ask(more[0], sender=sender)]
+
+
 def start_stack(tmp: Path, extra_env: Optional[Dict[str, str]] = None) -> Stack:
     ports = {"RASA_PORT": free_port(), "ACTION_PORT": free_port(), "WEB_PORT": free_port()}
     env = {k: v for k, v in os.environ.items() if k not in ("RASA_API_TOKEN", "TRACKER_DB_URL", "ACTION_ENDPOINT_URL")}

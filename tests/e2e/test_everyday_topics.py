@@ -15,8 +15,10 @@ from typing import Any, List
 import pytest
 import yaml
 
+from bot.answer_parts import split_entry
 from bot.content import get_knowledge_base
 from bot.content.schema import expand_placeholders
+from bot.content.sentences import sentences
 from bot.user_voice_eval import language_after
 from tests.e2e.conftest import ask_fresh
 
@@ -67,4 +69,9 @@ def test_an_everyday_question_gets_its_entry_in_the_users_language(stack, langua
             assert entry.contact is not None and entry.contact.phone in text
         else:
             assert kinds == ["topic"], kinds
-            assert expand_placeholders(entry.summary[language], kb.entries) in text
+            # The first bubble: the summary, or the entry's two sentences closest to the question.
+            shown = split_entry(entry, language, case["text"]).first
+            assert 1 <= len(shown) <= 2
+            every = f"{entry.summary[language]} {entry.details.get(language, '')}"
+            assert set(shown) <= set(sentences(every, language))
+            assert expand_placeholders(" ".join(shown), kb.entries) in text

@@ -17,7 +17,7 @@ import requests
 import yaml
 
 from bot.settings import read_languages
-from tests.e2e.conftest import ROOT, as_json, reply_text
+from tests.e2e.conftest import ROOT, as_json, ask_and_expand, reply_text
 
 pytestmark = pytest.mark.e2e
 
@@ -51,7 +51,7 @@ def test_every_language_has_its_questions():
 @pytest.mark.parametrize(("language", "item"), CASES, ids=[f"{lang}:{item['q'][:40]}" for lang, item in CASES])
 def test_question_in_every_language(stack, language, item):
     sender = uuid.uuid4().hex
-    messages = stack.ask(item["q"], sender)
+    messages = ask_and_expand(stack, item["q"], sender, language)
     text = reply_text(messages)
     missing = [fact for fact in item["expect"] if fact not in text]
     assert not missing, f"[{language}] missing {missing} in the reply to {item['q']!r}:\n{as_json(messages)}"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.e2e.conftest import as_json, reply_text
+from tests.e2e.conftest import as_json, ask_and_expand, reply_text
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +24,7 @@ def test_there_are_at_least_60_distinct_questions():
 
 @pytest.mark.parametrize("item", QUESTIONS, ids=[item["q"][:60] for item in QUESTIONS])
 def test_question_gets_the_exact_facts(stack, item):
-    messages = stack.ask(item["q"])
+    messages = ask_and_expand(stack, item["q"])
     text = reply_text(messages)
     missing = [fact for fact in item["expect"] if fact not in text]
     assert not missing, f"missing {missing} in the reply to {item['q']!r}:\n{as_json(messages)}"
