@@ -18,7 +18,9 @@ from typing import Callable, List
 import pytest
 import requests
 
+from bot.answer_parts import split_entry
 from bot.content import get_knowledge_base
+from bot.content.schema import expand_placeholders
 from bot.i18n import translate
 from tests.e2e.conftest import ROOT
 
@@ -177,6 +179,24 @@ def test_widget_end_to_end(stack, driver):
     wait_for_bot_text(driver, translate("more_info", "da", url=ihnd.links[0].title["da"]), before=count)
     # The official page is a link with its readable title, not an 80-character address (#13).
     assert_titled_link(driver, ihnd.links[0].title["da"], ihnd.official_url)
+
+    # A short first bubble, then "Flere detaljer" (More details) brings the rest of the entry (#13).
+    count = len(bot_texts(driver))
+    question = "Hvordan får jeg et skattekort?"
+    driver.find_element(By.ID, "aa-input").send_keys(question, Keys.ENTER)
+    kb = get_knowledge_base()
+    parts = split_entry(kb.get("tax_card"), "da", question)
+    first, rest = (expand_placeholders(text, kb.entries).replace("**", "") for text in (parts.first[0], parts.rest[0]))
+    wait_for_bot_text(driver, first, before=count)
+    assert not any(rest in text for text in bot_texts(driver)[count:])
+
+    def more_button(d):
+        buttons = d.find_elements(By.CSS_SELECTOR, ".aa-quick button, button.aa-quick")
+        return next((b for b in buttons if b.text == translate("more_button", "da")), False)
+
+    count = len(bot_texts(driver))
+    wait_for(driver, more_button, "the More button").click()
+    wait_for_bot_text(driver, rest, before=count)
 
     # Arabic turns the whole widget right-to-left.
     Select(driver.find_element(By.ID, "aa-language")).select_by_value("ar")
