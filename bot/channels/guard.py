@@ -217,6 +217,50 @@ def message_language(message: UserMessage) -> str:
     return language if language in settings.languages else settings.default_language
 
 
+def _running_agent() -> Any:
+    """The Rasa server's agent in this process, or None (a test app's stand-in has no processor)."""
+    from sanic import Sanic
+
+    agent = next(
+        (app.ctx.agent for app in Sanic._app_registry.values() if getattr(app.ctx, "agent", None) is not None), None
+    )
+    return agent if agent is not None and getattr(agent, "processor", None) is not None else None
+
+
+async def last_buttons(sender_id: str, tracker_store: Any = None) -> List[Dict[str, Any]]:
+    """The buttons of the conversation's last reply (empty when it had none or is unknown).
+
+    Text channels without buttons (SMS) show them as a numbered list; a reply with a number is
+    read as pressing that button.
+
+    Args:
+        sender_id: The conversation id.
+        tracker_store: Where the conversation is stored; the running Rasa server's store if None.
+
+    Returns:
+        The buttons, in order.
+    """
+    if tracker_store is None:
+        agent = _running_agent()
+        tracker_store = agent.tracker_store if agent is not None else None
+    if tracker_store is None:
+        return []
+    try:
+        tracker = await tracker_store.retrieve(sender_id)
+    except Exception:  # the store may be down: the number is then read as text
+        logger.exception("could not read the conversation of %s for its last buttons", sender_id)
+        return []
+    if tracker is None:
+        return []
+    for event in reversed(tracker.events):
+        if event.type_name == "user":
+            return []
+        buttons = (getattr(event, "data", None) or {}).get("buttons") if event.type_name == "bot" else None
+        if buttons:  # the last reply's last message with buttons (a notice may follow it)
+            return [button for button in buttons if isinstance(button, dict)]
+    return []
+
+
 async def reply_language(message: UserMessage) -> str:
     """The language to answer ``message`` in when the action server cannot.
 
@@ -225,14 +269,10 @@ async def reply_language(message: UserMessage) -> str:
     already knows: the message's parse (detected language, widget metadata) and the language of
     the conversation so far. Falls back to :func:`message_language` when the tracker is not at hand.
     """
-    from sanic import Sanic
-
     from bot.languages import decide_language
 
-    agent = next(
-        (app.ctx.agent for app in Sanic._app_registry.values() if getattr(app.ctx, "agent", None) is not None), None
-    )
-    if agent is None or getattr(agent, "processor", None) is None:  # none, or a test app's stand-in
+    agent = _running_agent()
+    if agent is None:
         return message_language(message)
     try:
         tracker = await agent.tracker_store.retrieve(message.sender_id) if agent.tracker_store else None

@@ -12,6 +12,13 @@ No phone number is stored or logged: the conversation id is a keyed hash of the 
 unchanged; rotating the token starts new conversations). The reply goes to the real number
 through an output channel made for that one request (:class:`TwilioReplies`), which ignores the
 recipient id Rasa passes (the hash) and keeps the number in memory only.
+
+One answer is one SMS (issue #13): Rasa's Twilio channel sends every paragraph as its own
+message and then every button as another ("1: Tax card (/ask_topic{...})"), eight messages for
+one answer. :class:`TwilioReplies` sends the whole text as one message (Twilio joins up to
+:data:`MAX_BODY` characters into one SMS thread; a longer text is cut at paragraphs) with the
+buttons as a numbered list of their titles, and a reply that is just one of those numbers is
+read as pressing that button (:func:`bot.channels.guard.last_buttons`).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import re
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 from urllib.parse import parse_qs
 
@@ -32,12 +40,15 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
 from bot.channels.delivery import BestEffortDelivery
-from bot.channels.guard import channel_blueprint, guard
+from bot.channels.guard import channel_blueprint, guard, last_buttons
 from bot.channels.verification import refuse
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
+#: Twilio's limit for one message's body (it sends a longer SMS as several segments joined again).
+MAX_BODY = 1600
+_CHOICE = re.compile(r"\s*(\d{1,2})[.)]?\s*")
 SENDER_PREFIX = "twilio-"
 
 
@@ -102,6 +113,28 @@ def sender_id_for(number: str, auth_token: str) -> str:
     return SENDER_PREFIX + digest[:32]
 
 
+def bodies(text: str) -> List[str]:
+    """``text`` as few message bodies as Twilio allows, cut between paragraphs (or lines) when too long."""
+    text = text.strip()
+    if len(text) <= MAX_BODY:
+        return [text] if text else []
+    parts: List[str] = []
+    current = ""
+    for paragraph in text.split("\n\n"):
+        pieces = [paragraph] if len(paragraph) <= MAX_BODY else [
+            paragraph[start:start + MAX_BODY] for start in range(0, len(paragraph), MAX_BODY)]
+        for piece in pieces:
+            candidate = f"{current}\n\n{piece}" if current else piece
+            if len(candidate) <= MAX_BODY:
+                current = candidate
+            else:
+                parts.append(current)
+                current = piece
+    if current:
+        parts.append(current)
+    return parts
+
+
 class TwilioReplies(BestEffortDelivery, TwilioOutput):
     """Twilio's output channel for ONE incoming message: replies go to that message's number.
 
@@ -129,8 +162,16 @@ class TwilioReplies(BestEffortDelivery, TwilioOutput):
             return None
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        """Send a text to the request's number (``recipient_id`` is ignored)."""
-        await super().send_text_message(self._recipient, text, **kwargs)
+        """Send a text to the request's number as one message (``recipient_id`` is ignored)."""
+        for body in bodies(text):
+            await self._send_message({"to": self._recipient, "from_": self.twilio_number, "body": body})
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
+        """The text and the buttons' titles as a numbered list, in one message; a number answers."""
+        choices = "\n".join(f"{index}. {button.get('title', '')}" for index, button in enumerate(buttons, start=1))
+        await self.send_text_message(recipient_id, f"{text.strip()}\n\n{choices}" if choices else text, **kwargs)
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         """Send an image to the request's number (``recipient_id`` is ignored)."""
@@ -189,9 +230,16 @@ class VerifiedTwilioInput(TwilioInput):
                 return refuse(400, "invalid_field", "the form field 'From' is missing", channel)
             if not text:
                 return response.text("", status=204)  # e.g. a picture without text: nothing to answer
+            conversation = sender_id_for(sender, self.auth_token or "")
+            choice = _CHOICE.fullmatch(text)
+            if choice:  # "2" answers the second of the numbered options of the last reply
+                buttons = await last_buttons(conversation)
+                number = int(choice.group(1))
+                if 1 <= number <= len(buttons) and isinstance(buttons[number - 1].get("payload"), str):
+                    text = buttons[number - 1]["payload"]
             message = UserMessage(
                 text.replace("¡", "@"),  # some carriers turn @ into ¡ in SMS
-                self.output_channel_for(sender), sender_id_for(sender, self.auth_token or ""),
+                self.output_channel_for(sender), conversation,
                 input_channel=channel, metadata=self.get_metadata(request),
             )
             try:

@@ -180,8 +180,60 @@ def test_an_sms_gets_the_answer_without_markup_and_links_as_short_official_addre
 
     twilio.collector.handle_message = answer
     assert post(twilio, FORM, twilio_signature(PUBLIC_URL, FORM)).status_code == 204
-    # Rasa's output channel sends each paragraph as its own message (then the buttons as a list).
-    assert [message["body"] for message in sent][:3] == [
-        "Tax card", "Apply online.",
-        "More information: lifeindenmark.borger.dk/actionpage?selfserviceid=eb44aae3-59fd-4959-8c4a-f091d4438309",
+    # One answer is one SMS: the paragraphs together, the buttons as a numbered list of titles.
+    assert [message["body"] for message in sent] == [
+        "Tax card\n\nApply online.\n\n"
+        "More information: lifeindenmark.borger.dk/actionpage?selfserviceid=eb44aae3-59fd-4959-8c4a-f091d4438309"
+        "\n\n1. CPR number"
     ]
+
+
+def test_a_number_answers_the_numbered_options_of_the_last_reply(twilio, sent, monkeypatch):
+    buttons = [{"title": "More details", "payload": '/more_details{"topic":"tax_card"}'},
+               {"title": "CPR number", "payload": '/ask_topic{"topic":"cpr"}'}]
+    asked: List[str] = []
+
+    async def last_buttons(sender_id: str) -> List[Dict[str, Any]]:
+        asked.append(sender_id)
+        return buttons
+
+    monkeypatch.setattr("bot.channels.twilio.last_buttons", last_buttons)
+    for body in ("2", " 1. ", "3", "22 kroner"):
+        form = {**FORM, "Body": body}
+        assert post(twilio, form, twilio_signature(PUBLIC_URL, form)).status_code == 204
+    assert [message.text for message in twilio.collector.messages] == [
+        '/ask_topic{"topic":"cpr"}', '/more_details{"topic":"tax_card"}', "3", "22 kroner"]
+    assert asked == [hashed(FORM["From"])] * 3  # "22 kroner" is not a choice: no look-up
+
+
+def test_a_long_text_is_cut_between_paragraphs_within_twilios_limit():
+    from bot.channels.twilio import MAX_BODY, bodies
+
+    paragraphs = ["a" * 900, "b" * 900, "c" * 100, "d" * 2000]
+    parts = bodies("\n\n".join(paragraphs))
+    assert all(len(part) <= MAX_BODY for part in parts)
+    assert parts == ["a" * 900, "b" * 900 + "\n\n" + "c" * 100, "d" * 1600, "d" * 400]
+    assert bodies("  short  ") == ["short"] and bodies("") == []
+
+
+def test_last_buttons_reads_the_last_reply_from_the_tracker_store():
+    import asyncio
+
+    from rasa.core.tracker_store import InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.channels.guard import last_buttons
+
+    store = InMemoryTrackerStore(Domain.empty())
+    buttons = [{"title": "More details", "payload": '/more_details{"topic":"cpr"}'}]
+    tracker = DialogueStateTracker.from_events("sms-1", [
+        UserUttered("cpr?"), BotUttered("**CPR**", data={"buttons": buttons}), BotUttered("A notice."),
+    ])
+    asyncio.run(store.save(tracker))
+    assert asyncio.run(last_buttons("sms-1", store)) == buttons
+    tracker.update(UserUttered("thanks"))
+    asyncio.run(store.save(tracker))
+    assert asyncio.run(last_buttons("sms-1", store)) == []  # the last turn had no reply with buttons
+    assert asyncio.run(last_buttons("unknown", store)) == []
