@@ -39,7 +39,14 @@ _WHERE_TO_BUY = ("'where do I buy a Rejsekort' is read as the address of NT's cu
                  "about a product gets the office's address (issue #12, class 3)")
 _NAMED_AAU = ("'Wie erreiche ich ...?' falls below the intent threshold, and the content search offers "
               "candidates instead of the AAU entry its synonym names (issue #12)")
+_OFFICIAL_HELP = ("'is there an official place that helps foreigners find work?' gets International House or its "
+                  "job search seminar, which do help, rather than the job-centre entry (issue #12's ranking)")
+_IN_ENGLISH = ("'where can I find vacancies in English?' is read as 'answer me in English' (switch_language), "
+               "issue #12's language class")
 KNOWN: dict = {
+    ("es", "job_search", "situation"): _OFFICIAL_HELP,
+    ("ar", "job_search", "situation"): _OFFICIAL_HELP,
+    ("uk", "job_search", "situation"): _IN_ENGLISH,
     **{(language, "public_transport", "situation"): _AROUND_SITUATION for language in ("de", "ar")},
     **{(language, "leisure", "situation"): _AROUND_SITUATION for language in ("de", "pl", "uk", "ar")},
     **{(language, "aau_international", "situation"): _AROUND_SITUATION for language in ("en", "da")},
