@@ -36,7 +36,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, Optional, Pattern, Sequence, Tuple
 
 from bot.content.schema import Entry
 from bot.content.sentences import sentences
@@ -78,41 +78,57 @@ def _ngrams(text: str) -> Counter:
     return grams
 
 
-def _vectors(texts: Sequence[str]) -> List[Dict[str, float]]:
-    """L2-normalised TF-IDF vectors (sublinear tf, smoothed idf, as scikit-learn's defaults)."""
-    counts = [_ngrams(text) for text in texts]
+@dataclass(frozen=True)
+class _Prepared:
+    """An entry's sentences in one language, ready to be compared with questions (cached)."""
+
+    summary: Tuple[str, ...]
+    details: Tuple[str, ...]
+    #: L2-normalised TF-IDF vectors of summary + details, in order.
+    vectors: Tuple[Dict[str, float], ...]
+    #: Smoothed idf of each n-gram over the sentences; ``unseen`` for one none of them has.
+    idf: Dict[str, float]
+    unseen: float
+    figures: Tuple[bool, ...]
+    #: The entry's names and synonyms, folded, as one pattern (None: none long enough).
+    names: Optional[Pattern[str]]
+
+
+@lru_cache(maxsize=2048)
+def _prepared(summary: str, details: str, language: str, names: Tuple[str, ...]) -> _Prepared:
+    """Split, count and weigh the entry's sentences once per text (sublinear tf, smoothed idf)."""
+    summary_sentences = tuple(sentences(summary, language))
+    detail_sentences = tuple(sentences(details, language))
+    every = (*summary_sentences, *detail_sentences)
+    counts = [_ngrams(text) for text in every]
     frequency: Counter = Counter(gram for grams in counts for gram in grams)
-    total = len(texts)
+    total = len(every) + 1  # the question is the one more document idf is smoothed for
+    idf = {gram: math.log((1 + total) / (1 + n)) + 1 for gram, n in frequency.items()}
     vectors = []
     for grams in counts:
-        weights = {gram: (1 + math.log(n)) * (math.log((1 + total) / (1 + frequency[gram])) + 1)
-                   for gram, n in grams.items()}
+        weights = {gram: (1 + math.log(n)) * idf[gram] for gram, n in grams.items()}
         norm = math.sqrt(sum(weight * weight for weight in weights.values())) or 1.0
         vectors.append({gram: weight / norm for gram, weight in weights.items()})
-    return vectors
-
-
-def _without_topic_names(question: str, entry: Entry, language: str) -> str:
-    text = fold(question)
-    names = {fold(name) for name in (entry.name(language), *entry.synonyms.get(language, ()),
-                                     *entry.synonyms.get("en", ())) if len(name) >= 3}
-    for name in sorted(names, key=len, reverse=True):
-        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text)
-    return text
+    folded = sorted({fold(name) for name in names if len(name) >= 3}, key=len, reverse=True)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, folded)) + r")(?!\w)") if folded else None
+    return _Prepared(summary_sentences, detail_sentences, tuple(vectors), idf, math.log(1 + total) + 1,
+                     tuple(bool(_DIGIT.search(text)) for text in every), pattern)
 
 
 @lru_cache(maxsize=1)
 def _number_words() -> Dict[str, Tuple[str, ...]]:
+    """Per language, the phrases as " word word " (folded, one space between words, padded)."""
     import yaml
 
     raw = yaml.safe_load(QUESTION_WORDS_FILE.read_text(encoding="utf-8"))["asks_for_a_number"]
-    return {language: tuple(fold(word) for word in words) for language, words in raw.items()}
+    return {language: tuple(f" {' '.join(_WORD.findall(fold(word)))} " for word in words)
+            for language, words in raw.items()}
 
 
 def asks_for_a_number(question: str, language: str) -> bool:
     """Whether the question asks how much, how many, how long, when or by which date."""
     text = f" {' '.join(_WORD.findall(fold(question)))} "
-    return any(f" {' '.join(_WORD.findall(word))} " in text for word in _number_words().get(language, ()))
+    return any(phrase in text for phrase in _number_words().get(language, ()))
 
 
 def split_entry(entry: Entry, language: str, question: str = "") -> AnswerParts:
@@ -126,17 +142,23 @@ def split_entry(entry: Entry, language: str, question: str = "") -> AnswerParts:
     Returns:
         The first bubble's sentences and the rest.
     """
-    summary = sentences(entry.summary.get(language) or entry.summary.get("en", ""), language)
-    details = sentences(entry.details.get(language) or entry.details.get("en", ""), language)
+    names = (entry.name(language), *entry.synonyms.get(language, ()), *entry.synonyms.get("en", ()))
+    ready = _prepared(entry.summary.get(language) or entry.summary.get("en", ""),
+                      entry.details.get(language) or entry.details.get("en", ""), language, names)
+    summary, details = ready.summary, ready.details
     if not question or not details:
-        return AnswerParts(tuple(summary), tuple(details))
-    every = [*summary, *details]
-    *vectors, asked = _vectors([*every, _without_topic_names(question, entry, language)])
+        return AnswerParts(summary, details)
+    folded = fold(question)
+    asked = _ngrams(ready.names.sub(" ", folded) if ready.names else folded)
+    weights = {gram: (1 + math.log(n)) * ready.idf.get(gram, ready.unseen) for gram, n in asked.items()}
+    norm = math.sqrt(sum(weight * weight for weight in weights.values())) or 1.0
     figure = FIGURE_BONUS if asks_for_a_number(question, language) else 0.0
-    scores = [sum(weight * asked.get(gram, 0.0) for gram, weight in vector.items())
-              + (figure if _DIGIT.search(text) else 0.0) for vector, text in zip(vectors, every, strict=True)]
+    scores = [sum(weight * vector.get(gram, 0.0) for gram, weight in weights.items()) / norm
+              + (figure if has_figure else 0.0)
+              for vector, has_figure in zip(ready.vectors, ready.figures, strict=True)]
     if max(scores[len(summary):]) <= max(scores[:len(summary)], default=0.0):
-        return AnswerParts(tuple(summary), tuple(details))
+        return AnswerParts(summary, details)
+    every = (*summary, *details)
     chosen = sorted(sorted(range(len(every)), key=lambda index: (-scores[index], index))[:2])
     return AnswerParts(tuple(every[index] for index in chosen),
                        tuple(text for index, text in enumerate(every) if index not in chosen))

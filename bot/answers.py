@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Optional, Sequence, Tuple
 from urllib.parse import quote_plus
 
-from bot.answer_parts import join, split_entry
+from bot.answer_parts import AnswerParts, join, split_entry
 from bot.content.hours import open_status
 from bot.content.loader import KnowledgeBase
 from bot.content.schema import (
@@ -151,9 +151,9 @@ def more_answer(kb: KnowledgeBase, entry: Entry, language: str, question: str = 
     return Reply(expand_placeholders("\n\n".join(lines), kb.entries), buttons, kind="details")
 
 
-def has_more(entry: Entry, language: str, question: str = "") -> bool:
-    """Whether :func:`more_answer` has anything the first bubble did not show."""
-    return bool(split_entry(entry, language, question).rest or entry.steps or _uncertain_line(entry, language))
+def has_more(entry: Entry, language: str, parts: AnswerParts) -> bool:
+    """Whether :func:`more_answer` has anything the first bubble (``parts.first``) did not show."""
+    return bool(parts.rest or entry.steps or _uncertain_line(entry, language))
 
 
 def _steps_block(entry: Entry, language: str) -> Optional[str]:
@@ -193,10 +193,11 @@ def _topic_answer(
     ended = period_ended_line(entry, language, today)
     if ended:
         lines.append(ended)
-    lines.append(join(split_entry(entry, language, question).first))
+    parts = split_entry(entry, language, question)
+    lines.append(join(parts.first))
     lines.append(t("more_info", language, url=entry.official_link(language)))
     more = [Button(t("more_button", language), topic_payload(MORE_INTENT, entry.id))] if has_more(
-        entry, language, question) else []
+        entry, language, parts) else []
     if entry.items:
         lines.append(t("choose_item", language))
         buttons = entry_buttons(kb, entry.items, language)
