@@ -101,11 +101,11 @@ def topic_answer(
 ) -> Reply:
     """The answer about an entry, short enough for a phone (issue #13).
 
-    The first bubble holds the entry's name, at most two sentences (the summary, or the summary's
-    first sentence and the detail sentence the question asks about: :mod:`bot.answer_parts`) and
-    the official link. A "More details" button leads to the rest (:func:`more_answer`). Lists and
-    areas offer their items as buttons; other entries offer related entries. Contact placeholders
-    in the texts (``{phone:siri}``) are filled with the current values.
+    The first bubble holds the entry's name, at most two sentences (the summary, or the entry's two
+    sentences closest to the question: :mod:`bot.answer_parts`) and the official link. A "More
+    details" button leads to the rest (:func:`more_answer`). Lists and areas offer their items as
+    buttons; other entries offer related entries. Contact placeholders in the texts
+    (``{phone:siri}``) are filled with the current values.
 
     Args:
         kb: The knowledge base.

@@ -492,9 +492,13 @@ def parse_entry(col: _Collector, raw: Any, index: int) -> Optional[Entry]:
     related = col.string_list(raw.get("related"), f"{path}.related")
     if kind in ("list", "area") and not items:
         col.error(f"{path}.items", f"a {kind} entry needs items")
+    # An entry with details, steps or a caveat also shows "More details" (bot/answers.py), which
+    # takes one of the buttons: a longer list would lose its last button without a word.
+    room = MAX_BUTTONS - 1 if (details or steps or uncertain) else MAX_BUTTONS
     for name, ids in (("items", items), ("related", related)):
-        if len(ids) > MAX_BUTTONS:
-            col.error(f"{path}.{name}", f"{len(ids)} entries: an answer shows at most {MAX_BUTTONS} buttons")
+        if len(ids) > room:
+            col.error(f"{path}.{name}", f"{len(ids)} entries: an answer shows at most {MAX_BUTTONS} buttons"
+                      + (", one of them 'More details'" if room < MAX_BUTTONS else ""))
 
     if len(col.errors) > before and (
         not isinstance(entry_id, str) or not names or not summary or not links or not isinstance(verified, dt.date)

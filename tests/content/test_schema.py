@@ -476,3 +476,14 @@ def test_uncertain_about_names_known_parts_and_needs_a_note(tmp_path: Path) -> N
         "a.yml: entries[alpha].uncertain_about: unknown part 'hours': one of contact, address",
         "a.yml: entries[beta].uncertain_about: without an uncertain note",
     ]
+
+
+def test_an_entry_with_more_to_show_keeps_a_button_for_more_details(tmp_path: Path) -> None:
+    """Issue 13: "More details" takes a button, so ten related entries fit only an entry without details."""
+    others = [minimal_entry(f"other{n}") for n in range(10)]
+    ids = [entry["id"] for entry in others]
+    write_content(tmp_path, "a.yml", *others, minimal_entry("short", related=ids),
+                  minimal_entry("long", related=ids, details={"en": "More to read."}))
+    assert problems(tmp_path) == [
+        "a.yml: entries[long].related: 10 entries: an answer shows at most 10 buttons, one of them 'More details'",
+    ]
