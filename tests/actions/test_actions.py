@@ -218,6 +218,49 @@ def test_close_entries_that_include_the_current_topic_are_a_follow_up_about_it()
     assert events == [] and metadata == [{"outcome": "clarify", "candidates": ["cpr", "tax_card"]}]
 
 
+def inferred(value: str, confidence: float) -> Dict[str, Any]:
+    """A topic entity the topic model inferred (no span in the message), as the TopicClassifier adds it."""
+    return {"entity": "topic", "value": value, "start": 0, "end": 0, "confidence": confidence,
+            "extractor": "TopicClassifier"}
+
+
+def test_an_unsure_inferred_entry_does_not_replace_the_conversations_topic():
+    """"is it mandatory to read it?" after Digital Post, read alone as another entry (0.32): stays on the topic."""
+    events, _, metadata = run_with_metadata(
+        ActionAnswerTopic(),
+        tracker("is it mandatory to read it?", "ask_topic", [inferred("cpr", 0.32)], slots={"topic": "tax_card"}),
+    )
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "tax_card"}]
+    assert metadata[0]["outcome"] == "answer" and metadata[0]["entry"] == "tax_card"
+    # Unsure close candidates without the topic among them: also the topic, not "which one do you mean?".
+    _, _, metadata = run_with_metadata(
+        ActionAnswerTopic(),
+        tracker("when does it come?", "ask_topic", [inferred("cpr", 0.4), inferred("house", 0.4)],
+                slots={"topic": "tax_card"}),
+    )
+    assert metadata[0]["entry"] == "tax_card"
+
+
+def test_a_sure_inferred_entry_or_a_named_one_replaces_the_conversations_topic():
+    events, _, metadata = run_with_metadata(
+        ActionAnswerTopic(),
+        tracker("and something to meet danes?", "ask_topic", [inferred("cpr", 0.85)], slots={"topic": "tax_card"}),
+    )
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "cpr"}]
+    assert metadata[0]["entry"] == "cpr"
+    # A name in the message wins however sure the model is: the gazetteer's entity has a span.
+    named = {**topic("cpr"), "extractor": "ContentEntityExtractor"}
+    _, _, metadata = run_with_metadata(
+        ActionAnswerTopic(), tracker("and the cpr?", "ask_topic", [named], slots={"topic": "tax_card"}),
+    )
+    assert metadata[0]["entry"] == "cpr"
+    # Without a conversation topic the unsure inferred entry is answered.
+    _, _, metadata = run_with_metadata(
+        ActionAnswerTopic(), tracker("is it mandatory?", "ask_topic", [inferred("cpr", 0.32)]),
+    )
+    assert metadata[0]["entry"] == "cpr"
+
+
 def test_follow_up_uses_the_topic_slot():
     events, messages = run(ActionAnswerTopic(), tracker("tell me more", "ask_topic", slots={"topic": "tax_card"}))
     assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "tax_card"}]
