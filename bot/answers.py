@@ -54,6 +54,9 @@ class Reply:
     #: Which part of an entry the reply shows (``topic``, ``contact``, ``address``, ``hours``); empty
     #: for replies that are not about one entry. Stored with the bot message (``metadata.kind``).
     kind: str = ""
+    #: The entry the reply is about when it is not the one asked about: a contact card taken from
+    #: another entry ("who do I call about MitID?" gets MitID Support's card). Empty otherwise.
+    entry: str = ""
 
 
 def topic_payload(intent: str, entry_id: str) -> str:
@@ -178,12 +181,31 @@ def period_ended_line(entry: Entry, language: str, today: Optional[dt.date]) -> 
     return t("period_ended_on", language, end=until, url=entry.official_link(language))
 
 
-def contact_of(kb: KnowledgeBase, entry: Entry) -> Optional[Contact]:
-    """The entry's contact card, or the one of the entry it takes its contact from."""
+def contact_source(kb: KnowledgeBase, entry: Entry) -> Entry:
+    """The entry whose contact card answers for ``entry``: itself, or the one it takes its contact from."""
     if entry.contact is None and entry.contact_from:
         source = kb.get(entry.contact_from)
-        return source.contact if source is not None else None
-    return entry.contact
+        if source is not None:
+            return source
+    return entry
+
+
+def contact_of(kb: KnowledgeBase, entry: Entry) -> Optional[Contact]:
+    """The entry's contact card, or the one of the entry it takes its contact from."""
+    return contact_source(kb, entry).contact
+
+
+def link_title(url: str, entries: Sequence[Entry], language: str) -> str:
+    """A readable title for ``url``: the title one of ``entries`` gives it, else the site's name.
+
+    A contact card's web address can be 80 characters of path and query ("lifeindenmark.borger.dk/
+    actionpage?selfserviceid=eb44…"), which is no title on a phone.
+    """
+    for entry in entries:
+        for item in entry.links:
+            if item.url.rstrip("/") == url.rstrip("/"):
+                return item.title.get(language) or item.title["en"]
+    return short_url(url).split("/", 1)[0]
 
 
 def _topic_answer(
@@ -221,10 +243,11 @@ def contact_answer(entry: Entry, language: str, kb: KnowledgeBase, question: str
     """
     if not has_contact(kb, entry):
         return topic_answer(kb, entry, language, question=question)
-    contact = contact_of(kb, entry)
+    source = contact_source(kb, entry)
+    contact = source.contact
     assert contact is not None
-    name = entry.name(language)
-    lines = [t("contact_heading", language, name=name)]
+    # The card of the organisation the entry sends you to is that organisation's: named as such.
+    lines = [t("contact_heading", language, name=source.name(language))]
     if contact.person:
         role = contact.role.get(language) or contact.role.get("en")
         if role:
@@ -241,12 +264,15 @@ def contact_answer(entry: Entry, language: str, kb: KnowledgeBase, question: str
     if contact.address:
         lines.append(t("contact_address", language, address=format_address(contact.address, language)))
     web = contact.web or entry.official_url
-    lines.append(t("contact_web", language, url=link(short_url(web), web)))
-    uncertain = _uncertain_line(entry, language, "contact")
+    lines.append(t("contact_web", language, url=link(link_title(web, (source, entry), language), web)))
+    # The caveat of the entry asked about, else the one of the card's owner (SIRI's two EU lines).
+    uncertain = _uncertain_line(entry, language, "contact") or (
+        _uncertain_line(source, language, "contact") if source is not entry else None)
     if uncertain:
         lines.append(uncertain)
     text = "\n".join(lines)
-    return Reply(expand_placeholders(text, kb.entries), kind="contact")
+    return Reply(expand_placeholders(text, kb.entries), kind="contact",
+                 entry=source.id if source is not entry else "")
 
 
 def address_answer(entry: Entry, language: str, kb: KnowledgeBase, question: str = "") -> Reply:

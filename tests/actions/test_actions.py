@@ -278,7 +278,7 @@ def test_contact_card():
     assert messages == [
         {
             "text": "Contact details for Test House:\nPhone: +45 11 22 33 44\nE-mail: info@house.example.org\n"
-            "Address: Testgade 1, 2nd floor, 9000 Aalborg\nWeb: [house.example.org](https://house.example.org)",
+            "Address: Testgade 1, 2nd floor, 9000 Aalborg\nWeb: [Test House](https://house.example.org)",
             "buttons": [],
         }
     ]
@@ -492,3 +492,31 @@ def test_the_slot_set_by_the_message_itself_is_not_the_current_topic():
         ActionAnswerTopic(), tracker("cpr or tax card", "ask_topic", [topic("cpr"), topic("tax_card")],
                                      slots={"topic": "cpr"}, events=restarted))
     assert metadata == [{"outcome": "clarify", "candidates": ["cpr", "tax_card"]}]
+
+
+def test_a_contact_card_taken_from_another_entry_is_that_entrys_answer(monkeypatch, real_kb):
+    """"Who do I call about MitID?" gets MitID Support's card; MitID Support becomes the topic."""
+    monkeypatch.setattr(actions.base, "get_knowledge_base", lambda: real_kb)
+    events, messages, metadata = run_with_metadata(
+        ActionAnswerContact(), tracker("no cpr yet, who do I call about mitid?", "ask_contact", [topic("mitid")]))
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "mitid_support"}]
+    assert metadata == [{"outcome": "answer", "entry": "mitid_support", "kind": "contact"}]
+    assert messages[0]["text"].splitlines()[:2] == ["Contact details for MitID Support:", "Phone: +45 33 98 00 10"]
+    # The EU residence document sends you to SIRI's EU line, with the caveat about the two numbers.
+    _, messages, metadata = run_with_metadata(
+        ActionAnswerContact(), tracker("which number for my eu residence document", "ask_contact",
+                                       [topic("eu_residence")]))
+    assert metadata[0]["entry"] == "siri"
+    lines = messages[0]["text"].splitlines()
+    assert lines[:3] == ["Contact details for SIRI (Danish Agency for International Recruitment and Integration):",
+                         "Department: Phone line 1: EU residence documents", "Phone: +45 72 14 20 01"]
+    assert "+45 72 14 20 04" in lines[-1]
+
+
+def test_a_long_contact_address_is_shown_with_a_readable_title(real_kb):
+    """The tax line's page is 90 characters of query string: its link shows the entry's title for it."""
+    from bot.answers import contact_answer
+
+    text = contact_answer(real_kb.get("tax_card"), "en", real_kb).text
+    web = next(line for line in text.splitlines() if line.startswith("Web: "))
+    assert web.startswith("Web: [Life in Denmark: apply for a tax card](https://lifeindenmark.borger.dk/actionpage?")
