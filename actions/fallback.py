@@ -1,4 +1,9 @@
-"""The fallback that still helps: search the content and offer a person to ask."""
+"""The replies when the NLU found no question it can answer: search the content, or say it is not ours.
+
+Both first check whether the message is a follow-up about the conversation's topic that the intent
+classifier misread ("do we pay anything for it?" read as out of scope after the school answer):
+then it is answered about that topic (:func:`bot.follow_ups.asks_about_topic`).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.base as base
-from actions.base import AREA_IDS, OUTCOME_NOTHING, OUTCOME_SEARCH, ContentAction, send
+from actions.base import AREA_IDS, OUTCOME_NOTHING, OUTCOME_SEARCH, ContentAction, send, topic_before_latest_message
+from actions.topics import ActionAnswerTopic
 from bot.answers import Reply, entry_buttons, human_contact
 from bot.content import KnowledgeBase
 from bot.content.search import ContentIndex
+from bot.follow_ups import asks_about_topic
 from bot.handoff.replies import offer_person_reply
 from bot.i18n import translate
 
@@ -34,6 +41,8 @@ class ActionSearchContent(ContentAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         """Search the content for the latest message; never invent an answer."""
+        if asks_about_topic(tracker.latest_message, topic_before_latest_message(tracker)):
+            return await ActionAnswerTopic().run(dispatcher, tracker, domain)
         language = self.language(tracker)
         text = tracker.latest_message.get("text") or ""
         kb = self.kb
@@ -51,6 +60,27 @@ class ActionSearchContent(ContentAction):
         contact = human_contact(kb, language, base.clock())
         if contact is not None:
             send(dispatcher, contact)
+        return []
+
+
+#: What a reply that is not about our content stores as its outcome (bot/metrics.py counts it).
+OUTCOME_OUT_OF_SCOPE = "out_of_scope"
+
+
+class ActionOutOfScope(ContentAction):
+    """The ``out_of_scope`` intent: "I can't help with that", unless it is a follow-up about the topic."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        """Answer the follow-up about the conversation's topic, or send ``utter_out_of_scope``."""
+        if asks_about_topic(tracker.latest_message, topic_before_latest_message(tracker)):
+            return await ActionAnswerTopic().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_out_of_scope", outcome=OUTCOME_OUT_OF_SCOPE)
         return []
 
 

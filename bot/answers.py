@@ -54,9 +54,6 @@ class Reply:
     #: Which part of an entry the reply shows (``topic``, ``contact``, ``address``, ``hours``); empty
     #: for replies that are not about one entry. Stored with the bot message (``metadata.kind``).
     kind: str = ""
-    #: The entry the reply is about when it is not the one asked about: a contact card taken from
-    #: another entry ("who do I call about MitID?" gets MitID Support's card). Empty otherwise.
-    entry: str = ""
 
 
 def topic_payload(intent: str, entry_id: str) -> str:
@@ -271,8 +268,7 @@ def contact_answer(entry: Entry, language: str, kb: KnowledgeBase, question: str
     if uncertain:
         lines.append(uncertain)
     text = "\n".join(lines)
-    return Reply(expand_placeholders(text, kb.entries), kind="contact",
-                 entry=source.id if source is not entry else "")
+    return Reply(expand_placeholders(text, kb.entries), kind="contact")
 
 
 def address_answer(entry: Entry, language: str, kb: KnowledgeBase, question: str = "") -> Reply:

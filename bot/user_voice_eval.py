@@ -175,7 +175,8 @@ def score_turn(
             return result(False, "menu")
         if kinds & {"search", "nothing"}:
             return result(False, "fallback")
-        if "utter_out_of_scope" in actions:
+        if "utter_out_of_scope" in actions or any(meta.get("utter_action") == "utter_out_of_scope"
+                                                  or meta.get("outcome") == OUT_OF_SCOPE for meta in outcomes):
             return result(False, "out_of_scope")
         return result(False, "no_answer")
     if language != case.language:

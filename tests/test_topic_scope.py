@@ -126,3 +126,23 @@ def test_a_need_told_around_someone_is_a_question_about_the_entry_found():
     # Asking for someone at the house itself stays a request for a person; so does one with no entry.
     assert adjust(before[0], before, has_topic=True, understood=True, entry="ihnd") is before
     assert adjust(before[0], before, has_topic=True, understood=False) is before
+
+
+def test_a_question_is_not_a_goodbye_a_yes_or_a_no_unless_none_of_ours():
+    """"do I have to take a test?" (after the driving licence) was read as goodbye 0.87."""
+    from bot.nlu.topic_scope import adjust_without_topic, is_question
+
+    assert is_question("do I have to take a test?") and is_question("وهل أذهب مباشرة إلى هناك؟ ")
+    assert not is_question("bye, thanks") and not is_question("¿es obligatoria")
+    before = ranking(goodbye=0.87, ask_topic=0.08, out_of_scope=0.05)
+    after = adjust_without_topic(before, follow_up=0.3, none=0.02, chat=0.21, question=True)
+    assert [(item["name"], round(item["confidence"], 2)) for item in after] == [
+        ("ask_topic", 1.0), ("goodbye", 0.0), ("out_of_scope", 0.0)]
+    # Not a question, or a question the model places outside our content: the goodbye stays.
+    assert adjust_without_topic(before, follow_up=0.3, none=0.02, chat=0.21) is before
+    assert adjust_without_topic(before, follow_up=0.0, none=0.7, chat=0.1, question=True) is before
+    # A greeting may be a question ("hello, anyone there?"); a language switch is never overruled.
+    hello = ranking(greet=0.9, ask_topic=0.1)
+    assert adjust_without_topic(hello, follow_up=0.1, none=0.0, question=True) is hello
+    switch = ranking(switch_language=0.9, ask_topic=0.1)
+    assert adjust_without_topic(switch, follow_up=0.1, none=0.0, question=True) is switch

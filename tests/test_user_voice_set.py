@@ -92,6 +92,9 @@ def test_each_kind_of_non_answer_is_named():
     assert score_turn(CASE, turn, events({"outcome": "menu"}), "da").reason == "menu"
     assert score_turn(CASE, turn, events({"outcome": "search"}), "da").reason == "fallback"
     assert score_turn(CASE, turn, events({}, actions=["utter_out_of_scope"]), "da").reason == "out_of_scope"
+    # The custom action sends the response: its message carries utter_action and the outcome.
+    oos = {"utter_action": "utter_out_of_scope", "outcome": "out_of_scope"}
+    assert score_turn(CASE, turn, events(oos, actions=["action_out_of_scope"]), "da").reason == "out_of_scope"
     assert score_turn(CASE, turn, events({}, actions=["utter_greet"]), "da").reason == "no_answer"
 
 

@@ -23,7 +23,10 @@ Two more cases use the topic model's labels that are not entries, when the messa
   none of our entries is meant ("which pharmacy is open on Sunday?"): ``ask_hours`` gets the turn;
 * a question about something none of our entries covers ("where can I rent a cheap flat?": the
   model's ``none`` probability at least ``OUT_OF_SCOPE_MIN``) is out of scope, even though it is
-  phrased like our questions; otherwise it would get International House's address.
+  phrased like our questions; otherwise it would get International House's address;
+* a question (it ends with a question mark) is not a goodbye, a yes or a no: "do I have to take a
+  test?" was read as ``goodbye`` (0.87), "krieg ich dann gar nichts?" as ``deny``. When the model's
+  ``none`` is below ``OUT_OF_SCOPE_AGREE``, those statement intents give way to the best question intent.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
+
+from bot.follow_ups import OUT_OF_SCOPE_AGREE
 
 QUESTION_INTENTS = ("ask_topic", "ask_contact", "ask_address", "ask_hours")
 HOURS_INTENT = "ask_hours"
@@ -57,6 +62,13 @@ FOLLOW_UP_LEAD_MIN = 0.35
 FOLLOW_UP_LEAD = 2.0
 #: The topic model's "none of ours" probability above which a question is out of scope.
 OUT_OF_SCOPE_MIN = 0.6
+#: Below OUT_OF_SCOPE_AGREE ("none of ours") the topic model disagrees with a statement intent on a
+#: question that names no topic (the actions use it for out-of-scope readings: bot/follow_ups.py).
+#: Intents that are statements, never questions: a message ending with "?" is not one of them.
+#: Greetings are left out: "hello, anyone there?" is a greeting.
+STATEMENT_INTENTS = ("goodbye", "affirm", "deny", "thank")
+#: What ends a question, in the scripts of our languages (Latin, Cyrillic, Arabic).
+QUESTION_MARKS = ("?", "\u061f")
 
 
 def _move(ranking: List[Dict[str, Any]], moving: Set[str], target: Dict[str, Any]) -> List[Dict[str, Any]]:
@@ -75,8 +87,14 @@ def _move(ranking: List[Dict[str, Any]], moving: Set[str], target: Dict[str, Any
     return sorted(adjusted, key=lambda item: -item[PREDICTED_CONFIDENCE_KEY])
 
 
+def is_question(text: str) -> bool:
+    """Whether the message ends with a question mark (Latin or Arabic), ignoring spaces and dots."""
+    return text.rstrip(" \t\n.!\u2026").endswith(QUESTION_MARKS)
+
+
 def adjust_without_topic(
-    ranking: List[Dict[str, Any]], follow_up: float, none: float, hours_cue: bool = False, chat: float = 0.0
+    ranking: List[Dict[str, Any]], follow_up: float, none: float, hours_cue: bool = False, chat: float = 0.0,
+    question: bool = False,
 ) -> List[Dict[str, Any]]:
     """The ranking of a message that names no topic, given the topic model's other labels.
 
@@ -86,6 +104,7 @@ def adjust_without_topic(
         none: The topic model's probability that none of our entries is meant.
         hours_cue: Whether the message names a weekday or a kind of hours (``day``/``hours_kind``).
         chat: The topic model's probability that the message is chit-chat.
+        question: Whether the message ends with a question mark (:func:`is_question`).
 
     Returns:
         The adjusted ranking (the same object when nothing changes).
@@ -113,6 +132,10 @@ def adjust_without_topic(
     out_of_scope = next((item for item in ranking if item.get(INTENT_NAME_KEY) == "out_of_scope"), None)
     if none >= OUT_OF_SCOPE_MIN and top_name in QUESTION_INTENTS and out_of_scope is not None:
         return _move(ranking, set(QUESTION_INTENTS), out_of_scope)
+    if question and top_name in STATEMENT_INTENTS and none < OUT_OF_SCOPE_AGREE and questions:
+        target = max(questions, key=lambda i: i[PREDICTED_CONFIDENCE_KEY])
+        return _move(ranking, {str(item.get(INTENT_NAME_KEY)) for item in ranking} - set(QUESTION_INTENTS)
+                     - set(KEEP_INTENTS), target)
     return ranking
 
 
@@ -191,7 +214,8 @@ class TopicScopeAdjuster(GraphComponent):
                 new_ranking = adjust_without_topic(ranking, float(topics.get("follow_up") or 0.0),
                                                    float(topics.get("none") or 0.0),
                                                    hours_cue=bool(kinds & set(HOURS_ENTITIES)),
-                                                   chat=float(topics.get("chat") or 0.0))
+                                                   chat=float(topics.get("chat") or 0.0),
+                                                   question=is_question(str(message.get("text") or "")))
             if new_ranking is not ranking:
                 message.set(INTENT, {INTENT_NAME_KEY: new_ranking[0][INTENT_NAME_KEY],
                                      PREDICTED_CONFIDENCE_KEY: new_ranking[0][PREDICTED_CONFIDENCE_KEY]},

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.base
 from actions.contacts import ActionAnswerAddress, ActionAnswerContact
-from actions.fallback import ActionSearchContent
+from actions.fallback import ActionOutOfScope, ActionSearchContent
 from actions.hours import ActionAnswerHours
 from actions.topics import ActionAnswerTopic, ActionMoreDetails
 from tests.conftest import cph
@@ -39,11 +39,16 @@ def tracker(
     entities: Optional[List[Dict[str, Any]]] = None,
     slots: Optional[Dict[str, Any]] = None,
     events: Optional[List[Dict[str, Any]]] = None,
+    none: Optional[float] = None,
 ) -> Tracker:
+    """A tracker after ``text``; ``none`` is the topic model's "none of ours" probability, if it ran."""
+    latest: Dict[str, Any] = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or []}
+    if none is not None:
+        latest["topic_ranking"] = {"outcome": "none", "entries": [], "none": none, "chat": 0.0, "follow_up": 0.1}
     return Tracker(
         sender_id="test",
         slots={"language": "en", "topic": None, **(slots or {})},
-        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or []},
+        latest_message=latest,
         events=events or [],
         paused=False,
         followup_action=None,
@@ -466,6 +471,40 @@ def test_fallback_with_no_match_offers_the_areas(monkeypatch):
     assert messages[1]["text"].endswith("Their desk is closed right now.")
 
 
+def test_out_of_scope_says_so_unless_it_is_a_follow_up_the_topic_model_places_in_our_content():
+    """"do we pay anything for it?" after an answer, read as out of scope (topic model: none 0.01)."""
+    history = [{"event": "user", "text": "how do i get a tax card"}, slot_event("tax_card"),
+               {"event": "bot", "text": "..."}, {"event": "user", "text": "do we pay anything for it?"}]
+    events, _, metadata = run_with_metadata(ActionOutOfScope(), tracker(
+        "do we pay anything for it?", "out_of_scope", slots={"topic": "tax_card"}, events=history, none=0.01))
+    assert metadata == [{"outcome": "answer", "entry": "tax_card", "kind": "topic"}]
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "tax_card"}]
+    # The model agrees it is none of ours ("and the weather in winter?"), there is no topic yet, or
+    # the model did not run: the out-of-scope response, marked as such for the console's counts.
+    for track in (
+        tracker("and the weather in winter?", "out_of_scope", slots={"topic": "tax_card"}, events=history, none=0.94),
+        tracker("do we pay anything for it?", "out_of_scope", none=0.01),
+        tracker("do we pay anything for it?", "out_of_scope", slots={"topic": "tax_card"}, events=history),
+    ):
+        dispatcher = CollectingDispatcher()
+        assert asyncio.run(ActionOutOfScope().run(dispatcher, track, {})) == []
+        assert [(m["response"], m["outcome"]) for m in dispatcher.messages] == [("utter_out_of_scope", "out_of_scope")]
+
+
+def test_a_fallback_inside_a_conversation_is_a_follow_up_about_its_topic():
+    """"cuantos meses dura" after Culture Companions: the classifier unsure, nothing named, our content."""
+    history = [{"event": "user", "text": "what is cpr"}, slot_event("cpr"), {"event": "user", "text": "x"}]
+    _, messages, metadata = run_with_metadata(ActionSearchContent(), tracker(
+        "how many months does it last", "nlu_fallback", slots={"topic": "cpr"}, events=history, none=0.08))
+    assert metadata == [{"outcome": "answer", "entry": "cpr", "kind": "topic"}]
+    assert messages[0]["text"].startswith("**CPR number**")
+    # A message that names a topic of its own is left to the search.
+    _, _, metadata = run_with_metadata(ActionSearchContent(), tracker(
+        "personal number passport", "nlu_fallback", [topic("cpr")], slots={"topic": "cpr"}, events=history,
+        none=0.08))
+    assert metadata[0]["outcome"] == "search"
+
+
 def slot_event(value: Optional[str]) -> Dict[str, Any]:
     return {"event": "slot", "name": "topic", "value": value}
 
@@ -494,19 +533,19 @@ def test_the_slot_set_by_the_message_itself_is_not_the_current_topic():
     assert metadata == [{"outcome": "clarify", "candidates": ["cpr", "tax_card"]}]
 
 
-def test_a_contact_card_taken_from_another_entry_is_that_entrys_answer(monkeypatch, real_kb):
-    """"Who do I call about MitID?" gets MitID Support's card; MitID Support becomes the topic."""
+def test_a_contact_card_taken_from_another_entry_names_it_and_stays_the_answer_about_the_topic(monkeypatch, real_kb):
+    """"Who do I call about MitID?" gets MitID Support's card, named as such; MitID stays the topic."""
     monkeypatch.setattr(actions.base, "get_knowledge_base", lambda: real_kb)
     events, messages, metadata = run_with_metadata(
         ActionAnswerContact(), tracker("no cpr yet, who do I call about mitid?", "ask_contact", [topic("mitid")]))
-    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "mitid_support"}]
-    assert metadata == [{"outcome": "answer", "entry": "mitid_support", "kind": "contact"}]
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "mitid"}]
+    assert metadata == [{"outcome": "answer", "entry": "mitid", "kind": "contact"}]
     assert messages[0]["text"].splitlines()[:2] == ["Contact details for MitID Support:", "Phone: +45 33 98 00 10"]
     # The EU residence document sends you to SIRI's EU line, with the caveat about the two numbers.
     _, messages, metadata = run_with_metadata(
         ActionAnswerContact(), tracker("which number for my eu residence document", "ask_contact",
                                        [topic("eu_residence")]))
-    assert metadata[0]["entry"] == "siri"
+    assert metadata[0]["entry"] == "eu_residence"
     lines = messages[0]["text"].splitlines()
     assert lines[:3] == ["Contact details for SIRI (Danish Agency for International Recruitment and Integration):",
                          "Department: Phone line 1: EU residence documents", "Phone: +45 72 14 20 01"]
