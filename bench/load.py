@@ -181,11 +181,18 @@ def one_user_messages(examples: Sequence[Example], conversations_count: int, see
     return pairs
 
 
-def long_conversation(examples: Sequence[Example], turns: int, seed: int) -> List[Tuple[str, str]]:
-    """One conversation of ``turns`` messages (one sender), languages mixed as they come."""
+def long_conversation(examples: Sequence[Example], turns: int, seed: int, edge: int = 20) -> List[Tuple[str, str]]:
+    """One conversation of ``turns`` messages (one sender), languages mixed as they come.
+
+    Its last ``edge`` messages repeat its first ``edge``, in the same order, so that the ratio of
+    their latencies measures what the conversation's length costs, not which questions happened to
+    come last: a topic answer costs more than a "thanks" (until 2026-12-05 the two ends were
+    different random messages, and the ratio moved with the answers' mix: docs/benchmarks.md).
+    """
     rng = random.Random(seed)
     sender = uuid.uuid4().hex
-    return [(sender, rng.choice(examples).text) for _ in range(turns)]
+    texts = [rng.choice(examples).text for _ in range(turns - edge)]
+    return [(sender, text) for text in (*texts, *texts[:edge])]
 
 
 async def parse_accuracy(base_url: str, token: str, examples: Sequence[Example], concurrency: int = 4) -> Dict:
