@@ -88,9 +88,19 @@ def test_a_name_outside_the_last_clause_is_context_not_the_question():
     assert (both.outcome, both.entries) == (CLARIFY, ("nemkonto", "cpr"))
     focused = decide(ranking, named=["nemkonto", "cpr"], focus=["cpr"])
     assert (focused.outcome, focused.entries) == (ANSWER, ("cpr",))
-    # Every name in the last clause (or none there): all keep their bonus.
+    # Every name in the last clause: all keep their bonus.
     assert decide(ranking, named=["nemkonto", "cpr"], focus=["nemkonto", "cpr"]) == both
-    assert decide(ranking, named=["nemkonto", "cpr"], focus=[]) == both
+
+
+def test_names_before_a_last_clause_that_names_nothing_are_the_situation():
+    """"No MitID without a CPR. Who do I call?": the question names nothing, the model's reading weighs more."""
+    ranking = model(mitid_support=0.55, mitid=0.25, cpr=0.1)
+    # With the full bonus, the two names outvote the entry the model understood ...
+    assert decide(ranking, named=["mitid", "cpr"]).entries[0] == "mitid"
+    # ... with the last clause naming nothing, they count as the situation (0.15 each).
+    unfocused = decide(ranking, named=["mitid", "cpr"], focus=[])
+    assert (unfocused.outcome, unfocused.entries) == (ANSWER, ("mitid_support",))
+    assert dict(unfocused.ranking)["mitid"] == 0.4
 
 
 def test_the_model_reads_the_last_clause_when_it_holds_the_question():

@@ -35,6 +35,7 @@ NONE = "none"
 DEFAULTS: Dict[str, float] = {
     "name_bonus": 0.3,
     "context_bonus": 0.0,
+    "unfocused_bonus": 0.15,
     "margin": 0.12,
     "min_candidate": 0.15,
     "max_candidates": 3,
@@ -93,7 +94,8 @@ def decide(
         named: Entry ids the gazetteer found in the message, in order of appearance.
         settings: Thresholds (see :data:`DEFAULTS`).
         focus: The named entries found in the message's last clause. When some but not all named
-            entries are there, the others get only ``context_bonus``.
+            entries are there, the others get only ``context_bonus``; when none is (the last clause
+            names nothing), every named entry gets ``unfocused_bonus``.
 
     Returns:
         The decision.
@@ -108,9 +110,14 @@ def decide(
     model_has_one = any(probability >= config["min_candidate"] for probability in probabilities.values())
     named = [entry_id for entry_id in named if entry_id in probabilities or not model_has_one]
     focused = {entry_id for entry_id in focus or () if entry_id in named}
+    # The last clause (where the question is) names nothing: the names are the situation, not what
+    # is asked ("no MitID without a CPR. who do I call?" asks for MitID Support, which it does not
+    # name), so they count for less and the model's reading of the whole message weighs more.
+    unfocused = focus is not None and not focused
     for entry_id in named:
         in_focus = not focused or entry_id in focused
-        scores[entry_id] = scores.get(entry_id, 0.0) + config["name_bonus" if in_focus else "context_bonus"]
+        bonus = "unfocused_bonus" if unfocused else "name_bonus" if in_focus else "context_bonus"
+        scores[entry_id] = scores.get(entry_id, 0.0) + config[bonus]
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     total = sum(scores.values()) + sum(other.values())
     ranking = tuple((entry_id, round(score, 4)) for entry_id, score in ranked[:5])
