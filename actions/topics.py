@@ -8,7 +8,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.base as base
-from actions.base import OUTCOME_ANSWER, EntryAnswerAction, question_answered, question_text, send
+from actions.base import (
+    OUTCOME_ANSWER,
+    EntryAnswerAction,
+    question_answered,
+    question_text,
+    send,
+    topic_before_latest_message,
+)
 from actions.first_steps import start_or_ask_again
 from bot import first_steps as fs
 from bot.answers import Reply, more_answer, topic_answer
@@ -72,6 +79,19 @@ class ActionMoreDetails(EntryAnswerAction):
     def name(self) -> Text:
         """The action's name in the domain."""
         return "action_more_details"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        """The details of the topic; a typed "tell me more about X" about another entry X answers X.
+
+        "tell me more about the one in Poland" after the twin cities asks about Gdynia, which has
+        not been answered yet: the rest of an answer never given would start in the middle.
+        """
+        entry = self.resolve(tracker).entry
+        if question_text(tracker) and entry is not None and entry.id != topic_before_latest_message(tracker):
+            return await ActionAnswerTopic().run(dispatcher, tracker, domain)
+        return await super().run(dispatcher, tracker, domain)
 
     def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
         """The other sentences, the steps per citizenship group and the caveat of the entry."""

@@ -158,6 +158,21 @@ def test_more_details_when_there_is_nothing_more_says_so_with_the_official_page(
     assert more[0]["text"].startswith("That is all I have about ")
 
 
+def test_tell_me_more_about_another_entry_answers_that_entry_from_its_start():
+    """"tell me more about the CPR" after the tax card: CPR's answer, not the rest of one never given."""
+    history = [{"event": "user", "text": "tax card?"}, {"event": "slot", "name": "topic", "value": "tax_card"},
+               {"event": "user", "text": "tell me more about the cpr"}]
+    events, messages, metadata = run_with_metadata(ActionMoreDetails(), tracker(
+        "tell me more about the cpr", "more_details", [topic("cpr")], slots={"topic": "cpr"}, events=history))
+    assert metadata == [{"outcome": "answer", "entry": "cpr", "kind": "topic"}]
+    assert messages[0]["text"].startswith("**CPR number**\n\nRegister to get a CPR number.")
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "cpr"}]
+    # An earlier answer's "More details" button still brings that entry's details.
+    _, _, metadata = run_with_metadata(ActionMoreDetails(), tracker(
+        '/more_details{"topic":"cpr"}', "more_details", [topic("cpr")], slots={"topic": "cpr"}, events=history))
+    assert metadata == [{"outcome": "answer", "entry": "cpr", "kind": "details"}]
+
+
 def test_more_details_without_a_topic_asks_which_area():
     events, messages = run(ActionMoreDetails(), tracker("more", "more_details"))
     assert events == []
