@@ -55,7 +55,7 @@ KNOWN: dict = {
     **{(language, "public_transport", "named"): _WHERE_TO_BUY for language in ("pl", "ro")},
     ("de", "aau_international", "named"): _NAMED_AAU,
     **{(language, "family_doctor", "situation"): _CPR_FIRST
-       for language in ("da", "es", "pl", "ro", "uk", "ar")},
+       for language in ("da", "pl", "ro", "uk", "ar")},
     ("ar", "school", "situation"): _NO_SCHOOL_WORD,
 }
 
