@@ -55,3 +55,11 @@ def test_every_languages_pipeline_is_built_when_the_model_loads(tmp_path):
     """No newcomer waits ~50 ms for spaCy on the first message in their language (issue #16)."""
     component = trained(tmp_path)
     assert set(component._pipelines) == {*MultilingualTokenizer.get_default_config()["languages"], "xx"}
+
+
+def test_punctuation_is_dropped_unless_the_message_is_only_punctuation(tmp_path):
+    """"&" had no token, hence no features, and the intent classifier raised (a 500 over HTTP)."""
+    component = trained(tmp_path, use_lemmas=False)
+    assert [text for text, _ in lemmas(component, "hours?!", "en")] == ["hours"]
+    assert [text for text, _ in lemmas(component, "&", "")] == ["&"]
+    assert [text for text, _ in lemmas(component, "?! …", "en")] == ["?", "!", "…"]

@@ -148,14 +148,18 @@ class MultilingualTokenizer(Tokenizer):
         language = message_language(message) or FALLBACK
         nlp = self._pipeline(language)
         tokens = []
+        marks = []
         for token in nlp.make_doc(text):
             # Punctuation is dropped: whether a training example ends with "?" depends on who
             # wrote it and in which language, and as a feature it sent "Who is Invest in
             # Aalborg?" to ask_address. (Measured in docs/nlu.md.)
-            if token.is_space or token.is_punct:
+            if token.is_space:
                 continue
-            tokens.append(Token(token.text, token.idx, lemma=self._lemma(language, token.text)))
-        return self._apply_token_pattern(tokens)
+            made = Token(token.text, token.idx, lemma=self._lemma(language, token.text))
+            (marks if token.is_punct else tokens).append(made)
+        # A message of punctuation only ("&", "?!") keeps it: with no token it would have no
+        # features at all, and the intent classifier fails on it (a 500 found by the API fuzzer).
+        return self._apply_token_pattern(tokens or marks)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Keep, per language, the lookup entries whose lemma occurs in the training data."""

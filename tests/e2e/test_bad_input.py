@@ -92,3 +92,12 @@ def test_html_and_script_are_kept_as_text_and_answered(stack):
 
 def test_unicode_and_emoji_are_fine(stack):
     assert stack.ask("Hvor ligger International House? 🏠 ÆØÅ")
+
+
+@pytest.mark.parametrize("text", ["&", "&\\", "?!", "..."])
+def test_a_message_of_punctuation_only_gets_an_answer_not_a_500(stack, text):
+    """"&" left the intent classifier without features: a 500 (found by the API fuzzer)."""
+    response = requests.post(f"{stack.rasa}/webhooks/rest/webhook", json={"sender": f"punct-{text}", "message": text},
+                             timeout=60)
+    assert response.status_code == 200, response.text
+    assert response.json() and all(reply.get("text") for reply in response.json())
