@@ -147,8 +147,8 @@ class MultilingualTokenizer(Tokenizer):
         text = message.get(attribute)
         language = message_language(message) or FALLBACK
         nlp = self._pipeline(language)
-        tokens = []
-        marks = []
+        tokens: List[Token] = []
+        marks: List[Token] = []
         for token in nlp.make_doc(text):
             # Punctuation is dropped: whether a training example ends with "?" depends on who
             # wrote it and in which language, and as a feature it sent "Who is Invest in
