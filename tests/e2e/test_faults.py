@@ -51,6 +51,10 @@ LOAD_SECONDS = 45.0
 FAULTS = {"postgresql": 10.0, "redis": 20.0, "rabbitmq": 30.0}
 #: ERROR lines a fault may cause: the outbox's one line per process when the broker connection broke.
 EXPECTED_ERRORS = re.compile(r"event stream: lost amqp://guest:\*\*\*@")
+#: SQLAlchemy's own ERROR when it cannot roll back, on return to the pool, a connection that the
+#: PostgreSQL fault broke; the store then works on a fresh connection (nothing is lost: checked
+#: above). Seen once in three full runs (2026-12-05), depending on when the fault hits a turn.
+POOL_RESET_NOISE = re.compile(r"sqlalchemy\.pool\.impl\.QueuePool +- Exception during reset or similar")
 
 
 def kill_redis_clients() -> int:
@@ -188,6 +192,7 @@ def test_three_faults_under_load_lose_nothing(services, tmp_path):
 
     # 4. The only ERROR lines are the outbox's notices of the broken broker connection.
     errors = [line for line in stack.lines if " ERROR " in line or "| error" in line.lower()]
+    errors = [line for line in errors if not POOL_RESET_NOISE.search(line)]
     assert [line for line in errors if not EXPECTED_ERRORS.search(line)] == []
     assert 1 <= len(errors) <= 3, errors  # one per process that was publishing (two Rasa workers, the web app)
     assert not [line for line in stack.lines if "Falling back" in line or "failed Pika event" in line]
