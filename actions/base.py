@@ -194,14 +194,19 @@ class EntryAnswerAction(ContentAction, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         """Answer about the entry the message is about, or ask which one is meant."""
+        return self.respond(dispatcher, tracker, self.resolve(tracker))
+
+    def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, resolution: Resolution
+    ) -> List[Dict[str, Any]]:
+        """Answer about the resolved entry, or ask which one is meant (subclasses resolve only once)."""
         language = self.language(tracker)
-        resolution = self.resolve(tracker)
         if resolution.entry is None:
             self.ask_which(dispatcher, resolution, language)
             return []
         reply = self.answer(resolution.entry, tracker, language)
         # A contact card taken from another entry (MitID Support's for MitID) is still the answer about
         # the entry asked: the follow-ups ("how long does it take?") are about it. Measured both ways
-        # in docs/nlu.md ("Contact cards of another entry").
+        # in docs/nlu.md ("Follow-ups keep the topic", "Tried and taken back").
         send(dispatcher, reply, outcome=OUTCOME_ANSWER, entry=resolution.entry.id, kind=reply.kind)
         return self.remember(resolution.entry)

@@ -49,7 +49,7 @@ class ActionAnswerTopic(EntryAnswerAction):
         group = tracker.get_slot(fs.GROUP_SLOT)
         if entry is not None and entry.id == "residence_permit" and group in ("eu", "nordic"):
             return self.not_a_permit(dispatcher, group, self.language(tracker))
-        return await super().run(dispatcher, tracker, domain)
+        return self.respond(dispatcher, tracker, resolution)
 
     def not_a_permit(self, dispatcher: CollectingDispatcher, group: str, language: str) -> List[Dict[str, Any]]:
         """What applies instead of a residence permit to a Nordic or EU/EEA/Swiss citizen."""
@@ -88,10 +88,11 @@ class ActionMoreDetails(EntryAnswerAction):
         "tell me more about the one in Poland" after the twin cities asks about Gdynia, which has
         not been answered yet: the rest of an answer never given would start in the middle.
         """
-        entry = self.resolve(tracker).entry
+        resolution = self.resolve(tracker)
+        entry = resolution.entry
         if question_text(tracker) and entry is not None and entry.id != topic_before_latest_message(tracker):
             return await ActionAnswerTopic().run(dispatcher, tracker, domain)
-        return await super().run(dispatcher, tracker, domain)
+        return self.respond(dispatcher, tracker, resolution)
 
     def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
         """The other sentences, the steps per citizenship group and the caveat of the entry."""
