@@ -8,8 +8,8 @@ language metadata (the language comes from the text, as for an integrator's REST
 the ``language`` class, which is sent as the widget does with its picker left untouched.
 
 Prints the tables for ``docs/nlu.md`` and writes ``bench/results/user-voice-<timestamp>.json``.
-Options: ``--languages en,da``, ``--errors`` (print every failed turn), ``--min 0.95`` (exit 1 when
-the overall rate is below it).
+Options: ``--languages en,da``, ``--rounds 1,2,3`` (only those writing rounds), ``--errors`` (print
+every failed turn), ``--min 0.95`` (exit 1 when the overall rate is below it).
 """
 
 from __future__ import annotations
@@ -81,11 +81,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     """Run the evaluation; returns the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--languages", default="", help="comma-separated codes (default: all)")
+    parser.add_argument("--rounds", default="", help="comma-separated writing rounds (default: all)")
     parser.add_argument("--errors", action="store_true", help="print every failed turn")
     parser.add_argument("--min", type=float, default=0.0, help="fail when the overall rate is below this")
     args = parser.parse_args(argv)
     languages = [code for code in args.languages.split(",") if code]
     cases = load_set(ROOT / "tests" / "user_voice", languages or None)
+    rounds = {int(number) for number in args.rounds.split(",") if number}
+    if rounds:
+        cases = [case for case in cases if case.round in rounds]
     with tempfile.TemporaryDirectory(prefix="user-voice-") as tmp:
         stack = start("ours", ROOT, Path(tmp), dict(os.environ))
         try:

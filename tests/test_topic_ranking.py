@@ -107,6 +107,7 @@ def test_the_model_reads_the_last_clause_when_it_holds_the_question():
     """Words of the context ("bank", "open my nemkonto") do not outvote the question's ("the CPR")."""
     from bot.nlu.topic_classifier import TopicClassifier
     from bot.nlu.topic_model import TopicModel
+    from bot.nlu.topic_ranking import find_focus
 
     examples = {
         "nemkonto": ["open a bank account for my salary", "my bank wants a nemkonto", "which bank account",
@@ -120,10 +121,17 @@ def test_the_model_reads_the_last_clause_when_it_holds_the_question():
     labels = [label for label, texts in examples.items() for _ in texts]
     classifier = TopicClassifier({}, None, None, TopicModel.train(texts, labels))  # type: ignore[arg-type]
     text = "the bank says I need it to open my bank account for the salary, so where do I get the CPR?"
+    found = [("nemkonto", text.index("bank account")), ("cpr", text.index("CPR"))]
     assert classifier.rank(text, ["nemkonto", "cpr"], None)[0][0] == "nemkonto"
-    assert classifier.rank(text, ["nemkonto", "cpr"], ["cpr"])[0][0] == "cpr"
+    assert classifier.rank(text, ["nemkonto", "cpr"], find_focus(text, found))[0][0] == "cpr"
     # All named entries in the last clause: the whole message is ranked as it is.
-    assert classifier.rank(text, ["nemkonto", "cpr"], ["nemkonto", "cpr"]) == classifier.rank(text, [], None)
+    everything = find_focus(text, [("nemkonto", text.index("CPR")), ("cpr", text.index("CPR"))])
+    assert classifier.rank(text, ["nemkonto", "cpr"], everything) == classifier.rank(text, [], None)
+    # The question first, the context after: the question's sentence is read on its own too.
+    first = "where do I get the CPR? the bank says I need it to open my bank account for the salary"
+    found = [("cpr", first.index("CPR")), ("nemkonto", first.index("bank account"))]
+    assert classifier.rank(first, ["cpr", "nemkonto"], None)[0][0] == "nemkonto"
+    assert classifier.rank(first, ["cpr", "nemkonto"], find_focus(first, found))[0][0] == "cpr"
 
 
 def test_a_trained_topic_model_keeps_only_what_prediction_uses():
@@ -141,3 +149,36 @@ def test_a_trained_topic_model_keeps_only_what_prediction_uses():
     assert svm.coef_.dtype == numpy.float32 and svm.coef_.flags["F_CONTIGUOUS"]
     assert all(not hasattr(vectorizer, "stop_words_") for _, vectorizer in pipeline.steps[0][1].transformer_list)
     assert model.rank("how do I get the cpr number")[0][0] == "cpr"
+
+
+def test_the_question_sentence_holds_the_question_wherever_it_stands():
+    from bot.nlu.topic_ranking import question_span
+
+    first = "Hvor får jeg mit gule kort? Banken vil se det før de opretter en konto til mig"
+    start, end = question_span(first)
+    assert first[start:end] == "Hvor får jeg mit gule kort?"
+    last = "The bank won't open a NemKonto without a CPR. Where do I get that number?"
+    start, end = question_span(last)
+    assert last[start:end].strip() == "Where do I get that number?"
+    arabic = "أين مكتب International House بالضبط؟ عندي موعد مع SIRI هناك."
+    start, end = question_span(arabic)
+    assert arabic[start:end] == "أين مكتب International House بالضبط؟"
+    # One sentence, no question mark, or only questions: the whole message.
+    for whole in ("she has 39.5 fever, who do we call?", "no question here. really", "CPR? And MitID?"):
+        assert question_span(whole) == (0, len(whole))
+
+
+def test_the_focus_is_the_question_sentence_when_its_last_clause_names_nothing():
+    from bot.nlu.topic_ranking import find_focus
+
+    text = "What are the opening hours of International House? I need to ask about my EU residence document"
+    focus = find_focus(text, [("ihnd", text.index("International")), ("eu_residence", text.index("EU"))])
+    assert (focus.entries, text[focus.start:focus.end], focus.partial) == (
+        ("ihnd",), "What are the opening hours of International House?", True)
+    clause = "the bank needs a CPR number for my NemKonto, so where do I get the CPR?"
+    focus = find_focus(clause, [("cpr", 17), ("nemkonto", clause.index("NemKonto")), ("cpr", clause.rindex("CPR"))])
+    assert (focus.entries, clause[focus.start:focus.end], focus.partial) == (
+        ("cpr",), "so where do I get the CPR?", False)
+    # The question sentence names nothing: no focus (the names are the situation).
+    nothing = "No MitID without a CPR. Who do I call?"
+    assert find_focus(nothing, [("mitid", 3), ("cpr", 20)]).entries == ()

@@ -44,7 +44,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.nlu.external_files import files_fingerprint
 from bot.nlu.topic_examples import CHAT_LABEL, FOLLOW_UP_LABEL, NONE_LABEL, labelled_questions, read_question_files
 from bot.nlu.topic_model import TopicModel
-from bot.nlu.topic_ranking import ANSWER, CLARIFY, DEFAULTS, TopicDecision, decide, final_clause_start
+from bot.nlu.topic_ranking import ANSWER, CLARIFY, DEFAULTS, Focus, TopicDecision, decide, find_focus
 
 SETTINGS_FILE = "topic_classifier.json"
 RANKING_KEY = "topic_ranking"
@@ -177,32 +177,35 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
             model = TopicModel.load(directory)
         return cls(config, model_storage, resource, model)
 
-    def decide(self, text: str, named: List[str], focus: Optional[List[str]] = None) -> TopicDecision:
+    def decide(self, text: str, named: List[str], focus: Optional[Focus] = None) -> TopicDecision:
         """The decision for one message text and the entries the gazetteer found in it.
 
         Args:
             text: The message.
             named: The entries the gazetteer found, in order of appearance.
-            focus: Those of them found in the message's last clause.
+            focus: Where the question is and the entries named there (:func:`find_focus`).
         """
         assert self._model is not None
         settings = {key: float(self._config[key]) for key in DEFAULTS}
-        return decide(self.rank(text, named, focus), named, settings, focus)
+        entries = list(focus.entries) if focus is not None else None
+        return decide(self.rank(text, named, focus), named, settings, entries)
 
-    def rank(self, text: str, named: Sequence[str], focus: Optional[Sequence[str]]) -> List[Tuple[str, float]]:
+    def rank(self, text: str, named: Sequence[str], focus: Optional[Focus]) -> List[Tuple[str, float]]:
         """The model's ranking for a message.
 
-        When the last clause names some but not all of the named entries, the question is in that
-        clause and the rest is context ("the bank needs a CPR number for my NemKonto, so where do I
-        get the CPR?"): the ranking is the mean of the model's ranking of the whole message and of
-        the last clause alone, so that the context's words do not outvote the question's.
+        When the question's part of the message names an entry and the rest is context (the last
+        clause names some but not all of the named entries: "the bank needs a CPR number for my
+        NemKonto, so where do I get the CPR?"; or the question is one sentence of several: "Where
+        do I get my yellow card? The bank wants it"), the ranking is the mean of the model's
+        ranking of the whole message and of the question's part alone, so that the context's
+        words do not outvote the question's.
         """
         assert self._model is not None
-        if not focus or set(focus) >= set(named):
+        if focus is None or not focus.entries or set(focus.entries) >= set(named):
             return self._model.rank(text)
-        whole, last = self._model.rank_many([text, text[final_clause_start(text):]])
-        clause = dict(last)
-        mixed = [(label, (probability + clause.get(label, 0.0)) / 2) for label, probability in whole]
+        whole, part = self._model.rank_many([text, text[focus.start:focus.end]])
+        in_part = dict(part)
+        mixed = [(label, (probability + in_part.get(label, 0.0)) / 2) for label, probability in whole]
         return sorted(mixed, key=lambda item: -item[1])
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -216,15 +219,13 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
             entities = list(message.get(ENTITIES, []) or [])
             found = [entity for entity in entities if entity.get(ENTITY_ATTRIBUTE_TYPE) == TOPIC]
             named: List[str] = []
-            focus: List[str] = []
-            last_clause = final_clause_start(str(text))
             for entity in found:
                 value = str(entity.get(ENTITY_ATTRIBUTE_VALUE))
                 if value not in named:
                     named.append(value)
-                if int(entity.get(ENTITY_ATTRIBUTE_START) or 0) >= last_clause and value not in focus:
-                    focus.append(value)
-            decision = self.decide(str(text), named, focus)
+            offsets = [(str(entity.get(ENTITY_ATTRIBUTE_VALUE)), int(entity.get(ENTITY_ATTRIBUTE_START) or 0))
+                       for entity in found]
+            decision = self.decide(str(text), named, find_focus(str(text), offsets))
             message.set(RANKING_KEY, {"outcome": decision.outcome, "confidence": round(decision.confidence, 4),
                                       "entries": [{"entry": entry_id, "score": score}
                                                   for entry_id, score in decision.ranking],

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Mapping, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from bot.nlu.topic_examples import CHAT_LABEL, FOLLOW_UP_LABEL, NONE_LABEL, OTHER_LABELS
 
@@ -79,6 +79,78 @@ def final_clause_start(text: str) -> int:
         if stripped[match.end():].strip():
             start = match.end()
     return start
+
+
+#: Where a sentence ends: sentence punctuation (with the Arabic question mark and the ellipsis)
+#: before a space or the end, or a line break. "39.5" and "kl.16" do not end a sentence.
+_SENTENCE_END = re.compile(r"[.!?\u061f\u2026]+(?=\s|$)|\n+")
+_QUESTION_MARKS = {"?", "\u061f"}
+
+
+def question_span(text: str) -> Tuple[int, int]:
+    """Where the message's question sentence is, as ``(start, end)`` offsets.
+
+    When a message has sentences that end with a question mark and sentences that do not, the
+    question is in the last one that does, wherever it stands: "Where is International House?
+    I have an appointment with SIRI there." asks where the house is; SIRI is context. Otherwise
+    (one sentence, no question mark, or only questions) the span is the whole message.
+    """
+    sentences: List[Tuple[int, int, bool]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if text[start:match.end()].strip():
+            sentences.append((start, match.end(), bool(set(match.group()) & _QUESTION_MARKS)))
+        start = match.end()
+    if text[start:].strip():
+        sentences.append((start, len(text), False))
+    questions = [sentence for sentence in sentences if sentence[2]]
+    if not questions or len(questions) == len(sentences):
+        return 0, len(text)
+    return questions[-1][0], questions[-1][1]
+
+
+@dataclass(frozen=True)
+class Focus:
+    """Which part of a message holds its question, and the entries named there.
+
+    Attributes:
+        entries: The named entries found in that part (empty when it names none).
+        start: Where that part begins.
+        end: Where it ends.
+        partial: Whether that part is a whole sentence cut from a longer message (not only a
+            clause of its last sentence).
+    """
+
+    entries: Tuple[str, ...]
+    start: int
+    end: int
+    partial: bool
+
+
+def find_focus(text: str, found: Sequence[Tuple[str, int]]) -> Focus:
+    """The part of the message where the question is, and the entries named in it.
+
+    First the question sentence (:func:`question_span`), then its last clause
+    (:func:`final_clause_start`). When that clause names nothing but the question sentence does
+    ("Where do I get my yellow card? The bank wants to see it for my account"), the whole
+    question sentence is the focus.
+
+    Args:
+        text: The message.
+        found: The named entries with their start offsets, in order of appearance.
+    """
+    q_start, q_end = question_span(text)
+    partial = (q_start, q_end) != (0, len(text))
+    clause = q_start + final_clause_start(text[q_start:q_end])
+    in_clause = _unique(entry_id for entry_id, offset in found if clause <= offset < q_end)
+    if in_clause or not partial:
+        return Focus(in_clause, clause, q_end, partial)
+    in_sentence = _unique(entry_id for entry_id, offset in found if q_start <= offset < q_end)
+    return Focus(in_sentence, q_start, q_end, partial)
+
+
+def _unique(values: Iterable[str]) -> Tuple[str, ...]:
+    return tuple(dict.fromkeys(values))
 
 
 def decide(
