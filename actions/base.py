@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.answers import Reply, entry_buttons
 from bot.content import Entry, KnowledgeBase, get_knowledge_base
 from bot.content.hours import now
-from bot.follow_ups import keeps_topic
+from bot.follow_ups import keeps_topic, names_a_condition
 from bot.settings import get_settings
 
 #: The clock the actions use; tests replace it to answer "is it open now" on fixed dates.
@@ -147,12 +147,16 @@ class ContentAction(Action, ABC):
         conversation's topic, it is a follow-up about that topic ("how many cities signed it?"
         after the Aalborg Charter), not a question to ask back. An entry that only the topic model
         inferred, without being sure, does not replace the conversation's topic either
-        (:func:`bot.follow_ups.keeps_topic`).
+        (:func:`bot.follow_ups.keeps_topic`), nor does an entry named as a condition of it ("and
+        without a CPR?", :func:`bot.follow_ups.names_a_condition`).
         """
         previous = self.kb.get(topic_before_latest_message(tracker))
         entities = tracker.latest_message.get("entities", []) or []
         if previous is not None and keeps_topic(entities, previous.id):
             # Named nothing, and the topic model is not sure it is about something else: a follow-up.
+            return Resolution(previous)
+        if previous is not None and names_a_condition(tracker.latest_message, previous.id):
+            # "and without a CPR?": the named entry is a condition of the topic, not a new one.
             return Resolution(previous)
         named = [entry for value in self.entity_values(tracker, TOPIC_SLOT) if (entry := self.kb.get(value))]
         if len(named) > 1:

@@ -20,6 +20,14 @@ A question inside a conversation that the intent classifier reads as out of scop
 it?" after the school answer; "cuantos meses dura"), is a follow-up too: :func:`asks_about_topic`.
 The topic model's "none of ours" probability decides, as it does in the NLU (``OUT_OF_SCOPE_AGREE``):
 "what's the weather like in winter?" after the first-steps answer has none 0.94 and stays out of scope.
+
+A follow-up may also name another entry as a condition of the topic: "and if I don't have a CPR
+yet?" after MitID, "do I need my yellow card for it?" after the library. The name alone would switch
+the topic to the CPR number; the question is still about MitID. The topic model learned this shape
+from follow-up examples that name a prerequisite (``follow_up`` in ``data/content/questions/``), so
+when the message names exactly one entry other than the topic and the model's follow-up probability
+is at least :data:`CONDITION_FOLLOW_UP`, the topic stays: :func:`names_a_condition`. "where do I get
+a CPR number?" after MitID reads as a CPR question and switches.
 """
 
 from __future__ import annotations
@@ -36,6 +44,9 @@ SWITCH_MIN = 0.6
 #: out-of-scope ones have none >= 0.53 but two of 48; the follow-ups it read so, none <= 0.54, nearly
 #: all below 0.35 (docs/nlu.md, "Follow-ups keep the topic").
 OUT_OF_SCOPE_AGREE = 0.5
+#: A message naming one other entry stays on the topic when the topic model reads it as a follow-up
+#: at least this much (:func:`names_a_condition`).
+CONDITION_FOLLOW_UP = 0.3
 
 
 def keeps_topic(entities: Iterable[Mapping[str, Any]], previous: Optional[str]) -> bool:
@@ -79,3 +90,29 @@ def asks_about_topic(parse: Mapping[str, Any], previous: Optional[str]) -> bool:
     if not isinstance(ranking, Mapping) or "none" not in ranking:
         return False  # no topic model in the pipeline: nothing says it is about our content
     return float(ranking.get("none") or 0.0) < OUT_OF_SCOPE_AGREE
+
+
+def names_a_condition(parse: Mapping[str, Any], previous: Optional[str]) -> bool:
+    """Whether a message naming another entry is a follow-up with that entry as a condition.
+
+    Args:
+        parse: The latest message's parse data (``entities`` and the topic model's ``topic_ranking``).
+        previous: The conversation's topic before the message, if any.
+
+    Returns:
+        True when there is a previous topic, the message's topic entities all come from names in it
+        and name exactly one entry, not the previous topic, and the topic model's follow-up
+        probability is at least :data:`CONDITION_FOLLOW_UP`.
+    """
+    if previous is None:
+        return False
+    topics = [entity for entity in parse.get("entities") or [] if entity.get("entity") == TOPIC_ENTITY]
+    if not topics or any(entity.get("extractor") == INFERRING_EXTRACTOR for entity in topics):
+        return False
+    values = {entity.get("value") for entity in topics}
+    if len(values) != 1 or previous in values:
+        return False
+    ranking = parse.get("topic_ranking")
+    if not isinstance(ranking, Mapping):
+        return False
+    return float(ranking.get("follow_up") or 0.0) >= CONDITION_FOLLOW_UP

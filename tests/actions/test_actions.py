@@ -281,6 +281,29 @@ def test_a_sure_inferred_entry_or_a_named_one_replaces_the_conversations_topic()
     assert metadata[0]["entry"] == "cpr"
 
 
+def test_an_entry_named_as_a_condition_of_the_topic_keeps_the_topic():
+    """"and if I don't have a CPR yet?" after the tax card: the model reads a follow-up (0.9), the topic stays."""
+    named = {**topic("cpr"), "extractor": "ContentEntityExtractor"}
+
+    def asked(text: str, follow_up: float, entities: List[Dict[str, Any]]) -> Tracker:
+        state = tracker(text, "ask_topic", entities, slots={"topic": "tax_card"})
+        state.latest_message["topic_ranking"] = {"outcome": "answer", "entries": [{"entry": "cpr", "score": 0.4}],
+                                                 "none": 0.0, "chat": 0.0, "follow_up": follow_up}
+        return state
+
+    events, _, metadata = run_with_metadata(ActionAnswerTopic(), asked("and without a cpr?", 0.9, [named]))
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "tax_card"}]
+    assert metadata[0]["outcome"] == "answer" and metadata[0]["entry"] == "tax_card"
+    # Read as a question about the CPR number (follow-up below 0.3): the topic switches.
+    events, _, metadata = run_with_metadata(ActionAnswerTopic(), asked("and where do I get a cpr?", 0.1, [named]))
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "cpr"}]
+    assert metadata[0]["entry"] == "cpr"
+    # Two other entries named: not a condition of the topic; the usual "which one do you mean?".
+    two = [named, {**topic("house"), "extractor": "ContentEntityExtractor"}]
+    _, _, metadata = run_with_metadata(ActionAnswerTopic(), asked("cpr or the house?", 0.9, two))
+    assert metadata == [{"outcome": "clarify", "candidates": ["cpr", "house"]}]
+
+
 def test_follow_up_uses_the_topic_slot():
     events, messages = run(ActionAnswerTopic(), tracker("tell me more", "ask_topic", slots={"topic": "tax_card"}))
     assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "tax_card"}]
