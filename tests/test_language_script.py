@@ -20,3 +20,24 @@ def test_a_short_message_is_in_the_language_of_its_script():
     assert language_by_script("Nørresundby?", scripts) is None  # Latin letters: detection decides
     assert language_by_script("CPR 123", scripts) is None
     assert language_by_script("адреса عنوان", scripts) is None  # two scripts: unclear
+
+
+def test_letters_only_one_language_writes_are_learned_from_the_training_texts():
+    from bot.nlu.language_detector import LETTER_MIN_WORDS, distinctive_letters, language_by_letters
+
+    many = LETTER_MIN_WORDS
+    texts = {
+        "ro": ["unde mă duc pentru asta"] * many,
+        "pl": ["gdzie się zapisać"] * many,
+        # Danish words borrowed by every language: "æ" is not one language's letter.
+        "da": ["lægevagten er åben"] * many,
+        "en": ["number of the lægevagt"] * many,
+        "de": ["wo ist die lægevagt"] * many,
+    }
+    letters = distinctive_letters(texts)
+    assert letters == {"ă": "ro", "ę": "pl", "ć": "pl", "å": "da"}
+    assert language_by_letters("Sprogcenter ține de cine? mă", letters) == "ro"
+    assert language_by_letters("telefono de la lægevagt", letters) is None  # æ tells nothing
+    assert language_by_letters("się mă", letters) is None  # two languages' letters: unclear
+    # Rare letters (fewer than LETTER_MIN_WORDS training words) are not trusted.
+    assert distinctive_letters({"ro": ["ț"] * (many - 1), "pl": ["x"]}) == {}

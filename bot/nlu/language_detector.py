@@ -11,7 +11,9 @@ Short or unclear messages ("ok", "tak", "CPR?") get neither, so the conversation
 language, unless their letters are in a script that only one supported language uses ("رقم SIRI"
 is Arabic, "адреса BusinessAalborg" Ukrainian): :func:`script_languages`. Content names found by
 the ContentEntityExtractor ("International House") are removed before detection, because they
-are the same in every language. Norwegian and Swedish, which
+are the same in every language. A short message with letters that only one supported language
+writes ("ține", "się", "niño": :func:`distinctive_letters`, learned from the training data) is in
+that language, whatever lingua makes of its few words. Norwegian and Swedish, which
 lingua often confuses with Danish and which Danish readers understand, count as Danish.
 The ``language`` slot is decided from these entities by ``action_validate_slot_mappings``
 (``actions/language.py``), where the conversation's current language is known.
@@ -24,7 +26,7 @@ import math
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -73,6 +75,48 @@ def language_by_script(text: str, scripts: Dict[str, str]) -> Optional[str]:
     """The language of ``scripts`` whose script all of the text's non-Latin letters are in, if any."""
     found = {_script(char) for char in text if char.isalpha()} - {"LATIN"}
     return scripts.get(found.pop()) if len(found) == 1 else None
+
+
+#: A letter belongs to one language when at least this share of the training words that hold it
+#: are that language's. Danish letters never reach it: every language's examples borrow Danish
+#: words ("lægevagt", "børnehave"), which is also why Danish words do not switch the language.
+LETTER_SHARE = 0.98
+#: ... and when it occurs in at least this many training words.
+LETTER_MIN_WORDS = 20
+#: Messages with fewer words than this are decided by their distinctive letters first; longer
+#: ones by lingua first (a Polish name in an English sentence is not Polish).
+LETTERS_MAX_WORDS = 10
+
+
+def distinctive_letters(texts: Mapping[str, Sequence[str]]) -> Dict[str, str]:
+    """Latin letters outside ASCII that one language's training texts use and the others hardly do.
+
+    Args:
+        texts: Training sentences per language code.
+
+    Returns:
+        ``letter -> language`` for the letters at least :data:`LETTER_SHARE` of whose training
+        words are in one language (with at least :data:`LETTER_MIN_WORDS` such words).
+    """
+    users: Dict[str, Counter[str]] = {}
+    for code, sentences in texts.items():
+        for sentence in sentences:
+            for word in _WORD_RE.findall(sentence.lower()):
+                for letter in set(word):
+                    if not letter.isascii() and _script(letter) == "LATIN":
+                        users.setdefault(letter, Counter())[code] += 1
+    letters: Dict[str, str] = {}
+    for letter, counts in users.items():
+        code, count = counts.most_common(1)[0]
+        if count >= LETTER_MIN_WORDS and count / sum(counts.values()) >= LETTER_SHARE:
+            letters[letter] = code
+    return dict(sorted(letters.items()))
+
+
+def language_by_letters(text: str, letters: Dict[str, str]) -> Optional[str]:
+    """The one language whose distinctive letters the text holds, if they all point to one."""
+    found = {letters[letter] for letter in text.lower() if letter in letters}
+    return found.pop() if len(found) == 1 else None
 
 
 def _iso(language: Any) -> str:
@@ -135,6 +179,7 @@ class Detector:
         min_confidence: float,
         vocabulary: Optional[VocabularyModel] = None,
         unsupported_confidence: float = 0.8,
+        letters: Optional[Dict[str, str]] = None,
     ) -> None:
         """Build the detector (loads lingua's models for these languages).
 
@@ -146,6 +191,7 @@ class Detector:
             min_confidence: The combined probability the top supported language must reach.
             vocabulary: The project's own word model, if trained.
             unsupported_confidence: lingua's confidence needed to call a message unsupported.
+            letters: Letters only one supported language writes (:func:`distinctive_letters`).
         """
         from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
@@ -170,10 +216,16 @@ class Detector:
         others = [code for code in dict.fromkeys([*unsupported, *aliases]) if code not in self.supported]
         self._all_detector = build([*self.supported, *others], low_accuracy=True) if others else None
         self.scripts = script_languages(self.supported)
+        self.letters = {letter: code for letter, code in (letters or {}).items() if code in self.supported}
 
     def by_script(self, text: str) -> Optional[Tuple[str, float]]:
         """:func:`language_by_script` for the supported languages, with confidence 1."""
         code = language_by_script(text, self.scripts)
+        return (code, 1.0) if code else None
+
+    def by_letters(self, text: str) -> Optional[Tuple[str, float]]:
+        """:func:`language_by_letters` for the supported languages, with confidence 1."""
+        code = language_by_letters(text, self.letters)
         return (code, 1.0) if code else None
 
     def _combined(self, text: str) -> Dict[str, float]:
@@ -221,6 +273,11 @@ class Detector:
         unsupported = self._unsupported(text)
         if unsupported is not None:
             return unsupported
+        # A short message's letters are surer than lingua's reading of its few words ("Sprogcenter
+        # Aalborg ține de cine?" is Romanian, not Danish); a long message is lingua's to judge.
+        by_letters = self.by_letters(text) if count < LETTERS_MAX_WORDS else None
+        if by_letters is not None:
+            return by_letters
         probabilities = self._combined(text)
         code, confidence = max(probabilities.items(), key=lambda item: item[1])
         if confidence < self.min_confidence:
@@ -246,7 +303,9 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
             unsupported: Languages recognised as not spoken (ISO 639-1 codes).
             aliases: Languages answered as another supported language.
             nlu_dir: Training data, one folder per language (``data/nlu/<code>/``), for the
-                vocabulary model.
+                vocabulary model and the distinctive letters.
+            questions_dir: The topic model's example questions (``<code>.yml``), for the
+                distinctive letters: they borrow Danish words as users do.
             min_words: Messages with fewer words keep the conversation's language.
             min_confidence: Minimum combined probability of the top supported language (0-1).
             unsupported_confidence: lingua's confidence needed to call a message unsupported.
@@ -257,6 +316,7 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
                             "zh", "vi", "so", "sq", "bg", "hr", "el"],
             "aliases": {"nb": "da", "nn": "da", "sv": "da"},
             "nlu_dir": "data/nlu",
+            "questions_dir": "data/content/questions",
             "min_words": 3,
             "min_confidence": 0.6,
             "unsupported_confidence": 0.8,
@@ -269,6 +329,7 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         resource: Resource,
         supported: Optional[Sequence[str]] = None,
         counts: Optional[Dict[str, Dict[str, int]]] = None,
+        letters: Optional[Dict[str, str]] = None,
     ) -> None:
         """Create the component (use :meth:`create` or :meth:`load`)."""
         self._config = {**self.get_default_config(), **config}
@@ -276,12 +337,14 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         self._resource = resource
         self.supported: Tuple[str, ...] = tuple(supported or ())
         self.counts: Dict[str, Dict[str, int]] = counts or {}
+        self.letters: Dict[str, str] = letters or {}
         self._detector: Optional[Detector] = None
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         """The files read in training besides the graph's inputs, so that Rasa's cache sees them change."""
-        return files_fingerprint({**cls.get_default_config(), **config}, ("languages_file", "nlu_dir"))
+        return files_fingerprint({**cls.get_default_config(), **config},
+                                 ("languages_file", "nlu_dir", "questions_dir"))
 
     @classmethod
     def create(
@@ -302,18 +365,24 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
 
         self.supported = tuple(language.code for language in parse_languages(Path(self._config["languages_file"])))
         self.counts = {}
+        texts: Dict[str, List[str]] = {}
         for code in self.supported:
             counts: Counter[str] = Counter()
+            lines: List[str] = []
             for path in sorted((Path(self._config["nlu_dir"]) / code).glob("*.yml")):
                 data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
                 for block in data.get("nlu", []):
                     for line in str(block.get("examples", "")).splitlines():
                         counts.update(_WORD_RE.findall(line.lower()))
+                        lines.append(line)
             self.counts[code] = dict(counts)
+            texts[code] = lines + _question_texts(Path(self._config["questions_dir"]) / f"{code}.yml")
+        self.letters = distinctive_letters(texts)
         self._detector = None
         with self._model_storage.write_to(self._resource) as directory:
             (directory / SETTINGS_FILE).write_text(
-                json.dumps({"supported": list(self.supported), "counts": self.counts}), encoding="utf-8"
+                json.dumps({"supported": list(self.supported), "counts": self.counts, "letters": self.letters}),
+                encoding="utf-8",
             )
         return self._resource
 
@@ -329,7 +398,7 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         """Load the supported languages from the model."""
         with model_storage.read_from(resource) as directory:
             data = json.loads((directory / SETTINGS_FILE).read_text(encoding="utf-8"))
-        component = cls(config, model_storage, resource, data["supported"], data.get("counts"))
+        component = cls(config, model_storage, resource, data["supported"], data.get("counts"), data.get("letters"))
         component.detector  # build lingua's models at load time, not on the first message  # noqa: B018
         return component
 
@@ -345,6 +414,7 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
                 float(self._config["min_confidence"]),
                 VocabularyModel(self.counts) if self.counts else None,
                 float(self._config["unsupported_confidence"]),
+                self.letters,
             )
         return self._detector
 
@@ -403,3 +473,14 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
                 message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name([entity]),
                             add_to_output=True)
         return messages
+
+
+def _question_texts(path: Path) -> List[str]:
+    """Every example question of one language's question file (none if it does not exist)."""
+    import yaml
+
+    if not path.is_file():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    texts = [str(text) for questions in (data.get("entries") or {}).values() for text in questions or ()]
+    return texts + [str(text) for key in ("follow_up", "none") for text in data.get(key) or ()]

@@ -101,3 +101,13 @@ def test_arabic_is_answered_in_arabic(stack):
     text = reply_text(stack.ask("أين يقع International House North Denmark؟", sender))
     assert "Rantzausgade 4" in text
     assert language_of(stack, sender) == "ar"
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Unde găsesc Sprogcenter Aalborg?", "ro"),  # "ă": only Romanian writes it
+    ("¿Dónde está la lægevagt? gracias", "es"),  # "á"; the Danish word's "æ" tells nothing
+])
+def test_a_short_message_is_in_the_language_whose_letters_it_uses(stack, text, language):
+    sender = uuid.uuid4().hex
+    assert stack.ask(text, sender)
+    assert language_of(stack, sender) == language
