@@ -29,6 +29,12 @@ targets of issue #8. Usage::
 
 ``--reuse-models`` skips training when a model for the current inputs exists and reports the
 training time recorded when it was trained (marked as reused).
+
+``--before DIR`` measures another checkout of this project as the side ``before``, with the same
+environment as ours, in the same run, and adds the ratios ours/before: whether a change slowed
+the assistant down, on one machine, without comparing runs. Make the checkout with
+``git worktree add ../before <commit>`` and link the virtual environment into it
+(``ln -s $PWD/.venv ../before/.venv``); it trains its own model.
 """
 
 from __future__ import annotations
@@ -149,10 +155,19 @@ def base_env() -> Dict[str, str]:
 
 
 def model_for(project: Path) -> Path:
-    from bot.run import model_path
-    from bot.settings import Settings
+    """Where the project's own ``bot.run`` looks for its model (another checkout may hash other files)."""
+    if project.resolve() == ROOT:
+        from bot.run import model_path
+        from bot.settings import Settings
 
-    return model_path(Settings.from_env({"PROJECT_DIR": str(project)}))
+        return model_path(Settings.from_env({"PROJECT_DIR": str(project)}))
+    import subprocess
+
+    code = ("from bot.run import model_path; from bot.settings import Settings; "
+            "print(model_path(Settings.from_env({'PROJECT_DIR': '.'})).resolve())")
+    output = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=True,
+                            env={**base_env(), "PROJECT_DIR": str(project)})
+    return Path(output.stdout.strip().splitlines()[-1])
 
 
 def ensure_model(name: str, project: Path, reuse: bool, env: Dict[str, str]) -> Dict[str, Any]:
@@ -272,12 +287,15 @@ def _goal(targets: List[tuple], metric: str, ratio: float) -> str:
 
 
 def table(sides: Dict[str, Dict[str, float]]) -> str:
-    """Each metric for every side measured, with the ratios ours/baseline and ours/demo."""
+    """Each metric for every side measured, with the ratios ours/before, ours/baseline and ours/demo."""
     ours = sides["ours"]
-    lines = [f"{'metric':<34}" + "".join(f"{name:>11}" for name in sides)
+    before = sides.get("before")
+    lines = [f"{'metric':<34}" + "".join(f"{name:>11}" for name in sides) + (f"{'/before':>10}" if before else "")
              + f"{'/baseline':>11}  {'target #8':<16}{'/demo':>8}  target #16", "-" * 120]
     for metric, mine in ours.items():
         row = f"{metric:<34}" + "".join(f"{side.get(metric, float('nan')):>11.4g}" for side in sides.values())
+        if before:
+            row += f"{mine / before[metric] if before.get(metric) else float('nan'):>10.3f}"
         for other, targets, width in (("baseline", TARGETS, 16), ("demo", DEMO_TARGETS, 0)):
             theirs = sides.get(other, {}).get(metric)
             ratio = mine / theirs if theirs else float("nan")
@@ -297,6 +315,7 @@ def main(argv: List[str] | None = None) -> int:
     parser.add_argument("--reuse-models", action="store_true", help="reuse trained models and their recorded time")
     parser.add_argument("--only", choices=("ours", "baseline", "demo"), action="append",
                         help="measure only this side (repeatable)")
+    parser.add_argument("--before", type=Path, help="another checkout of this project, measured as 'before'")
     args = parser.parse_args(argv)
 
     WORK.mkdir(parents=True, exist_ok=True)
@@ -321,6 +340,8 @@ def main(argv: List[str] | None = None) -> int:
     sides = {"ours": (ROOT, env), "baseline": (baseline_project, baseline_env), "demo": (demo_project, baseline_env)}
     if args.only:
         sides = {name: side for name, side in sides.items() if name in args.only}
+    if args.before:
+        sides["before"] = (args.before.resolve(), env)
     for name, (project, side_env) in sides.items():
         trained = ensure_model(name, project, args.reuse_models, side_env)
         record[name] = {**trained}
