@@ -51,8 +51,8 @@ KNOWN: dict = {
     **{(language, "aau_international", "situation"): _AROUND_SITUATION for language in ("en", "da")},
     **{(language, "public_transport", "named"): _WHERE_TO_BUY for language in ("pl", "ro")},
     ("de", "aau_international", "named"): _NAMED_AAU,
-    # pl and ro pass since the two-topic examples (2026-12-05, night); ar school and pl clubs too.
-    **{(language, "family_doctor", "situation"): _CPR_FIRST for language in ("da", "uk", "ar")},
+    # pl, ro and ar pass since the two-topic and MSA examples (2026-12-05, night); ar school and pl clubs too.
+    **{(language, "family_doctor", "situation"): _CPR_FIRST for language in ("da", "uk")},
 }
 
 
