@@ -173,12 +173,11 @@ def test_the_focus_is_the_question_sentence_when_its_last_clause_names_nothing()
 
     text = "What are the opening hours of International House? I need to ask about my EU residence document"
     focus = find_focus(text, [("ihnd", text.index("International")), ("eu_residence", text.index("EU"))])
-    assert (focus.entries, text[focus.start:focus.end], focus.partial) == (
-        ("ihnd",), "What are the opening hours of International House?", True)
+    assert (focus.entries, text[focus.start:focus.end]) == (
+        ("ihnd",), "What are the opening hours of International House?")
     clause = "the bank needs a CPR number for my NemKonto, so where do I get the CPR?"
     focus = find_focus(clause, [("cpr", 17), ("nemkonto", clause.index("NemKonto")), ("cpr", clause.rindex("CPR"))])
-    assert (focus.entries, clause[focus.start:focus.end], focus.partial) == (
-        ("cpr",), "so where do I get the CPR?", False)
+    assert (focus.entries, clause[focus.start:focus.end]) == (("cpr",), "so where do I get the CPR?")
     # The question sentence names nothing: no focus (the names are the situation).
     nothing = "No MitID without a CPR. Who do I call?"
     assert find_focus(nothing, [("mitid", 3), ("cpr", 20)]).entries == ()

@@ -193,12 +193,11 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
     def rank(self, text: str, named: Sequence[str], focus: Optional[Focus]) -> List[Tuple[str, float]]:
         """The model's ranking for a message.
 
-        When the question's part of the message names an entry and the rest is context (the last
-        clause names some but not all of the named entries: "the bank needs a CPR number for my
-        NemKonto, so where do I get the CPR?"; or the question is one sentence of several: "Where
-        do I get my yellow card? The bank wants it"), the ranking is the mean of the model's
-        ranking of the whole message and of the question's part alone, so that the context's
-        words do not outvote the question's.
+        When the question's part of the message (:func:`find_focus`) names some but not all of
+        the named entries, the rest is context: "the bank needs a CPR number for my NemKonto, so
+        where do I get the CPR?", or "Where is International House? I have an appointment with
+        SIRI there.". The ranking is then the mean of the model's ranking of the whole message and
+        of the question's part alone, so that the context's words do not outvote the question's.
         """
         assert self._model is not None
         if focus is None or not focus.entries or set(focus.entries) >= set(named):

@@ -117,14 +117,11 @@ class Focus:
         entries: The named entries found in that part (empty when it names none).
         start: Where that part begins.
         end: Where it ends.
-        partial: Whether that part is a whole sentence cut from a longer message (not only a
-            clause of its last sentence).
     """
 
     entries: Tuple[str, ...]
     start: int
     end: int
-    partial: bool
 
 
 def find_focus(text: str, found: Sequence[Tuple[str, int]]) -> Focus:
@@ -144,9 +141,9 @@ def find_focus(text: str, found: Sequence[Tuple[str, int]]) -> Focus:
     clause = q_start + final_clause_start(text[q_start:q_end])
     in_clause = _unique(entry_id for entry_id, offset in found if clause <= offset < q_end)
     if in_clause or not partial:
-        return Focus(in_clause, clause, q_end, partial)
+        return Focus(in_clause, clause, q_end)
     in_sentence = _unique(entry_id for entry_id, offset in found if q_start <= offset < q_end)
-    return Focus(in_sentence, q_start, q_end, partial)
+    return Focus(in_sentence, q_start, q_end)
 
 
 def _unique(values: Iterable[str]) -> Tuple[str, ...]:
