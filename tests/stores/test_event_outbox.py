@@ -111,7 +111,10 @@ def test_events_published_while_rabbitmq_is_away_arrive_in_order_once_it_is_back
     unique = [body for index, (body, _) in enumerate(got) if ids.index(ids[index]) == index]
     assert unique == [event(number) for number in range(60)]
     assert all(properties.content_type == "application/json" and properties.delivery_mode == 2 for _, properties in got)
-    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    # The project's own errors only: a socket.io client left by an earlier end-to-end test may log
+    # "packet queue is empty, aborting" (engineio) into the same root logger while this test runs
+    # (seen once in three full runs).
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith("bot.")]
     assert len(errors) == 1 and errors[0].startswith("event stream: lost amqp://guest:***@127.0.0.1:"), errors
     assert any(r.getMessage().startswith("event stream: reconnected to ") for r in caplog.records)
     assert "guest:guest" not in caplog.text
