@@ -41,3 +41,11 @@ def test_unknown_entries_and_languages_are_reported(tmp_path):
         ("how do i get a cpr", "cpr"),
         ("weather?", NONE_LABEL),
     ]
+
+
+def test_a_reader_of_the_texts_only_takes_every_entry_id(tmp_path):
+    """The language detector reads the questions' texts without the knowledge base (entry_ids None)."""
+    (tmp_path / "en.yml").write_text("entries:\n  cpr: [how do i get a cpr]\n  nope: [x]\n")
+    files, problems = read_question_files(tmp_path, None, ["en"])
+    assert problems == []
+    assert labelled_questions(files) == [("how do i get a cpr", "cpr"), ("x", "nope")]

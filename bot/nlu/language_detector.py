@@ -38,6 +38,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.external_files import files_fingerprint
+from bot.nlu.topic_examples import labelled_questions, read_question_files
 
 SETTINGS_FILE = "language_detector.json"
 #: lingua's confidence is floored at this before combining, so that the vocabulary model can
@@ -366,6 +367,8 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         self.supported = tuple(language.code for language in parse_languages(Path(self._config["languages_file"])))
         self.counts = {}
         texts: Dict[str, List[str]] = {}
+        # The example questions' texts only: their entry ids are the topic classifier's to check.
+        files, _ = read_question_files(Path(self._config["questions_dir"]), None, self.supported)
         for code in self.supported:
             counts: Counter[str] = Counter()
             lines: List[str] = []
@@ -376,7 +379,8 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
                         counts.update(_WORD_RE.findall(line.lower()))
                         lines.append(line)
             self.counts[code] = dict(counts)
-            texts[code] = lines + _question_texts(Path(self._config["questions_dir"]) / f"{code}.yml")
+            questions = [text for text, _ in labelled_questions({code: files[code]})] if code in files else []
+            texts[code] = lines + questions
         self.letters = distinctive_letters(texts)
         self._detector = None
         with self._model_storage.write_to(self._resource) as directory:
@@ -474,13 +478,3 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
                             add_to_output=True)
         return messages
 
-
-def _question_texts(path: Path) -> List[str]:
-    """Every example question of one language's question file (none if it does not exist)."""
-    import yaml
-
-    if not path.is_file():
-        return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    texts = [str(text) for questions in (data.get("entries") or {}).values() for text in questions or ()]
-    return texts + [str(text) for key in ("follow_up", "none") for text in data.get(key) or ()]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Sequence, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
@@ -66,19 +66,20 @@ def _strings(raw: object, where: str, problems: QuestionProblems) -> Tuple[str, 
 
 
 def read_question_files(
-    questions_dir: Path, entry_ids: Iterable[str], languages: Sequence[str]
+    questions_dir: Path, entry_ids: Optional[Iterable[str]], languages: Sequence[str]
 ) -> Tuple[Dict[str, QuestionFile], List[str]]:
     """Read every ``<lang>.yml`` in ``questions_dir``.
 
     Args:
         questions_dir: ``data/content/questions``.
-        entry_ids: The ids of the knowledge base's entries (questions for other ids are a problem).
+        entry_ids: The ids of the knowledge base's entries (questions for other ids are a problem),
+            or None to take the files' ids as they are (a reader that needs only the texts).
         languages: The supported languages (a file for another language is a problem).
 
     Returns:
         The files by language, and the problems found (empty when all is well).
     """
-    known = set(entry_ids)
+    known = set(entry_ids) if entry_ids is not None else None
     problems = QuestionProblems()
     files: Dict[str, QuestionFile] = {}
     if not questions_dir.is_dir():
@@ -94,7 +95,7 @@ def read_question_files(
             continue
         entries: Dict[str, Tuple[str, ...]] = {}
         for entry_id, questions in raw["entries"].items():
-            if str(entry_id) not in known:
+            if known is not None and str(entry_id) not in known:
                 problems.lines.append(f"{path.name}: entries.{entry_id}: no such entry in data/content")
                 continue
             entries[str(entry_id)] = _strings(questions, f"{path.name}: entries.{entry_id}", problems)
