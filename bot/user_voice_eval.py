@@ -238,7 +238,9 @@ def format_report(results: Sequence[TurnResult]) -> str:
              "|---|---|---|" + "---|" * (len(rounds) if round_heads else 0)]
     for key in [*languages, "overall"]:
         label = f"**{key}**" if key == "overall" else key
+        # A round written for some languages only (round 5: Ukrainian in Latin letters) is "–" elsewhere.
         by_round = "".join(f" {tables['round'].rate(cell):.3f} ({tables['round'].total[cell]}) |"
+                           if tables["round"].total[cell] else " – |"
                            for cell in (f"{key}/{number}" for number in rounds)) if round_heads else ""
         lines.append(f"| {label} | {tables['language'].total[key]} | {tables['language'].rate(key):.3f} |" + by_round)
     lines += ["", "| class | " + " | ".join(languages) + " | all |", "|---|" + "---|" * (len(languages) + 1)]

@@ -40,3 +40,19 @@ def test_the_language_detector_sees_its_language_list_and_training_folders(tmp_p
 
 def test_the_real_configuration_is_fingerprinted_with_its_defaults() -> None:
     assert len(ContentEntityExtractor.fingerprint_addon({}) or "") == 64
+
+
+def test_the_romanised_reader_sees_the_training_folders_and_example_questions(tmp_path: Path) -> None:
+    from bot.nlu.romanised import RomanisedReader
+
+    languages, nlu, questions = tmp_path / "languages.yml", tmp_path / "nlu", tmp_path / "questions"
+    (nlu / "uk").mkdir(parents=True)
+    questions.mkdir()
+    languages.write_text("languages: []\n")
+    config = {"languages_file": str(languages), "nlu_dir": str(nlu), "questions_dir": str(questions),
+              "content_dir": str(tmp_path / "content")}
+    before = RomanisedReader.fingerprint_addon(config)
+    (nlu / "uk" / "chitchat.yml").write_text("nlu: []\n")
+    after_nlu = RomanisedReader.fingerprint_addon(config)
+    (questions / "uk.yml").write_text("language: uk\nentries: {}\n")
+    assert len({before, after_nlu, RomanisedReader.fingerprint_addon(config)}) == 3

@@ -40,6 +40,19 @@ def test_a_sure_chitchat_intent_keeps_the_turn():
     assert adjust(before[0], before, has_topic=True, understood=True) is before
 
 
+def test_a_chitchat_guess_the_topic_model_does_not_hear_keeps_the_turn_only_when_very_sure():
+    # "thanks, that helped with my tax card": the topic model hears chit-chat too (0.87).
+    thanks = ranking(thank=0.85, ask_topic=0.15)
+    assert adjust(thanks[0], thanks, has_topic=True, understood=True, chat=0.87) is thanks
+    # "Żona nudzi się w domu i nie może znaleźć pracy": read as a "no" (0.82), chit-chat 0.00.
+    need = ranking(deny=0.82, ask_contact=0.09, ask_topic=0.06, request_human=0.03)
+    after = adjust(need[0], need, has_topic=True, understood=True, chat=0.0)
+    assert after[0] == {"name": "ask_contact", "confidence": 0.94}
+    # "ok bye, I'll go to International House tomorrow": a goodbye, whatever the topic model hears.
+    bye = ranking(goodbye=0.91, ask_address=0.09)
+    assert adjust(bye[0], bye, has_topic=True, understood=True, chat=0.04) is bye
+
+
 def test_a_follow_up_is_a_question_about_the_current_topic():
     from bot.nlu.topic_scope import adjust_without_topic
 

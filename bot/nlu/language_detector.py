@@ -38,7 +38,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.external_files import files_fingerprint
-from bot.nlu.topic_examples import labelled_questions, read_question_files
+from bot.nlu.training_texts import example_questions, nlu_examples
 
 SETTINGS_FILE = "language_detector.json"
 #: lingua's confidence is floored at this before combining, so that the vocabulary model can
@@ -360,27 +360,16 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Record the supported languages and the word counts of each language's training data."""
-        import yaml
-
         from bot.languages import parse_languages
 
         self.supported = tuple(language.code for language in parse_languages(Path(self._config["languages_file"])))
+        questions = example_questions(Path(self._config["questions_dir"]), self.supported)
         self.counts = {}
         texts: Dict[str, List[str]] = {}
-        # The example questions' texts only: their entry ids are the topic classifier's to check.
-        files, _ = read_question_files(Path(self._config["questions_dir"]), None, self.supported)
         for code in self.supported:
-            counts: Counter[str] = Counter()
-            lines: List[str] = []
-            for path in sorted((Path(self._config["nlu_dir"]) / code).glob("*.yml")):
-                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-                for block in data.get("nlu", []):
-                    for line in str(block.get("examples", "")).splitlines():
-                        counts.update(_WORD_RE.findall(line.lower()))
-                        lines.append(line)
-            self.counts[code] = dict(counts)
-            questions = [text for text, _ in labelled_questions({code: files[code]})] if code in files else []
-            texts[code] = lines + questions
+            lines = nlu_examples(Path(self._config["nlu_dir"]), code)
+            self.counts[code] = dict(Counter(word for line in lines for word in _WORD_RE.findall(line.lower())))
+            texts[code] = lines + questions[code]
         self.letters = distinctive_letters(texts)
         self._detector = None
         with self._model_storage.write_to(self._resource) as directory:

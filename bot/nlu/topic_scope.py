@@ -46,8 +46,14 @@ QUESTION_INTENTS = ("ask_topic", "ask_contact", "ask_address", "ask_hours")
 HOURS_INTENT = "ask_hours"
 #: Entities that make a message without a topic a question about opening hours.
 HOURS_ENTITIES = ("day", "hours_kind")
-#: A chit-chat intent at least this sure keeps the turn even when the message is about a topic.
+#: A chit-chat intent at least this sure keeps the turn even when the message is about a topic…
 CHITCHAT_KEEP = 0.8
+#: …when the topic model also hears chit-chat in it (its ``chat`` probability at least CHAT_AGREE), or
+#: when the intent classifier is at least CHITCHAT_SURE sure. "thanks, that helped with my tax card"
+#: has chat 0.87; "Żona nudzi się w domu i nie może znaleźć pracy" (read as ``deny`` 0.82 once the
+#: conversational intents got 1,400 more examples) has chat 0.00. Measured in docs/nlu.md.
+CHAT_AGREE = 0.1
+CHITCHAT_SURE = 0.9
 #: A request for a person ("can I talk to a human?") keeps the turn, even when sure, only if no entry
 #: was understood or the entry is the house itself ("someone from International House I can chat with?").
 PERSON_INTENT = "request_human"
@@ -141,7 +147,7 @@ def adjust_without_topic(
 
 def adjust(
     intent: Dict[str, Any], ranking: List[Dict[str, Any]], has_topic: bool, understood: bool = False,
-    entry: Any = None,
+    entry: Any = None, chat: float = 1.0,
 ) -> List[Dict[str, Any]]:
     """Return the new ranking (best first) for one message.
 
@@ -151,6 +157,7 @@ def adjust(
         has_topic: Whether the message names a content topic.
         understood: Whether the topic model found the entry (or close entries) the message is about.
         entry: The topic model's best entry id, if any.
+        chat: The topic model's probability that the message is chit-chat (1 when unknown).
 
     Returns:
         The ranking, unchanged unless the message is about a topic: then out_of_scope's
@@ -162,7 +169,9 @@ def adjust(
     moving = {"out_of_scope"}
     top = ranking[0]
     top_name = top.get(INTENT_NAME_KEY)
-    sure_chat = top_name not in QUESTION_INTENTS and float(top[PREDICTED_CONFIDENCE_KEY]) >= CHITCHAT_KEEP
+    confidence = float(top[PREDICTED_CONFIDENCE_KEY])
+    sure_chat = top_name not in QUESTION_INTENTS and confidence >= CHITCHAT_KEEP \
+        and (chat >= CHAT_AGREE or confidence >= CHITCHAT_SURE)
     if top_name == PERSON_INTENT and understood and entry not in PERSON_ENTRIES:
         # "can someone look at my CV?", "my employer can't pay my salary, who helps?": a need told
         # around "someone" or "help" is a question about the entry found (the CV drop-in, NemKonto),
@@ -209,7 +218,8 @@ class TopicScopeAdjuster(GraphComponent):
             entries = topics.get("entries") or []
             best = entries[0].get("entry") if entries and isinstance(entries[0], dict) else None
             if has_topic:
-                new_ranking = adjust(intent, ranking, has_topic, understood, best)
+                new_ranking = adjust(intent, ranking, has_topic, understood, best,
+                                     chat=float(topics.get("chat", 1.0) if topics else 1.0))
             else:
                 new_ranking = adjust_without_topic(ranking, float(topics.get("follow_up") or 0.0),
                                                    float(topics.get("none") or 0.0),

@@ -111,3 +111,15 @@ def test_a_short_message_is_in_the_language_whose_letters_it_uses(stack, text, l
     sender = uuid.uuid4().hex
     assert stack.ask(text, sender)
     assert language_of(stack, sender) == language
+
+
+def test_ukrainian_typed_in_latin_letters_is_answered_in_ukrainian(stack):
+    sender = uuid.uuid4().hex
+    reply = reply_text(stack.ask("Dobryi den, de meni otrymaty podatkovu kartku?", sender))
+    assert reply.startswith("**Податкова картка (skattekort)**"), reply
+    assert language_of(stack, sender) == "uk"
+    user = [event for event in tracker(stack, sender)["events"] if event["event"] == "user"][-1]
+    # The tracker keeps what the user typed; the parse data has the Cyrillic reading beside it.
+    assert user["text"] == "Dobryi den, de meni otrymaty podatkovu kartku?"
+    assert user["parse_data"]["text"] == "Добрий день, де мені отримати податкову картку?"
+    assert user["parse_data"]["romanised"] == user["text"]
