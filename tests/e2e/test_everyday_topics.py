@@ -33,8 +33,6 @@ _AROUND_SITUATION = ("a situation for the newest topics (buses, clubs, AAU) is r
                      "comes with me' as Spouse Space); they have 26 example questions per language (issue #12)")
 _WHERE_TO_BUY = ("'where do I buy a Rejsekort' is read as the address of NT's customer centre: a where-question "
                  "about a product gets the office's address (issue #12, class 3)")
-_NAMED_AAU = ("'Wie erreiche ich ...?' falls below the intent threshold, and the content search offers "
-              "candidates instead of the AAU entry its synonym names (issue #12)")
 _OFFICIAL_HELP = ("'is there an official place that helps foreigners find work?' gets International House or its "
                   "job search seminar, which do help, rather than the job-centre entry (issue #12's ranking)")
 _TWO_NEEDS = ("'help me translate my CV into Danish and find a job' gets the CV drop-in, which answers one of "
@@ -47,11 +45,11 @@ KNOWN: dict = {
     ("uk", "job_search", "situation"): _IN_ENGLISH,
     ("pl", "job_search", "situation"): _TWO_NEEDS,
     **{(language, "public_transport", "situation"): _AROUND_SITUATION for language in ("de", "ar")},
-    **{(language, "leisure", "situation"): _AROUND_SITUATION for language in ("de", "uk")},
+    ("de", "leisure", "situation"): _AROUND_SITUATION,
     **{(language, "aau_international", "situation"): _AROUND_SITUATION for language in ("en", "da")},
     **{(language, "public_transport", "named"): _WHERE_TO_BUY for language in ("pl", "ro")},
-    ("de", "aau_international", "named"): _NAMED_AAU,
-    # pl, ro and ar pass since the two-topic and MSA examples (2026-12-05, night); ar school and pl clubs too.
+    # pl, ro and ar pass since the two-topic and MSA examples (2026-12-05, night); ar school and pl clubs too;
+    # uk clubs and de "AAU" named since the conversational intents' examples and the chit-chat rule (2026-12-06).
     **{(language, "family_doctor", "situation"): _CPR_FIRST for language in ("da", "uk")},
 }
 
