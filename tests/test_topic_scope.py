@@ -53,6 +53,16 @@ def test_a_chitchat_guess_the_topic_model_does_not_hear_keeps_the_turn_only_when
     assert adjust(bye[0], bye, has_topic=True, understood=True, chat=0.04) is bye
 
 
+def test_a_language_named_as_the_subject_of_a_question_is_no_switch():
+    # "where can I learn Danish for free?" (Arabic): switch 0.92, but the topic model hears no chit-chat.
+    learn = ranking(switch_language=0.92, ask_address=0.05, ask_topic=0.03)
+    after = adjust(learn[0], learn, has_topic=True, understood=True, chat=0.0)
+    assert (after[0]["name"], round(after[0]["confidence"], 2)) == ("ask_address", 0.97)
+    # "can you answer in Danish about the tax card?": the topic model hears the request (0.82).
+    switch = ranking(switch_language=0.82, ask_topic=0.18)
+    assert adjust(switch[0], switch, has_topic=True, understood=True, chat=0.82) is switch
+
+
 def test_a_follow_up_is_a_question_about_the_current_topic():
     from bot.nlu.topic_scope import adjust_without_topic
 

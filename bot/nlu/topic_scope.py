@@ -54,6 +54,11 @@ CHITCHAT_KEEP = 0.8
 #: conversational intents got 1,400 more examples) has chat 0.00. Measured in docs/nlu.md.
 CHAT_AGREE = 0.1
 CHITCHAT_SURE = 0.9
+#: A language switch needs the topic model's agreement however sure the classifier is: a real switch
+#: ("can we continue in danish") is chit-chat to the topic model (0.96), while a language named as the
+#: subject of a question about an entry ("أين يمكنني تعلم اللغة الدنماركية مجانا", learn Danish for free:
+#: switch 0.92; "vacancies in English": 0.99) is not (0.00).
+LANGUAGE_SWITCH = "switch_language"
 #: A request for a person ("can I talk to a human?") keeps the turn, even when sure, only if no entry
 #: was understood or the entry is the house itself ("someone from International House I can chat with?").
 PERSON_INTENT = "request_human"
@@ -171,7 +176,7 @@ def adjust(
     top_name = top.get(INTENT_NAME_KEY)
     confidence = float(top[PREDICTED_CONFIDENCE_KEY])
     sure_chat = top_name not in QUESTION_INTENTS and confidence >= CHITCHAT_KEEP \
-        and (chat >= CHAT_AGREE or confidence >= CHITCHAT_SURE)
+        and (chat >= CHAT_AGREE or (confidence >= CHITCHAT_SURE and top_name != LANGUAGE_SWITCH))
     if top_name == PERSON_INTENT and understood and entry not in PERSON_ENTRIES:
         # "can someone look at my CV?", "my employer can't pay my salary, who helps?": a need told
         # around "someone" or "help" is a question about the entry found (the CV drop-in, NemKonto),
