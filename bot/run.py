@@ -44,7 +44,6 @@ READY_TIMEOUT_SECONDS = 300
 STOP_TIMEOUT_SECONDS = 15
 SUPERVISE_INTERVAL_SECONDS = 0.25
 #: A child that died is restarted after 0.5 s, then 1 s, 2 s, 4 s (at most 8 s) ...
-RESTART_BACKOFF_FIRST_SECONDS = 0.5
 RESTART_BACKOFF_MAX_SECONDS = 8.0
 #: ... unless it died this many times within the window: then the run stops with one line.
 CRASH_LIMIT = 5
@@ -402,9 +401,13 @@ def metrics_env(settings: Settings, name: str) -> Dict[str, str]:
     return {"PROMETHEUS_MULTIPROC_DIR": str(settings.var_dir / "metrics" / name)}
 
 
-def restart_delay(crashes: int) -> float:
-    """Seconds to wait before restarting after the ``crashes``-th exit in the crash window."""
-    return float(min(RESTART_BACKOFF_MAX_SECONDS, RESTART_BACKOFF_FIRST_SECONDS * 2 ** max(0, crashes - 1)))
+def restart_delay(crashes: int, first: float = 0.5) -> float:
+    """Seconds to wait before restarting after the ``crashes``-th exit in the crash window.
+
+    ``first`` is the first delay (``RESTART_BACKOFF_SECONDS``); it doubles up to
+    ``RESTART_BACKOFF_MAX_SECONDS`` (or ``first``, when that is longer).
+    """
+    return float(min(max(RESTART_BACKOFF_MAX_SECONDS, first), first * 2 ** max(0, crashes - 1)))
 
 
 class Supervisor:
@@ -452,7 +455,7 @@ class Supervisor:
                 f"{child.name} exited {len(child.exits)} times within {CRASH_WINDOW_SECONDS:.0f}s; "
                 f"not restarting it again; stopping all servers (last: code {code}: {child.last_line()})"
             )
-        delay = restart_delay(len(child.exits))
+        delay = restart_delay(len(child.exits), self.settings.restart_backoff_seconds)
         child.restart_at = now + delay
         log(
             "run",

@@ -228,6 +228,8 @@ class Settings:
             the assistant says it is back.
         action_server_token: Shared secret Rasa sends to the action server (``X-Action-Token``);
             None: the action server accepts any caller and must bind a loopback address.
+        restart_backoff_seconds: The runner restarts a server that died after this long, doubled after
+            each further exit within the crash window (``bot.run``).
     """
 
     project_dir: Path = PROJECT_DIR
@@ -264,6 +266,7 @@ class Settings:
     cluster_replicas: int = 2
     handoff_availability: str = "phone_hours"
     handoff_idle_minutes: float = 10.0
+    restart_backoff_seconds: float = 0.5
 
     @property
     def default_language(self) -> str:
@@ -336,6 +339,7 @@ class Settings:
             cluster_replicas=max(1, _int(env, "CLUSTER_REPLICAS", 2)),
             handoff_availability=_handoff_availability(env),
             handoff_idle_minutes=_positive_float(env, "HANDOFF_IDLE_MINUTES", 10.0),
+            restart_backoff_seconds=_positive_float(env, "RESTART_BACKOFF_SECONDS", 0.5),
         )
 
 

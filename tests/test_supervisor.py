@@ -54,6 +54,9 @@ def kill_when_ready(child: Child, times: int, killed: List[int]) -> None:
 
 def test_restart_delay_doubles_up_to_a_limit():
     assert [restart_delay(n) for n in range(1, 7)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+    # RESTART_BACKOFF_SECONDS sets the first delay; the limit stays 8 s unless the first is longer.
+    assert [restart_delay(n, 3.0) for n in range(1, 4)] == [3.0, 6.0, 8.0]
+    assert [restart_delay(n, 10.0) for n in range(1, 3)] == [10.0, 10.0]
 
 
 def test_a_crashing_child_is_restarted_then_the_run_stops_with_one_line(capsys, restore_signals):
