@@ -42,13 +42,13 @@ KNOWN: dict = {
     ("ar", "job_search", "situation"): _OFFICIAL_HELP,
     ("pl", "job_search", "situation"): _TWO_NEEDS,
     **{(language, "public_transport", "situation"): _AROUND_SITUATION for language in ("de", "ar")},
-    ("de", "leisure", "situation"): _AROUND_SITUATION,
-    **{(language, "aau_international", "situation"): _AROUND_SITUATION for language in ("en", "da")},
+    ("da", "aau_international", "situation"): _AROUND_SITUATION,
     **{(language, "public_transport", "named"): _WHERE_TO_BUY for language in ("pl", "ro")},
     # pl, ro and ar pass since the two-topic and MSA examples (2026-12-05, night); ar school and pl clubs too;
     # uk clubs and de "AAU" named since the conversational intents' examples and the chit-chat rule, uk
-    # "vacancies in English" since a language switch needs the topic model's agreement (2026-12-06).
-    **{(language, "family_doctor", "situation"): _CPR_FIRST for language in ("da", "uk")},
+    # "vacancies in English" since a language switch needs the topic model's agreement; de clubs, en AAU
+    # and uk family doctor situations since 14 more example questions per everyday entry (2026-12-06).
+    ("da", "family_doctor", "situation"): _CPR_FIRST,
 }
 
 
