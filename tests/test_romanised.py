@@ -102,3 +102,10 @@ def test_romanised_ukrainian_of_the_training_data_is_read_back(learned):
     text = "Dobryi den, de meni otrymaty podatkovu kartku?"
     assert romaniser.recognises(text)
     assert romaniser.rewrite(text) == "Добрий день, де мені отримати податкову картку?"
+
+
+def test_read_is_the_rewrite_of_a_recognised_message_and_none_otherwise():
+    romaniser = small()
+    assert romaniser.read("yak otrymaty nomer CPR") == "як отримати номер CPR"
+    assert romaniser.read("jak numer de") is None  # other languages' words
+    assert romaniser.read("де отримати картку") is None  # already Cyrillic

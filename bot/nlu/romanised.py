@@ -37,7 +37,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Text
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -71,7 +71,12 @@ def _ascii(word: str) -> str:
 
 def skeleton(word: str) -> str:
     """The word's sound skeleton, the same for its Cyrillic spelling and the usual romanisations."""
-    letters = re.sub(r"[^a-z]", "", _ascii(word))
+    return _skeleton_of(_ascii(word))
+
+
+def _skeleton_of(plain: str) -> str:
+    """:func:`skeleton` of a word already in lowercase ASCII."""
+    letters = re.sub(r"[^a-z]", "", plain)
     for spelling, sound in _SAME_SOUND:
         letters = letters.replace(spelling, sound)
     return re.sub(r"(.)\1+", r"\1", letters)
@@ -156,37 +161,63 @@ class Romaniser:
         name_words = {_ascii(word) for name in names for word in WORD_RE.findall(name.lower()) if is_latin(word)}
         return cls(words, borrowed, set().union(*vocabularies), name_words, **thresholds)
 
+    def read(self, text: str) -> Optional[str]:
+        """The text in the language's own script when it is the language in Latin letters, else None.
+
+        One pass over the words: each is transliterated and reduced to its skeleton once, for the
+        decision (see the module docstring) and for the rewrite.
+        """
+        if not is_latin(text):
+            return None
+        words = self._words(text)
+        return self._rewritten(text, words) if self._recognised(words) else None
+
     def recognises(self, text: str) -> bool:
         """Whether the text is the language written in Latin letters (see the module docstring)."""
-        if not is_latin(text):
-            return False
-        words = WORD_RE.findall(text.lower())
+        return is_latin(text) and self._recognised(self._words(text))
+
+    def rewrite(self, text: str) -> str:
+        """The text with each word the language knows written in its own script (the rest as typed)."""
+        return self._rewritten(text, self._words(text))
+
+    @staticmethod
+    def _words(text: str) -> List[Tuple[re.Match, str, str]]:
+        """Each word's match, its lowercase ASCII form and its skeleton."""
+        words = []
+        for match in WORD_RE.finditer(text):
+            plain = _ascii(match.group(0))
+            words.append((match, plain, _skeleton_of(plain)))
+        return words
+
+    def _recognised(self, words: Sequence[Tuple[re.Match, str, str]]) -> bool:
         if len(words) < self.min_words:
             return False
         # Names ("International House") and words no language of ours knows ("susidy") tell nothing:
         # the shares are of the words that are either the language's or another language's.
-        words = [word for word in words if _ascii(word) not in self.names]
-        known = [word for word in words if skeleton(word) in self.words]
-        exclusive = [word for word in known if _ascii(word) not in self.others]
-        foreign = [word for word in words if word not in known and _ascii(word) in self.others]
-        telling = len(known) + len(foreign)
-        return (
-            telling > 0
-            and len(known) >= self.known_share * telling
-            and len(exclusive) >= max(self.min_exclusive, self.exclusive_share * telling)
-        )
+        known = exclusive = foreign = 0
+        for _, plain, key in words:
+            if plain in self.names:
+                continue
+            if key in self.words:
+                known += 1
+                exclusive += plain not in self.others
+            elif plain in self.others:
+                foreign += 1
+        telling = known + foreign
+        return telling > 0 and known >= self.known_share * telling \
+            and exclusive >= max(self.min_exclusive, self.exclusive_share * telling)
 
-    def rewrite(self, text: str) -> str:
-        """The text with each word the language knows written in its own script (the rest as typed)."""
-
-        def word(match: re.Match) -> str:
+    def _rewritten(self, text: str, words: Sequence[Tuple[re.Match, str, str]]) -> str:
+        pieces: List[str] = []
+        end = 0
+        for match, _, key in words:
             typed = match.group(0)
-            if typed.lower() in self.keep:
-                return typed
-            written = self.words.get(skeleton(typed), typed)
-            return written[:1].upper() + written[1:] if typed[:1].isupper() and written != typed else written
-
-        return WORD_RE.sub(word, text)
+            written = typed if typed.lower() in self.keep else self.words.get(key, typed)
+            if typed[:1].isupper() and written != typed:
+                written = written[:1].upper() + written[1:]
+            pieces += [text[end:match.start()], written]
+            end = match.end()
+        return "".join(pieces) + text[end:]
 
     def to_json(self) -> Dict[str, Any]:
         """The learned vocabularies (thresholds come from the config)."""
@@ -293,7 +324,8 @@ class RomanisedReader(GraphComponent):
             return messages
         for message in messages:
             text = message.get(TEXT)
-            if isinstance(text, str) and self.romaniser.recognises(text):
+            cyrillic = self.romaniser.read(text) if isinstance(text, str) else None
+            if cyrillic is not None:
                 message.set(ROMANISED, text, add_to_output=True)
-                message.set(TEXT, self.romaniser.rewrite(text))
+                message.set(TEXT, cyrillic)
         return messages

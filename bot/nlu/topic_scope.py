@@ -224,7 +224,7 @@ class TopicScopeAdjuster(GraphComponent):
             best = entries[0].get("entry") if entries and isinstance(entries[0], dict) else None
             if has_topic:
                 new_ranking = adjust(intent, ranking, has_topic, understood, best,
-                                     chat=float(topics.get("chat", 1.0) if topics else 1.0))
+                                     chat=float(topics.get("chat", 1.0)))
             else:
                 new_ranking = adjust_without_topic(ranking, float(topics.get("follow_up") or 0.0),
                                                    float(topics.get("none") or 0.0),
