@@ -30,6 +30,21 @@ def _typed_text(tracker: Tracker) -> Optional[str]:
     return text if isinstance(text, str) and text.strip() and not text.startswith("/") else None
 
 
+def is_topic_follow_up(tracker: Tracker) -> bool:
+    """Whether a ``next_step`` message is a follow-up about the conversation's topic instead.
+
+    It is when the message was typed (the checklist's own "What's next?" button sends
+    ``/next_step``), the newcomer has not answered the checklist's two questions (so there is no
+    list to continue), no form is running, and the conversation's current topic is another entry.
+    """
+    if _typed_text(tracker) is None or tracker.active_loop_name == fs.FORM:
+        return False
+    if tracker.get_slot(fs.GROUP_SLOT) in fs.GROUPS and tracker.get_slot(fs.REASON_SLOT) in fs.REASONS:
+        return False
+    topic = tracker.get_slot("topic")
+    return isinstance(topic, str) and bool(topic) and topic != CHECKLIST_ENTRY
+
+
 def start_or_ask_again(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
     """Start the form, or, when it is already running, ask its open question again.
 
@@ -139,8 +154,19 @@ class ActionFirstStepsChecklist(Action):
 
         Right after the form, the list starts at its first step; after that, each call (the
         "What's next?" button, or the question typed) shows the following steps.
+
+        A typed "what's next?" from someone who never went through the checklist, right after an
+        answer about another topic, is a follow-up about that topic: "hvad koster det så?" ("and
+        what does it cost, then?") after Danish lessons was read as ``next_step``, which started
+        the checklist instead of answering the question. That answer follows instead.
         """
         group, reason = tracker.get_slot(fs.GROUP_SLOT), tracker.get_slot(fs.REASON_SLOT)
+        if is_topic_follow_up(tracker):
+            # Answered here, not with FollowupAction: after a followed-up action the policies would
+            # predict this action again for the same ``next_step`` message, until the loop limit.
+            from actions.topics import ActionAnswerTopic  # topics imports this module
+
+            return await ActionAnswerTopic().run(dispatcher, tracker, domain)
         if group not in fs.GROUPS or reason not in fs.REASONS:
             return start_or_ask_again(dispatcher, tracker)
         after_form = tracker.latest_action_name == fs.FORM

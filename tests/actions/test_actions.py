@@ -597,3 +597,37 @@ def test_a_long_contact_address_is_shown_with_a_readable_title(real_kb):
     text = contact_answer(real_kb.get("tax_card"), "en", real_kb).text
     web = next(line for line in text.splitlines() if line.startswith("Web: "))
     assert web.startswith("Web: [Life in Denmark: apply for a tax card](https://lifeindenmark.borger.dk/actionpage?")
+
+
+# ------------------------------------------------------------------ "what's next?" outside the checklist
+
+
+def test_a_typed_next_step_after_another_topic_without_a_checklist_is_a_follow_up_about_the_topic():
+    """"hvad koster det så?" after Danish lessons was read as ``next_step`` and started the checklist."""
+    from actions.first_steps import ActionFirstStepsChecklist
+
+    history = [{"event": "user", "text": "what is a tax card"}, slot_event("tax_card"), {"event": "bot", "text": "..."},
+               {"event": "user", "text": "and what does it cost then?"}]
+    typed = tracker("and what does it cost then?", "next_step", slots={"topic": "tax_card"}, events=history)
+    events, messages, metadata = run_with_metadata(ActionFirstStepsChecklist(), typed)
+    assert metadata == [{"outcome": "answer", "entry": "tax_card", "kind": "topic"}]
+    assert messages[0]["text"].startswith("**Tax card**")
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "tax_card"}]
+
+
+def test_the_checklists_own_next_button_and_a_started_checklist_still_continue_it():
+    from actions.first_steps import ActionFirstStepsChecklist
+
+    # The button's payload, even after another topic: the checklist's questions are asked (form starts).
+    button = tracker("/next_step", "next_step", slots={"topic": "tax_card"})
+    events, messages = run(ActionFirstStepsChecklist(), button)
+    assert events == [{"event": "followup", "timestamp": None, "name": "first_steps_form"}] and messages == []
+    # Typed, by someone who answered the checklist's two questions: the next page of their list.
+    typed = tracker("what's next?", "next_step", slots={"topic": "tax_card", "citizenship_group": "eu",
+                                                        "arrival_reason": "work", "checklist_next": 3.0})
+    events, _, metadata = run_with_metadata(ActionFirstStepsChecklist(), typed)
+    assert metadata == [{"outcome": "answer", "entry": "getting_started", "kind": "checklist"}]
+    assert events[0] == {"event": "slot", "timestamp": None, "name": "checklist_next", "value": 6.0}
+    # Typed, with no topic before it: the checklist starts.
+    events, _ = run(ActionFirstStepsChecklist(), tracker("what now?", "next_step"))
+    assert events == [{"event": "followup", "timestamp": None, "name": "first_steps_form"}]
