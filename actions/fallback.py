@@ -41,7 +41,7 @@ class ActionSearchContent(ContentAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         """Search the content for the latest message; never invent an answer."""
-        if asks_about_topic(tracker.latest_message, topic_before_latest_message(tracker)):
+        if asks_about_topic(tracker.latest_message, topic_before_latest_message(tracker), self.language(tracker)):
             return await ActionAnswerTopic().run(dispatcher, tracker, domain)
         language = self.language(tracker)
         text = tracker.latest_message.get("text") or ""
@@ -78,7 +78,7 @@ class ActionOutOfScope(ContentAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         """Answer the follow-up about the conversation's topic, or send ``utter_out_of_scope``."""
-        if asks_about_topic(tracker.latest_message, topic_before_latest_message(tracker)):
+        if asks_about_topic(tracker.latest_message, topic_before_latest_message(tracker), self.language(tracker)):
             return await ActionAnswerTopic().run(dispatcher, tracker, domain)
         dispatcher.utter_message(response="utter_out_of_scope", outcome=OUTCOME_OUT_OF_SCOPE)
         return []

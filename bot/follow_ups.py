@@ -44,6 +44,12 @@ SWITCH_MIN = 0.6
 #: out-of-scope ones have none >= 0.53 but two of 48; the follow-ups it read so, none <= 0.54, nearly
 #: all below 0.35 (docs/nlu.md, "Follow-ups keep the topic").
 OUT_OF_SCOPE_AGREE = 0.5
+#: A short question asking for a figure ("ile kosztuje?", "how long?": ``data/i18n/question_words.yml``)
+#: of at most FIGURE_WORDS words is a follow-up unless the topic model is this sure none of our
+#: entries is meant: "ile kosztuje?" after the EU residence document had none 0.58, and was told
+#: "I can't help with that".
+FIGURE_WORDS = 4
+FIGURE_NONE_MAX = 0.9
 #: A message naming one other entry stays on the topic when the topic model reads it as a follow-up
 #: at least this much (:func:`names_a_condition`).
 CONDITION_FOLLOW_UP = 0.3
@@ -71,16 +77,19 @@ def keeps_topic(entities: Iterable[Mapping[str, Any]], previous: Optional[str]) 
     return max(float(entity.get("confidence") or 0.0) for entity in topics) < SWITCH_MIN
 
 
-def asks_about_topic(parse: Mapping[str, Any], previous: Optional[str]) -> bool:
+def asks_about_topic(parse: Mapping[str, Any], previous: Optional[str], language: Optional[str] = None) -> bool:
     """Whether a message the NLU did not take for a question is a follow-up about the topic.
 
     Args:
-        parse: The latest message's parse data (``entities`` and the topic model's ``topic_ranking``).
+        parse: The latest message's parse data (``text``, ``entities`` and the topic model's
+            ``topic_ranking``).
         previous: The conversation's topic before the message, if any.
+        language: The conversation's language (for the words that ask for a figure).
 
     Returns:
         True when there is a previous topic, the message names no topic, and the topic model's
-        "none of ours" probability is below :data:`OUT_OF_SCOPE_AGREE`.
+        "none of ours" probability is below :data:`OUT_OF_SCOPE_AGREE`, or below
+        :data:`FIGURE_NONE_MAX` for a short question asking for a figure (:func:`asks_for_a_figure`).
     """
     if previous is None:
         return False
@@ -89,7 +98,17 @@ def asks_about_topic(parse: Mapping[str, Any], previous: Optional[str]) -> bool:
     ranking = parse.get("topic_ranking")
     if not isinstance(ranking, Mapping) or "none" not in ranking:
         return False  # no topic model in the pipeline: nothing says it is about our content
-    return float(ranking.get("none") or 0.0) < OUT_OF_SCOPE_AGREE
+    none = float(ranking.get("none") or 0.0)
+    if none < OUT_OF_SCOPE_AGREE:
+        return True
+    return none < FIGURE_NONE_MAX and language is not None and asks_for_a_figure(str(parse.get("text") or ""), language)
+
+
+def asks_for_a_figure(text: str, language: str) -> bool:
+    """Whether ``text`` is a short question (at most :data:`FIGURE_WORDS` words) for a figure."""
+    from bot.answer_parts import asks_for_a_number
+
+    return 0 < len(text.split()) <= FIGURE_WORDS and asks_for_a_number(text, language)
 
 
 def names_a_condition(parse: Mapping[str, Any], previous: Optional[str]) -> bool:

@@ -169,3 +169,19 @@ def test_a_question_is_not_a_goodbye_a_yes_or_a_no_unless_none_of_ours():
     assert adjust_without_topic(hello, follow_up=0.1, none=0.0, question=True) is hello
     switch = ranking(switch_language=0.9, ask_topic=0.1)
     assert adjust_without_topic(switch, follow_up=0.1, none=0.0, question=True) is switch
+
+
+def test_a_language_switch_asked_as_a_follow_up_question_is_about_the_topic():
+    """"is it in english?" after Spouse Space: switch_language 0.98, follow-up 1.00, chit-chat 0.00."""
+    from bot.nlu.topic_scope import adjust_without_topic
+
+    before = ranking(switch_language=0.98, ask_address=0.01, ask_topic=0.005, greet=0.005)
+    after = adjust_without_topic(before, follow_up=0.9999, none=0.0, chat=0.0, question=True, words=4)
+    assert [(item["name"], round(item["confidence"], 3)) for item in after] == [
+        ("ask_address", 0.995), ("ask_topic", 0.005), ("switch_language", 0.0), ("greet", 0.0)]
+    # A real request to switch is chit-chat to the topic model; two words stay a switch; so does a
+    # statement, or a question the model is not sure follows up.
+    assert adjust_without_topic(before, follow_up=0.0003, none=0.0, chat=0.9994, question=True, words=5) is before
+    assert adjust_without_topic(before, follow_up=0.96, none=0.0, chat=0.016, question=True, words=2) is before
+    assert adjust_without_topic(before, follow_up=0.9999, none=0.0, chat=0.0, question=False, words=4) is before
+    assert adjust_without_topic(before, follow_up=0.8, none=0.0, chat=0.0, question=True, words=4) is before

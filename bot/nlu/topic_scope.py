@@ -65,6 +65,13 @@ PERSON_INTENT = "request_human"
 PERSON_ENTRIES = ("ihnd",)
 #: Intents a follow-up guess never overrules (the user asks for something else explicitly).
 KEEP_INTENTS = ("switch_language",)
+#: A language switch asked as a question of at least SWITCH_QUESTION_WORDS words that the topic model
+#: is sure is a follow-up (at least SWITCH_FOLLOW_UP) and hears no chit-chat in (below CHAT_AGREE) asks
+#: about the topic in a language: "is it in english?" after Spouse Space (follow-up 1.00, chit-chat
+#: 0.00) was answered "I'll answer in English" without an answer. "can you answer in English?" and
+#: "kan du skrive på engelsk?" have chit-chat 1.00; "in english?" (two words) stays a switch.
+SWITCH_FOLLOW_UP = 0.9
+SWITCH_QUESTION_WORDS = 3
 #: The topic model's follow-up probability above which a message is a question about the current topic.
 FOLLOW_UP_MIN = 0.5
 #: A weaker follow-up guess also counts when it leads "none of ours" and "chit-chat" by this factor
@@ -105,7 +112,7 @@ def is_question(text: str) -> bool:
 
 def adjust_without_topic(
     ranking: List[Dict[str, Any]], follow_up: float, none: float, hours_cue: bool = False, chat: float = 0.0,
-    question: bool = False,
+    question: bool = False, words: int = 0,
 ) -> List[Dict[str, Any]]:
     """The ranking of a message that names no topic, given the topic model's other labels.
 
@@ -116,6 +123,7 @@ def adjust_without_topic(
         hours_cue: Whether the message names a weekday or a kind of hours (``day``/``hours_kind``).
         chat: The topic model's probability that the message is chit-chat.
         question: Whether the message ends with a question mark (:func:`is_question`).
+        words: How many words the message has.
 
     Returns:
         The adjusted ranking (the same object when nothing changes).
@@ -124,6 +132,13 @@ def adjust_without_topic(
         return ranking
     top = ranking[0]
     top_name = str(top.get(INTENT_NAME_KEY))
+    if top_name == LANGUAGE_SWITCH and question and words >= SWITCH_QUESTION_WORDS \
+            and follow_up >= SWITCH_FOLLOW_UP and chat < CHAT_AGREE:
+        questions = [item for item in ranking if item.get(INTENT_NAME_KEY) in QUESTION_INTENTS]
+        if questions:
+            target = max(questions, key=lambda i: i[PREDICTED_CONFIDENCE_KEY])
+            return _move(ranking, {str(item.get(INTENT_NAME_KEY)) for item in ranking} - set(QUESTION_INTENTS),
+                         target)
     questions = [item for item in ranking if item.get(INTENT_NAME_KEY) in QUESTION_INTENTS]
     sure_other = top_name not in QUESTION_INTENTS and top_name != "out_of_scope" \
         and float(top[PREDICTED_CONFIDENCE_KEY]) >= CHITCHAT_KEEP
@@ -230,7 +245,8 @@ class TopicScopeAdjuster(GraphComponent):
                                                    float(topics.get("none") or 0.0),
                                                    hours_cue=bool(kinds & set(HOURS_ENTITIES)),
                                                    chat=float(topics.get("chat") or 0.0),
-                                                   question=is_question(str(message.get("text") or "")))
+                                                   question=is_question(str(message.get("text") or "")),
+                                                   words=len(str(message.get("text") or "").split()))
             if new_ranking is not ranking:
                 message.set(INTENT, {INTENT_NAME_KEY: new_ranking[0][INTENT_NAME_KEY],
                                      PREDICTED_CONFIDENCE_KEY: new_ranking[0][PREDICTED_CONFIDENCE_KEY]},

@@ -529,6 +529,24 @@ def test_out_of_scope_says_so_unless_it_is_a_follow_up_the_topic_model_places_in
         assert [(m["response"], m["outcome"]) for m in dispatcher.messages] == [("utter_out_of_scope", "out_of_scope")]
 
 
+def test_a_short_question_for_a_figure_is_a_follow_up_unless_the_model_is_sure_it_is_none_of_ours():
+    """"ile kosztuje?" after the EU residence document: out of scope 0.38, the topic model's none 0.58."""
+    history = [{"event": "user", "text": "how do i get a tax card"}, slot_event("tax_card"),
+               {"event": "bot", "text": "..."}, {"event": "user", "text": "how much is it?"}]
+    for text, language in (("how much is it?", "en"), ("ile kosztuje?", "pl"), ("hvad koster det?", "da")):
+        track = tracker(text, "out_of_scope", slots={"topic": "tax_card", "language": language}, events=history,
+                        none=0.58)
+        _, _, metadata = run_with_metadata(ActionOutOfScope(), track)
+        assert metadata == [{"outcome": "answer", "entry": "tax_card", "kind": "topic"}], text
+    # Sure it is none of ours, longer than four words, no figure asked, or a figure word of another language.
+    for text, language, none in (("how much is it?", "en", 0.93), ("how much is a beer in aalborg?", "en", 0.58),
+                                 ("is the weather nice?", "en", 0.58), ("ile kosztuje?", "en", 0.58)):
+        track = tracker(text, "out_of_scope", slots={"topic": "tax_card", "language": language}, events=history,
+                        none=none)
+        _, _, metadata = run_with_metadata(ActionOutOfScope(), track)
+        assert metadata == [{"outcome": "out_of_scope"}], text
+
+
 def test_a_fallback_inside_a_conversation_is_a_follow_up_about_its_topic():
     """"cuantos meses dura" after Culture Companions: the classifier unsure, nothing named, our content."""
     history = [{"event": "user", "text": "what is cpr"}, slot_event("cpr"), {"event": "user", "text": "x"}]
