@@ -97,7 +97,8 @@ def map_url(address: Address) -> str:
 
 
 def topic_answer(
-    kb: KnowledgeBase, entry: Entry, language: str, today: Optional[dt.date] = None, question: str = ""
+    kb: KnowledgeBase, entry: Entry, language: str, today: Optional[dt.date] = None, question: str = "",
+    extra: Sequence[str] = (),
 ) -> Reply:
     """The answer about an entry, short enough for a phone (issue #13).
 
@@ -113,11 +114,12 @@ def topic_answer(
         language: The answer's language.
         today: The date, for entries whose period has ended.
         question: The user's message (empty when a button asked).
+        extra: Paragraphs shown right after the first bubble's sentences (an address and its map).
 
     Returns:
         The reply.
     """
-    reply = _topic_answer(kb, entry, language, today, question)
+    reply = _topic_answer(kb, entry, language, today, question, extra)
     return Reply(expand_placeholders(reply.text, kb.entries), reply.buttons, kind="topic")
 
 
@@ -206,7 +208,8 @@ def link_title(url: str, entries: Sequence[Entry], language: str) -> str:
 
 
 def _topic_answer(
-    kb: KnowledgeBase, entry: Entry, language: str, today: Optional[dt.date], question: str
+    kb: KnowledgeBase, entry: Entry, language: str, today: Optional[dt.date], question: str,
+    extra: Sequence[str] = (),
 ) -> Reply:
     lines = [f"**{entry.name(language)}**"]
     ended = period_ended_line(entry, language, today)
@@ -214,6 +217,7 @@ def _topic_answer(
         lines.append(ended)
     parts = split_entry(entry, language, question)
     lines.append(join(parts.first))
+    lines.extend(extra)
     lines.append(t("more_info", language, url=entry.official_link(language)))
     more = [Button(t("more_button", language), topic_payload(MORE_INTENT, entry.id))] if has_more(
         entry, language, parts) else []
@@ -275,17 +279,23 @@ def address_answer(entry: Entry, language: str, kb: KnowledgeBase, question: str
     """Where the entry is, with a map link.
 
     An entry without a street address (a course, a programme, an online service) gets its whole
-    answer instead: "where can I learn Danish?" asks about the service, not about a street.
+    answer instead: "where can I learn Danish?" asks about the service, not about a street. A
+    topic whose entry has an office (buses and trains: NT's customer centre; daycare: the
+    municipality's office) gets its answer with the address after the sentences closest to the
+    question: "where do I buy a Rejsekort?" asks where the card is sold (the app, the bus, the
+    station), and "where is the daycare office?" for the street; both are answered.
     """
     name = entry.name(language)
     if entry.contact is None or entry.contact.address is None:
         return topic_answer(kb, entry, language, question=question)
     address = entry.contact.address
-    lines = [
+    where = [
         t("address_heading", language, name=name, address=format_address(address, language)),
         t("address_map", language, url=link("OpenStreetMap", map_url(address))),
-        t("more_info", language, url=entry.official_link(language)),
     ]
+    if entry.kind == "topic":
+        return topic_answer(kb, entry, language, question=question, extra=("\n".join(where),))
+    lines = [*where, t("more_info", language, url=entry.official_link(language))]
     uncertain = _uncertain_line(entry, language, "address")
     if uncertain:
         lines.append(uncertain)

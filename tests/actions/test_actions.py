@@ -608,6 +608,25 @@ def test_a_contact_card_taken_from_another_entry_names_it_and_stays_the_answer_a
     assert "+45 72 14 20 04" in lines[-1]
 
 
+def test_a_where_question_about_a_topic_with_an_office_gets_the_answer_and_the_address(monkeypatch, real_kb):
+    """"where do I buy a Rejsekort?" was answered with NT's street address only (issue #12, class 3)."""
+    monkeypatch.setattr(actions.base, "get_knowledge_base", lambda: real_kb)
+    question = "where can I buy a ticket or a rejsekort?"
+    events, messages, metadata = run_with_metadata(
+        ActionAnswerAddress(), tracker(question, "ask_address", [topic("public_transport")]))
+    assert metadata == [{"outcome": "answer", "entry": "public_transport", "kind": "topic"}]
+    paragraphs = messages[0]["text"].split("\n\n")
+    assert paragraphs[0] == "**Buses and trains**"
+    assert "Buy a single ticket in the RejseBillet app, on the bus or at the station" in paragraphs[1]
+    assert paragraphs[2].splitlines() == [
+        "Buses and trains is at John F. Kennedys Plads 1, 9000 Aalborg.",
+        "Map: [OpenStreetMap](https://www.openstreetmap.org/search?query=John+F.+Kennedys+Plads+1%2C+9000+Aalborg)"]
+    # An organisation's address stays the address card.
+    _, messages, metadata = run_with_metadata(
+        ActionAnswerAddress(), tracker("where is international house?", "ask_address", [topic("ihnd")]))
+    assert metadata[0]["kind"] == "address"
+
+
 def test_a_long_contact_address_is_shown_with_a_readable_title(real_kb):
     """The tax line's page is 90 characters of query string: its link shows the entry's title for it."""
     from bot.answers import contact_answer
