@@ -15,6 +15,7 @@ from bot.answers import Reply, entry_buttons
 from bot.content import Entry, KnowledgeBase, get_knowledge_base
 from bot.content.hours import now
 from bot.follow_ups import keeps_topic, names_a_condition
+from bot.prerequisites import answer_for_lack
 from bot.settings import get_settings
 
 #: The clock the actions use; tests replace it to answer "is it open now" on fixed dates.
@@ -152,6 +153,13 @@ class ContentAction(Action, ABC):
         """
         previous = self.kb.get(topic_before_latest_message(tracker))
         entities = tracker.latest_message.get("entities", []) or []
+        # "no MitID without a CPR number, who do I call?": the entry for someone who lacks what MitID
+        # needs (bot.prerequisites). The topic counts only when the message is a follow-up about it.
+        follow_up = previous is not None and names_a_condition(tracker.latest_message, previous.id)
+        lacking = answer_for_lack(self.kb.entries, question_text(tracker), self.language(tracker),
+                                  previous.id if previous is not None and follow_up else None)
+        if lacking is not None:
+            return Resolution(lacking)
         if previous is not None and keeps_topic(entities, previous.id):
             # Named nothing, and the topic model is not sure it is about something else: a follow-up.
             return Resolution(previous)

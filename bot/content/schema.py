@@ -138,6 +138,10 @@ class Entry:
     #: shows it; a contact card only when ``contact`` is listed, an address only with ``address``.
     uncertain_about: Tuple[str, ...] = ()
     contact_from: Optional[str] = None
+    #: Asked about by someone who lacks another entry's thing, the answer is a third entry:
+    #: ``{cpr: mitid_support}`` on MitID ("no MitID without a CPR number, who do I call?" asks for
+    #: MitID Support's P-code line). Read by :mod:`bot.prerequisites`.
+    without: Mapping[str, str] = field(default_factory=dict)
     #: The period the entry's information is about (a strategy's years, an event's dates): after
     #: ``valid_until`` the answer says the period has ended, and the validator fails.
     valid_from: Optional[dt.date] = None
@@ -361,7 +365,7 @@ def _parse_date(col: _Collector, raw: Any, path: str) -> Optional[dt.date]:
 _ENTRY_FIELDS = {
     "id", "kind", "area", "names", "synonyms", "summary", "details", "steps", "contact",
     "hours", "items", "links", "related", "sources", "verified", "uncertain", "contact_from",
-    "valid_from", "valid_until", "checklist", "uncertain_about",
+    "valid_from", "valid_until", "checklist", "uncertain_about", "without",
 }
 
 
@@ -487,6 +491,13 @@ def parse_entry(col: _Collector, raw: Any, index: int) -> Optional[Entry]:
     contact_from = col.text(raw.get("contact_from"), f"{path}.contact_from", required=False)
     if contact is not None and contact_from:
         col.error(f"{path}.contact_from", "an entry has either its own contact or contact_from, not both")
+    without: Dict[str, str] = {}
+    raw_without = raw.get("without") or {}
+    if not isinstance(raw_without, dict) or not all(
+            isinstance(key, str) and isinstance(value, str) for key, value in raw_without.items()):
+        col.error(f"{path}.without", "must map an entry id to an entry id")
+    else:
+        without = dict(raw_without)
     hours = _parse_hours(col, raw.get("hours"), f"{path}.hours")
     items = col.string_list(raw.get("items"), f"{path}.items")
     related = col.string_list(raw.get("related"), f"{path}.related")
@@ -524,6 +535,7 @@ def parse_entry(col: _Collector, raw: Any, index: int) -> Optional[Entry]:
         uncertain=uncertain,
         uncertain_about=tuple(uncertain_about),
         contact_from=contact_from,
+        without=without,
         valid_from=period["valid_from"],
         valid_until=period["valid_until"],
         file=col.file,
@@ -584,6 +596,10 @@ def check_references(entries: Mapping[str, Entry]) -> List[ContentError]:
             if target is None or target.contact is None:
                 errors.append(ContentError(entry.file, f"entries[{entry.id}].contact_from",
                                            f"unknown id or entry without contact: {entry.contact_from!r}"))
+        for needed, target in entry.without.items():
+            if needed not in entries or target not in entries:
+                errors.append(ContentError(entry.file, f"entries[{entry.id}].without",
+                                           f"unknown id: {needed if needed not in entries else target!r}"))
         for field_name, text in translated_texts(entry):
             for kind, ref, line in PLACEHOLDER_RE.findall(text):
                 if resolve_placeholder(entries, kind, ref, line) is None:

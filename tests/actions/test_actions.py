@@ -593,9 +593,15 @@ def test_a_contact_card_taken_from_another_entry_names_it_and_stays_the_answer_a
     """"Who do I call about MitID?" gets MitID Support's card, named as such; MitID stays the topic."""
     monkeypatch.setattr(actions.base, "get_knowledge_base", lambda: real_kb)
     events, messages, metadata = run_with_metadata(
-        ActionAnswerContact(), tracker("no cpr yet, who do I call about mitid?", "ask_contact", [topic("mitid")]))
+        ActionAnswerContact(), tracker("who do I call about mitid?", "ask_contact", [topic("mitid")]))
     assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "mitid"}]
     assert metadata == [{"outcome": "answer", "entry": "mitid", "kind": "contact"}]
+    assert messages[0]["text"].splitlines()[:2] == ["Contact details for MitID Support:", "Phone: +45 33 98 00 10"]
+    # Without a CPR number, the question is MitID Support's own (bot/prerequisites.py).
+    events, messages, metadata = run_with_metadata(
+        ActionAnswerContact(), tracker("no cpr yet, who do I call about mitid?", "ask_contact", [topic("mitid")]))
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "mitid_support"}]
+    assert metadata == [{"outcome": "answer", "entry": "mitid_support", "kind": "contact"}]
     assert messages[0]["text"].splitlines()[:2] == ["Contact details for MitID Support:", "Phone: +45 33 98 00 10"]
     # The EU residence document sends you to SIRI's EU line, with the caveat about the two numbers.
     _, messages, metadata = run_with_metadata(

@@ -1,0 +1,50 @@
+"""Questions from someone lacking what an entry needs (bot/prerequisites.py), on the real content."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from bot.content.schema import check_references
+from bot.prerequisites import _negations, answer_for_lack
+from bot.settings import get_settings
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("I can't get MitID without a CPR number, who do I phone?", "en"),
+    ("Tried setting up MitID in the app but it asks for a CPR and I'm still waiting for mine.", "en"),
+    ("har ikke noget cpr-nummer endnu, hvordan får jeg mitid?", "da"),
+    ("Ich habe noch keine CPR-Nummer. Wie komme ich an MitID?", "de"),
+    ("quiero sacar el mitid pero aun no tengo cpr", "es"),
+    ("nie mam jeszcze numeru cpr a bank chce ode mnie mitid", "pl"),
+    ("Daca n-am CPR inca, cum fac MitID?", "ro"),
+    ("mitid хочу зробити але cpr ще нема", "uk"),
+    ("ما قدرت أطلع MitID لأنه ما عندي CPR", "ar"),
+])
+def test_mitid_without_a_cpr_number_is_mitid_supports_question(real_kb, text, language):
+    found = answer_for_lack(real_kb.entries, text, language)
+    assert found is not None and found.id == "mitid_support"
+
+
+def test_a_follow_up_about_the_topic_counts_and_other_messages_do_not(real_kb):
+    # After the MitID answer, "and if I don't have a CPR yet?" names MitID no more: the topic counts.
+    assert answer_for_lack(real_kb.entries, "and if I don't have a CPR yet?", "en", "mitid").id == "mitid_support"
+    assert answer_for_lack(real_kb.entries, "and if I don't have a CPR yet?", "en") is None
+    for text in ("I have my CPR number now, how do I get MitID?", "how do I get MitID with a passport?",
+                 "i dont have a cpr number yet, where do i register?", "/ask_topic{\"topic\":\"mitid\"}"):
+        assert answer_for_lack(real_kb.entries, text, "en") is None, text
+    # The words of lack are the conversation's language's: Polish "nie" means nothing in English.
+    assert answer_for_lack(real_kb.entries, "mitid nie mam cpr", "en") is None
+
+
+def test_every_language_has_words_of_lack():
+    assert set(get_settings().languages) <= set(_negations())
+    assert all(_negations()[language] for language in get_settings().languages)
+
+
+def test_the_validator_names_an_unknown_entry_in_without(real_kb):
+    entries = dict(real_kb.entries)
+    entries["mitid"] = dataclasses.replace(entries["mitid"], without={"cpr": "nowhere"})
+    problems = [(error.path, error.problem) for error in check_references(entries)]
+    assert ("entries[mitid].without", "unknown id: 'nowhere'") in problems
