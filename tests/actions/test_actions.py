@@ -618,7 +618,7 @@ def test_a_where_question_about_a_topic_with_an_office_gets_the_answer_and_the_a
     """"where do I buy a Rejsekort?" was answered with NT's street address only (issue #12, class 3)."""
     monkeypatch.setattr(actions.base, "get_knowledge_base", lambda: real_kb)
     question = "where can I buy a ticket or a rejsekort?"
-    events, messages, metadata = run_with_metadata(
+    _, messages, metadata = run_with_metadata(
         ActionAnswerAddress(), tracker(question, "ask_address", [topic("public_transport")]))
     assert metadata == [{"outcome": "answer", "entry": "public_transport", "kind": "topic"}]
     paragraphs = messages[0]["text"].split("\n\n")
