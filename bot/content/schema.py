@@ -596,10 +596,10 @@ def check_references(entries: Mapping[str, Entry]) -> List[ContentError]:
             if target is None or target.contact is None:
                 errors.append(ContentError(entry.file, f"entries[{entry.id}].contact_from",
                                            f"unknown id or entry without contact: {entry.contact_from!r}"))
-        for needed, target in entry.without.items():
-            if needed not in entries or target not in entries:
-                errors.append(ContentError(entry.file, f"entries[{entry.id}].without",
-                                           f"unknown id: {needed if needed not in entries else target!r}"))
+        for needed_id, answer_id in entry.without.items():
+            unknown = next((ref for ref in (needed_id, answer_id) if ref not in entries), None)
+            if unknown is not None:
+                errors.append(ContentError(entry.file, f"entries[{entry.id}].without", f"unknown id: {unknown!r}"))
         for field_name, text in translated_texts(entry):
             for kind, ref, line in PLACEHOLDER_RE.findall(text):
                 if resolve_placeholder(entries, kind, ref, line) is None:
