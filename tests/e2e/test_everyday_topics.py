@@ -25,9 +25,6 @@ from tests.e2e.conftest import ask_fresh
 CASES_FILE = Path(__file__).with_name("everyday_topics.yml")
 
 #: Known failures, kept visible (strict: a fix is noticed). Keyed by (language, topic, kind).
-_CPR_FIRST = ("the situation names the CPR number in its first sentence ('just got my CPR number, who do I "
-              "see when I'm sick?'); the topic model, trained on 18 questions for the new entry against many "
-              "more for the CPR number, also ranks the CPR number first (issue #12)")
 _AROUND_SITUATION = ("a situation for the newest topics (buses, clubs, AAU) is read as the topic its context "
                      "names ('just arrived' as the first steps, 'meet locals' as Culture Companions, 'my partner "
                      "comes with me' as Spouse Space); they have 26 example questions per language (issue #12)")
@@ -47,7 +44,7 @@ KNOWN: dict = {
     # pl and ro "where do I buy a Rejsekort", de and ar bus situations ("how do I get from the airport
     # into town?", read as where-questions) since a where-question about a topic with an office gets
     # the topic's answer with the address (2026-12-06, later).
-    ("da", "family_doctor", "situation"): _CPR_FIRST,
+    # da family doctor situation since the contrastive examples for easily confused entries (round 7).
 }
 
 
