@@ -154,10 +154,8 @@ class ContentAction(Action, ABC):
         previous = self.kb.get(topic_before_latest_message(tracker))
         entities = tracker.latest_message.get("entities", []) or []
         # "no MitID without a CPR number, who do I call?": the entry for someone who lacks what MitID
-        # needs (bot.prerequisites). The topic counts only when the message is a follow-up about it.
-        follow_up = previous is not None and names_a_condition(tracker.latest_message, previous.id)
-        lacking = answer_for_lack(self.kb.entries, question_text(tracker), self.language(tracker),
-                                  previous.id if previous is not None and follow_up else None)
+        # needs (bot.prerequisites).
+        lacking = answer_for_lack(self.kb.entries, question_text(tracker), self.language(tracker))
         if lacking is not None:
             return Resolution(lacking)
         if previous is not None and keeps_topic(entities, previous.id):
