@@ -41,3 +41,24 @@ def test_letters_only_one_language_writes_are_learned_from_the_training_texts():
     assert language_by_letters("się mă", letters) is None  # two languages' letters: unclear
     # Rare letters (fewer than LETTER_MIN_WORDS training words) are not trusted.
     assert distinctive_letters({"ro": ["ț"] * (many - 1), "pl": ["x"]}) == {}
+
+
+def test_telling_words_decide_a_message_too_short_for_lingua():
+    """"unde e International House?" was answered in English: two words are left after the name."""
+    from bot.nlu.language_detector import TELLING_MIN, VocabularyModel
+
+    counts = {
+        "ro": {"unde": TELLING_MIN, "adresa": TELLING_MIN, "e": 40, "nu": TELLING_MIN - 1},
+        "en": {"where": TELLING_MIN, "is": 40, "e": 1},
+        "da": {"hvor": TELLING_MIN, "er": 40},
+        "pl": {"gdzie": TELLING_MIN},
+    }
+    model = VocabularyModel(counts)
+    assert model.telling_language("unde e  ?") == "ro"
+    assert model.telling_language("adresa  ?") == "ro"
+    assert model.telling_language("where is it") == "en"
+    # A word in two languages' data ("e"), or seen too rarely ("nu"), tells nothing; words of two
+    # languages leave the message undecided.
+    assert model.telling_language("e ?") is None
+    assert model.telling_language("nu") is None
+    assert model.telling_language("unde where") is None

@@ -87,6 +87,12 @@ LETTER_MIN_WORDS = 20
 #: Messages with fewer words than this are decided by their distinctive letters first; longer
 #: ones by lingua first (a Polish name in an English sentence is not Polish).
 LETTERS_MAX_WORDS = 10
+#: A word seen this often in one language's training data, and never in another's, tells the
+#: language of a message too short for lingua ("unde e International House?" is Romanian, "adresa
+#: BusinessAalborg?" too: their content names are removed first, and two or one words are left).
+TELLING_MIN = 5
+#: Only messages shorter than this are decided by telling words, when lingua cannot tell.
+TELLING_MAX_WORDS = 6
 
 
 def distinctive_letters(texts: Mapping[str, Sequence[str]]) -> Dict[str, str]:
@@ -145,6 +151,22 @@ class VocabularyModel:
         self.totals = {language: sum(words.values()) for language, words in self.counts.items()}
         self.vocabulary = {word for words in self.counts.values() for word in words}
         self.shared = shared
+        self._telling: Optional[Dict[str, str]] = None
+
+    def telling_language(self, text: str) -> Optional[str]:
+        """The one language whose telling words the text holds, if its telling words all point to it.
+
+        A telling word occurs at least :data:`TELLING_MIN` times in one language's training data and
+        never in another's ("unde" in Romanian, "hvor" in Danish, "where" in English).
+        """
+        if self._telling is None:
+            self._telling = {}
+            for language, words in self.counts.items():
+                for word, count in words.items():
+                    if count >= TELLING_MIN and sum(word in other for other in self.counts.values()) == 1:
+                        self._telling[word] = language
+        found = {self._telling[word] for word in _WORD_RE.findall(text.lower()) if word in self._telling}
+        return found.pop() if len(found) == 1 else None
 
     def known_share(self, text: str) -> float:
         """The share of the text's words that occur in some language's training data."""
@@ -227,6 +249,11 @@ class Detector:
     def by_letters(self, text: str) -> Optional[Tuple[str, float]]:
         """:func:`language_by_letters` for the supported languages, with confidence 1."""
         code = language_by_letters(text, self.letters)
+        return (code, 1.0) if code else None
+
+    def by_words(self, text: str) -> Optional[Tuple[str, float]]:
+        """The language the text's telling words point to (:meth:`VocabularyModel.telling_language`)."""
+        code = self.vocabulary.telling_language(text) if self.vocabulary is not None else None
         return (code, 1.0) if code else None
 
     def _combined(self, text: str) -> Dict[str, float]:
@@ -442,8 +469,9 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         # Content names ("International House") are the same in every language, so detection
         # first ignores them; when what is left is inconclusive, the whole text decides.
         remaining = self._without_entities(message)
-        found = self.detector.detect(remaining, words) or self.detector.detect(text, words) \
-            or self.detector.by_script(remaining)
+        found = self.detector.detect(remaining, words) \
+            or (self.detector.by_words(remaining) if words < TELLING_MAX_WORDS else None) \
+            or self.detector.detect(text, words) or self.detector.by_script(remaining)
         if found is None:
             if picker in self.supported:
                 return {"entity": "detected_language", "value": picker, "confidence": 0.0, "source": "widget_default"}
