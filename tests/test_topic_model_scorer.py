@@ -83,3 +83,11 @@ def test_the_trained_models_scores_and_rankings_are_unchanged(tmp_path: Path):
     expected = model._pipeline.decision_function(texts)  # type: ignore[attr-defined]
     labels = numpy.array(model.labels)
     assert [ranked[0][0] for ranked in model.rank_many(texts)] == list(labels[expected.argmax(axis=1)])
+
+
+def test_known_words_counts_the_words_the_examples_had():
+    model = small_model()
+    assert model.known_words("xqzv plorm grublet") == 0
+    assert model.known_words("👍") == 0
+    assert model.known_words("xqzv danish lessons") == 2
+    assert model.known_words("Danish, DANISH!") == 2  # lower-cased as the model reads it

@@ -185,3 +185,27 @@ def test_a_language_switch_asked_as_a_follow_up_question_is_about_the_topic():
     assert adjust_without_topic(before, follow_up=0.96, none=0.0, chat=0.016, question=True, words=2) is before
     assert adjust_without_topic(before, follow_up=0.9999, none=0.0, chat=0.0, question=False, words=4) is before
     assert adjust_without_topic(before, follow_up=0.8, none=0.0, chat=0.0, question=True, words=4) is before
+
+
+def test_a_message_with_no_word_our_examples_had_is_a_fallback():
+    from bot.nlu.topic_scope import not_understood
+
+    before = ranking(ask_address=0.97, greet=0.03)
+    after = not_understood(before)
+    assert [(item["name"], item["confidence"]) for item in after] == [
+        ("nlu_fallback", 1.0), ("ask_address", 0.0), ("greet", 0.0)]
+
+
+def test_two_close_question_intents_on_a_message_about_an_entry_are_settled_for_the_whole_answer():
+    """The housing waiting list in Romanian: ask_topic 0.49, ask_contact 0.45 went to the content search."""
+    from bot.nlu.topic_scope import settle_question_kind
+
+    before = ranking(ask_topic=0.487, ask_contact=0.453, ask_address=0.06)
+    after = settle_question_kind(before)
+    assert [(item["name"], round(item["confidence"], 2)) for item in after] == [
+        ("ask_topic", 0.94), ("ask_address", 0.06), ("ask_contact", 0.0)]
+    # A clear lead, or a tie without ask_topic, stays.
+    clear = ranking(ask_topic=0.6, ask_contact=0.4)
+    assert settle_question_kind(clear) is clear
+    other = ranking(ask_contact=0.48, ask_address=0.46, ask_topic=0.06)
+    assert settle_question_kind(other) is other

@@ -44,10 +44,12 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.nlu.external_files import files_fingerprint
 from bot.nlu.topic_examples import CHAT_LABEL, FOLLOW_UP_LABEL, NONE_LABEL, labelled_questions, read_question_files
 from bot.nlu.topic_model import TopicModel
-from bot.nlu.topic_ranking import ANSWER, CLARIFY, DEFAULTS, Focus, TopicDecision, decide, find_focus
+from bot.nlu.topic_ranking import ANSWER, CLARIFY, DEFAULTS, NONE, Focus, TopicDecision, decide, find_focus
 
 SETTINGS_FILE = "topic_classifier.json"
 RANKING_KEY = "topic_ranking"
+#: How many of the message's words the example questions had (0: nothing in it is understood).
+KNOWN_WORDS_KEY = "known_words"
 TOPIC = "topic"
 
 #: Intents whose examples are never about an entry.
@@ -225,10 +227,17 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
             offsets = [(str(entity.get(ENTITY_ATTRIBUTE_VALUE)), int(entity.get(ENTITY_ATTRIBUTE_START) or 0))
                        for entity in found]
             decision = self.decide(str(text), named, find_focus(str(text), offsets))
+            assert self._model is not None
+            known = self._model.known_words(str(text))
+            if not named and not known and decision.outcome != NONE:
+                # Not one word the examples had ("xqzv plorm grublet"): the character n-grams alone
+                # found housing 0.20 in it. Nothing here is understood; the content search decides.
+                decision = TopicDecision(NONE, (), decision.confidence, decision.ranking, decision.other)
             message.set(RANKING_KEY, {"outcome": decision.outcome, "confidence": round(decision.confidence, 4),
                                       "entries": [{"entry": entry_id, "score": score}
                                                   for entry_id, score in decision.ranking],
-                                      **{key: round(value, 4) for key, value in decision.other.items()}},
+                                      **{key: round(value, 4) for key, value in decision.other.items()},
+                                      KNOWN_WORDS_KEY: known},
                         add_to_output=True)
             if decision.outcome not in (ANSWER, CLARIFY) or list(decision.entries) == named:
                 continue

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from bot.nlu.gazetteer import normalise
 
 MODEL_FILE = "topic_model.pkl"
+#: The name of the word features in the pipeline's feature union (:func:`_pipeline`).
+WORDS_PART = "words"
 
 
 def normalise_text(text: str) -> str:
@@ -71,6 +73,12 @@ class TopicModel:
         """Every label with its probability for ``text``, best first."""
         return self.rank_many([text])[0]
 
+    def known_words(self, text: str) -> int:
+        """How many of the text's words occur in the example questions ("xqzv plorm": none)."""
+        if self._scorer is None:
+            self._scorer = SparseScorer(self._pipeline)
+        return self._scorer.known_words(text)
+
     def rank_many(self, texts: Sequence[str]) -> List[List[Tuple[str, float]]]:
         """:meth:`rank` for several texts at once."""
         if self._scorer is None:
@@ -115,8 +123,11 @@ class SparseScorer:
         if getattr(features, "transformer_weights", None):
             raise ValueError("weighted feature unions are not supported")
         self._parts: List[Tuple[Any, Dict[str, int], Any, int]] = []
+        self._words: Optional[Tuple[Any, Dict[str, int]]] = None
         offset = 0
-        for _, vectorizer in features.transformer_list:
+        for name, vectorizer in features.transformer_list:
+            if name == WORDS_PART:
+                self._words = (vectorizer.build_analyzer(), vectorizer.vocabulary_)
             if not (vectorizer.sublinear_tf and vectorizer.use_idf and vectorizer.norm == "l2"):
                 raise ValueError("only sublinear, IDF-weighted, L2-normalised TF-IDF is supported")
             idf = numpy.asarray(vectorizer.idf_, dtype=vectorizer.dtype)
@@ -125,6 +136,13 @@ class SparseScorer:
         self._coef = svm.coef_  # labels x features, column-major (see _compact): a column per feature
         self._intercept = svm.intercept_
         self._dtype = self._coef.dtype
+
+    def known_words(self, text: str) -> int:
+        """How many of the text's words the examples had (word unigrams in the vocabulary)."""
+        if self._words is None:
+            return 0
+        analyzer, vocabulary = self._words
+        return sum(1 for gram in analyzer(text) if " " not in gram and gram in vocabulary)
 
     def decision_function(self, texts: Sequence[str]) -> Any:
         """The SVM's score of every label for each text (texts x labels)."""
@@ -187,7 +205,7 @@ def _pipeline(c: float) -> Any:
         [
             ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2,
                                       preprocessor=normalise_text, dtype=_float32())),
-            ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1,
+            (WORDS_PART, TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1,
                                       preprocessor=normalise_text, token_pattern=r"(?u)\b\w+\b",
                                       dtype=_float32())),
         ]

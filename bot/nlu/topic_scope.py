@@ -31,6 +31,7 @@ Two more cases use the topic model's labels that are not entries, when the messa
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Set, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -43,6 +44,11 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.follow_ups import OUT_OF_SCOPE_AGREE
 
 QUESTION_INTENTS = ("ask_topic", "ask_contact", "ask_address", "ask_hours")
+TOPIC_INTENT = "ask_topic"
+FALLBACK_INTENT = "nlu_fallback"
+#: Two question intents closer than this (the FallbackClassifier's ``ambiguity_threshold`` in
+#: config.yml) on a message about an entry are settled for ``ask_topic`` (:func:`settle_question_kind`).
+QUESTION_TIE = 0.05
 HOURS_INTENT = "ask_hours"
 #: Entities that make a message without a topic a question about opening hours.
 HOURS_ENTITIES = ("day", "hours_kind")
@@ -85,6 +91,8 @@ OUT_OF_SCOPE_MIN = 0.6
 #: Intents that are statements, never questions: a message ending with "?" is not one of them.
 #: Greetings are left out: "hello, anyone there?" is a greeting.
 STATEMENT_INTENTS = ("goodbye", "affirm", "deny", "thank")
+#: A letter or digit: a message without any (an emoji) is never "not understood".
+WORD = re.compile(r"\w")
 #: What ends a question, in the scripts of our languages (Latin, Cyrillic, Arabic).
 QUESTION_MARKS = ("?", "\u061f")
 
@@ -103,6 +111,35 @@ def _move(ranking: List[Dict[str, Any]], moving: Set[str], target: Dict[str, Any
         else:
             adjusted.append(item)
     return sorted(adjusted, key=lambda item: -item[PREDICTED_CONFIDENCE_KEY])
+
+
+def not_understood(ranking: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The ranking of a message with words, none of which the example questions had: a fallback.
+
+    "xqzv plorm grublet" was read as ``ask_address`` (0.97) from its character n-grams; nothing in
+    it is understood, so the content search and the offer of a person answer it (``nlu_fallback``).
+    """
+    return [{INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0},
+            *({**item, PREDICTED_CONFIDENCE_KEY: 0.0} for item in ranking)]
+
+
+def settle_question_kind(ranking: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Two question intents within ``QUESTION_TIE`` of each other, on a message about an entry: ask_topic.
+
+    "Cum mă înscriu pe lista de așteptare pentru o locuință…?" names the housing entry, which the
+    topic model found (1.3), but the classifier split it between ``ask_topic`` 0.49 and
+    ``ask_contact`` 0.45, and the FallbackClassifier's ambiguity rule sent it to the content search.
+    The whole answer about the entry holds what either kind would show.
+    """
+    if len(ranking) < 2:
+        return ranking
+    first, second = ranking[0], ranking[1]
+    names = {str(first.get(INTENT_NAME_KEY)), str(second.get(INTENT_NAME_KEY))}
+    close = float(first[PREDICTED_CONFIDENCE_KEY]) - float(second[PREDICTED_CONFIDENCE_KEY]) < QUESTION_TIE
+    if not close or not names <= set(QUESTION_INTENTS) or TOPIC_INTENT not in names:
+        return ranking
+    target = first if first.get(INTENT_NAME_KEY) == TOPIC_INTENT else second
+    return _move(ranking, names - {TOPIC_INTENT}, target)
 
 
 def is_question(text: str) -> bool:
@@ -237,9 +274,14 @@ class TopicScopeAdjuster(GraphComponent):
             understood = topics.get("outcome") in ("answer", "clarify")
             entries = topics.get("entries") or []
             best = entries[0].get("entry") if entries and isinstance(entries[0], dict) else None
-            if has_topic:
+            text = str(message.get("text") or "")
+            if not has_topic and topics.get("known_words") == 0 and WORD.search(text):
+                new_ranking = not_understood(ranking)
+            elif has_topic:
                 new_ranking = adjust(intent, ranking, has_topic, understood, best,
                                      chat=float(topics.get("chat", 1.0)))
+                if understood:
+                    new_ranking = settle_question_kind(new_ranking)
             else:
                 new_ranking = adjust_without_topic(ranking, float(topics.get("follow_up") or 0.0),
                                                    float(topics.get("none") or 0.0),
