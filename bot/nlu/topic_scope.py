@@ -114,10 +114,12 @@ def _move(ranking: List[Dict[str, Any]], moving: Set[str], target: Dict[str, Any
 
 
 def not_understood(ranking: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """The ranking of a message with words, none of which the example questions had: a fallback.
+    """The ranking of a question with words, none of which the example questions had: a fallback.
 
     "xqzv plorm grublet" was read as ``ask_address`` (0.97) from its character n-grams; nothing in
     it is understood, so the content search and the offer of a person answer it (``nlu_fallback``).
+    Only a question intent gives way: "halløjsa" and "jawoll" are greetings and yeses the example
+    questions lack, which the intent classifier reads rightly from their letters.
     """
     return [{INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0},
             *({**item, PREDICTED_CONFIDENCE_KEY: 0.0} for item in ranking)]
@@ -275,7 +277,10 @@ class TopicScopeAdjuster(GraphComponent):
             entries = topics.get("entries") or []
             best = entries[0].get("entry") if entries and isinstance(entries[0], dict) else None
             text = str(message.get("text") or "")
-            if not has_topic and topics.get("known_words") == 0 and WORD.search(text):
+            # A question about nothing we know: chit-chat the examples lack ("halløjsa", "jawoll") is
+            # left to the classifier, which reads it from its characters (held-out 0.967 vs 0.946).
+            if not has_topic and topics.get("known_words") == 0 and WORD.search(text) \
+                    and intent.get(INTENT_NAME_KEY) in QUESTION_INTENTS:
                 new_ranking = not_understood(ranking)
             elif has_topic:
                 new_ranking = adjust(intent, ranking, has_topic, understood, best,
