@@ -92,6 +92,9 @@ def test_language_names_come_from_cldr() -> None:
         ([("nlu_fallback", 0.35), ("goodbye", 0.52), ("thank", 0.47)], True),  # "ok thanks, bye"
         ([("thank", 0.86), ("ask_topic", 0.13)], False),  # "thanks, and what about the tax card?"
         ([("thank", 0.98), ("goodbye", 0.0)], False),  # "ok thanks"
+        ([("thank", 0.86), ("goodbye", 0.13)], True),  # "ok thanks, bye" on the model of 2026-12-06
+        ([("thank", 0.91), ("goodbye", 0.08)], True),  # "gracias, adiós"
+        ([("thank", 0.99), ("goodbye", 0.001)], False),  # "mange tak"
         ([("ask_topic", 0.6), ("goodbye", 0.3)], False),  # a question that mentions leaving
     ],
 )
