@@ -209,3 +209,14 @@ def test_two_close_question_intents_on_a_message_about_an_entry_are_settled_for_
     assert settle_question_kind(clear) is clear
     other = ranking(ask_contact=0.48, ask_address=0.46, ask_topic=0.06)
     assert settle_question_kind(other) is other
+
+
+def test_the_stored_ranking_keeps_the_ten_best_intents():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.topic_scope import KEPT_RANKING, TopicScopeAdjuster
+
+    full = ranking(**{f"intent_{index:02d}": (20 - index) / 210 for index in range(15)})
+    message = Message(data={"text": "hello there", "intent": full[0], "intent_ranking": full, "entities": []})
+    TopicScopeAdjuster().process([message])
+    assert [item["name"] for item in message.get("intent_ranking")] == [item["name"] for item in full[:KEPT_RANKING]]

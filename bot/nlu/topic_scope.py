@@ -49,6 +49,8 @@ FALLBACK_INTENT = "nlu_fallback"
 #: Two question intents closer than this (the FallbackClassifier's ``ambiguity_threshold`` in
 #: config.yml) on a message about an entry are settled for ``ask_topic`` (:func:`settle_question_kind`).
 QUESTION_TIE = 0.05
+#: How many intents of the ranking are kept in the parse data (Rasa's own default).
+KEPT_RANKING = 10
 HOURS_INTENT = "ask_hours"
 #: Entities that make a message without a topic a question about opening hours.
 HOURS_ENTITIES = ("day", "hours_kind")
@@ -298,5 +300,9 @@ class TopicScopeAdjuster(GraphComponent):
                 message.set(INTENT, {INTENT_NAME_KEY: new_ranking[0][INTENT_NAME_KEY],
                                      PREDICTED_CONFIDENCE_KEY: new_ranking[0][PREDICTED_CONFIDENCE_KEY]},
                             add_to_output=True)
-                message.set(INTENT_RANKING_KEY, new_ranking, add_to_output=True)
+            # The classifier hands over every intent (config.yml: ranking_length 0) so that the rules
+            # above find the question intents; what is stored with each message is the 10 best, as
+            # Rasa keeps by default: the full ranking made every stored event larger (throughput
+            # -14 % against the commit before, in one bench run).
+            message.set(INTENT_RANKING_KEY, new_ranking[:KEPT_RANKING], add_to_output=True)
         return messages
