@@ -42,6 +42,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.follow_ups import OUT_OF_SCOPE_AGREE
+from bot.nlu.topic_classifier import KNOWN_WORDS_KEY
 
 QUESTION_INTENTS = ("ask_topic", "ask_contact", "ask_address", "ask_hours")
 TOPIC_INTENT = "ask_topic"
@@ -281,7 +282,7 @@ class TopicScopeAdjuster(GraphComponent):
             text = str(message.get("text") or "")
             # A question about nothing we know: chit-chat the examples lack ("halløjsa", "jawoll") is
             # left to the classifier, which reads it from its characters (held-out 0.967 vs 0.946).
-            if not has_topic and topics.get("known_words") == 0 and WORD.search(text) \
+            if not has_topic and topics.get(KNOWN_WORDS_KEY) == 0 and WORD.search(text) \
                     and intent.get(INTENT_NAME_KEY) in QUESTION_INTENTS:
                 new_ranking = not_understood(ranking)
             elif has_topic:
