@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Text, Tuple
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.base as base
@@ -17,10 +18,24 @@ from actions.base import (
     topic_before_latest_message,
 )
 from actions.first_steps import start_or_ask_again
+from bot import citizenship
 from bot import first_steps as fs
-from bot.answers import Reply, more_answer, topic_answer
+from bot.answers import MAX_BUTTONS, Reply, entry_buttons, more_answer, topic_answer
 from bot.content import Entry
 from bot.i18n import translate
+
+#: (entry asked about, citizenship group) -> the entry that applies instead (content-facts §1.5:
+#: Nordic citizens need no document, EU/EEA/Swiss citizens the EU residence document, others a
+#: residence permit). Each pair has its lead-in text ``right_to_stay_<asked>_<group>``.
+RIGHT_TO_STAY: Dict[Tuple[str, str], str] = {
+    ("residence_permit", "eu"): "eu_residence",
+    ("residence_permit", "nordic"): fs.CHECKLIST_ENTRY,
+    ("eu_residence", "non_eu"): "residence_permit",
+    ("eu_residence", "nordic"): fs.CHECKLIST_ENTRY,
+    # "I'm Polish, what do I do first?": the first step for the group, with the checklist a tap away.
+    (fs.CHECKLIST_ENTRY, "eu"): "eu_residence",
+    (fs.CHECKLIST_ENTRY, "non_eu"): "residence_permit",
+}
 
 
 class ActionAnswerTopic(EntryAnswerAction):
@@ -30,8 +45,14 @@ class ActionAnswerTopic(EntryAnswerAction):
 
     * "How do I get started?" (``getting_started``) starts the personal checklist: its form asks
       for what it does not know yet, then the checklist follows (``actions/first_steps.py``).
-    * A residence-permit question from someone who said they are a Nordic or EU/EEA/Swiss citizen
-      gets what applies to them instead: such a newcomer is never told to apply for a permit.
+    * A question about the right to stay from someone whose citizenship is known gets what applies
+      to them (:data:`RIGHT_TO_STAY`): an EU/EEA/Swiss or Nordic citizen is never told to apply for
+      a permit, nor anyone else for the EU residence document. The message says it ("sunt român,
+      ce fac prima dată cu actele?", ``bot.citizenship``) or the checklist's answer did earlier;
+      "what do I do first?" follows only what the message says, since the checklist itself asks.
+      A citizenship the message states is remembered for the checklist and later questions. The
+      lead-in speaks of the group, not of the user ("Citizens of the EU/EEA and Switzerland do not
+      need a residence permit"): "mi novia es sueca" names someone else's.
     """
 
     def name(self) -> Text:
@@ -44,29 +65,39 @@ class ActionAnswerTopic(EntryAnswerAction):
         """Start the checklist for ``getting_started``; otherwise answer as every entry is answered."""
         resolution = self.resolve(tracker)
         entry = resolution.entry
+        language = self.language(tracker)
+        text = question_text(tracker)
+        stated = citizenship.stated_group(text, language) if text and entry is not None else None
+        remembered = [SlotSet(fs.GROUP_SLOT, stated)] if stated else []
+        if entry is not None:
+            group = stated if entry.id == fs.CHECKLIST_ENTRY else stated or tracker.get_slot(fs.GROUP_SLOT)
+            instead = RIGHT_TO_STAY.get((entry.id, str(group)))
+            if instead is not None:
+                return [*remembered, *self.right_to_stay(dispatcher, entry.id, str(group), instead, language, text)]
         if entry is not None and entry.id == fs.CHECKLIST_ENTRY:
+            # The form reads the citizenship from the message itself (fs.typed_group).
             return [*self.remember(entry), *start_or_ask_again(dispatcher, tracker)]
-        group = tracker.get_slot(fs.GROUP_SLOT)
-        if entry is not None and entry.id == "residence_permit" and group in ("eu", "nordic"):
-            return self.not_a_permit(dispatcher, group, self.language(tracker))
-        return self.respond(dispatcher, tracker, resolution)
+        return [*remembered, *self.respond(dispatcher, tracker, resolution)]
 
-    def not_a_permit(self, dispatcher: CollectingDispatcher, group: str, language: str) -> List[Dict[str, Any]]:
-        """What applies instead of a residence permit to a Nordic or EU/EEA/Swiss citizen."""
-        intro = translate(f"residence_permit_not_needed_{group}", language)
-        if group == "eu":
-            instead = self.kb.get("eu_residence")
-            if instead is None:
-                raise KeyError("the content has no eu_residence entry")
-            reply = topic_answer(self.kb, instead, language, base.clock().date())
-            reply = Reply(f"{intro}\n\n{reply.text}", reply.buttons, kind=reply.kind)
+    def right_to_stay(
+        self, dispatcher: CollectingDispatcher, asked: str, group: str, instead: str, language: str, question: str,
+    ) -> List[Dict[str, Any]]:
+        """What applies to the newcomer's citizenship group instead of the entry asked about."""
+        intro = translate(f"right_to_stay_{asked}_{group}", language)
+        entry = self.kb.get(instead)
+        if entry is None:
+            raise KeyError(f"the content has no {instead} entry")
+        if instead == fs.CHECKLIST_ENTRY:
+            reply = Reply(f"{intro}\n\n{fs.checklist_line(self.kb, instead, group, language)}", kind="topic")
         else:
-            instead = self.kb.get(fs.CHECKLIST_ENTRY)
-            if instead is None:
-                raise KeyError(f"the content has no {fs.CHECKLIST_ENTRY} entry")
-            reply = Reply(f"{intro}\n\n{fs.checklist_line(self.kb, instead.id, group, language)}", kind="topic")
-        send(dispatcher, reply, outcome=OUTCOME_ANSWER, entry=instead.id, kind=reply.kind)
-        return self.remember(instead)
+            reply = topic_answer(self.kb, entry, language, base.clock().date(), question)
+            buttons = reply.buttons
+            if asked == fs.CHECKLIST_ENTRY:
+                # The whole personal checklist stays a tap away (its form then asks only the reason).
+                buttons = (*entry_buttons(self.kb, [asked], language), *buttons)[:MAX_BUTTONS]
+            reply = Reply(f"{intro}\n\n{reply.text}", buttons, kind=reply.kind)
+        send(dispatcher, reply, outcome=OUTCOME_ANSWER, entry=entry.id, kind=reply.kind)
+        return self.remember(entry)
 
     def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
         """The first bubble for the question: at most two sentences and the official link; buttons."""

@@ -13,8 +13,9 @@ entry's sources and verification date), and a button to that entry's full answer
 its official link. Long official URLs are kept out of the list itself: on a phone, eight of them
 made a wall of text.
 
-Typed answers are understood too: country names in the conversation's language or English (CLDR
-through Babel, so no country table of our own) and the words of ``data/i18n/first_steps.yml``.
+Typed answers are understood too: the words of ``data/i18n/first_steps.yml``, and countries and
+their citizens named in the conversation's language or English (``bot.citizenship``: CLDR through
+Babel, so no country table of our own).
 
 Everything here is pure: the actions (``actions/first_steps.py``) only read slots and dispatch.
 """
@@ -26,10 +27,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
+from bot import citizenship
 from bot.answers import Button, Reply, topic_payload
 from bot.content.loader import KnowledgeBase
 from bot.content.schema import CITIZEN_GROUPS
@@ -49,16 +51,6 @@ GROUPS: Tuple[str, ...] = CITIZEN_GROUPS  # nordic, eu, non_eu
 REASONS: Tuple[str, ...] = ("work", "study", "family", "job_seeking")
 #: Steps shown per message; "what's next?" shows the following ones.
 PAGE_SIZE = 3
-
-#: Citizens of these countries may live and work in Denmark without a permit (content-facts §1.5).
-NORDIC_COUNTRIES = frozenset({"FI", "IS", "NO", "SE"})
-#: The other EU, EEA and Swiss countries: an EU residence document instead of a permit (§1.5).
-#: Denmark itself is left out: a Danish citizen is not a newcomer in this sense.
-EU_EEA_CH_COUNTRIES = frozenset({
-    "AT", "BE", "BG", "HR", "CY", "CZ", "EE", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU",
-    "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "LI", "CH",
-})
-
 
 @dataclass(frozen=True)
 class Step:
@@ -219,53 +211,13 @@ def load_words(path: Path) -> Dict[str, Dict[str, Dict[str, Tuple[str, ...]]]]:
     return words
 
 
-def _contains(text: str, phrase: str) -> bool:
-    """Whether the normalised ``phrase`` occurs in ``text`` as whole words."""
-    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
-
-
-#: Two-letter CLDR territory codes that are not countries.
-_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
-
-
-@lru_cache(maxsize=16)
-def _country_names(language: str) -> Tuple[Tuple[str, str], ...]:
-    """(normalised country name, ISO code) in ``language`` and English, longest names first (CLDR)."""
-    from babel import Locale
-
-    names: Dict[str, str] = {}
-    for locale in {language, "en"}:
-        try:
-            territories: Mapping[str, str] = Locale.parse(locale).territories
-        except (ValueError, LookupError):
-            continue
-        for code, name in territories.items():
-            # Countries only: not regions ("150", Europe) nor groupings and placeholders ("EU", "UN").
-            if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES:
-                names.setdefault(normalise(name), code)
-    return tuple(sorted(names.items(), key=lambda item: -len(item[0])))
-
-
-def group_of_country(code: str) -> str:
-    """The citizenship group of a country's citizens (ISO 3166 alpha-2 code)."""
-    if code in NORDIC_COUNTRIES:
-        return "nordic"
-    return "eu" if code in EU_EEA_CH_COUNTRIES else "non_eu"
-
-
 def typed_group(text: str, language: str) -> Optional[str]:
     """The citizenship group a typed answer names, if any ("I'm from Poland" -> ``eu``).
 
     The group's own words win over country names ("EU citizen living in Norway" is ``eu``).
     """
-    folded = normalise(text)
-    found = _typed_value(folded, "groups", language)
-    if found:
-        return found
-    for name, code in _country_names(language):
-        if code != "DK" and _contains(folded, name):
-            return group_of_country(code)
-    return None
+    found = _typed_value(normalise(text), "groups", language)
+    return found or citizenship.stated_group(text, language)
 
 
 def typed_reason(text: str, language: str) -> Optional[str]:

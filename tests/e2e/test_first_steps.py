@@ -156,7 +156,7 @@ def test_an_eu_citizen_is_never_told_to_apply_for_a_residence_permit(stack, lang
     post(stack, sender, payload("arrival_reason", "work"))
     reply = only(post(stack, sender, '/ask_topic{"topic":"residence_permit"}'))
     eu = get_knowledge_base().get("eu_residence")
-    intro = translate("residence_permit_not_needed_eu", language)
+    intro = translate("right_to_stay_residence_permit_eu", language)
     assert reply["text"].startswith(f"{intro}\n\n**{eu.name(language)}**"), as_json([reply])
     assert eu.summary[language] in reply["text"]
 

@@ -1,0 +1,176 @@
+"""The citizenship group a message states: "sunt român", "jestem z Polski", "I'm from India".
+
+Three groups matter for a newcomer's right to stay (content-facts §1.5): Nordic citizens need no
+permit, EU/EEA/Swiss citizens an EU residence document for a stay over three months, everyone
+else a residence permit. A message states a group by
+
+* a country's name ("from Poland", "z Polski", "з Польщі"), in the message's language or in
+  English: CLDR's names through Babel, so there is no country table of our own; or
+* the name of a language of an EU/EEA or Nordic country, which in the languages we serve is also
+  the word for its citizens or their passport ("roman", "polsk", "польський паспорт", "francesa"):
+  CLDR's language names, each mapped to the country CLDR's likely-subtags data gives it.
+
+Names are matched as words, with the word endings these languages inflect them with ("Polski" is
+the genitive of "Polska", "tysker" a German, "sueca" a Swedish woman): a word matches a name when
+they share at least five letters from the start and differ only in a short ending.
+English, Spanish, Portuguese and Arabic, which many countries outside the EU speak, are not used
+as names: "is it in Spanish?" from a Venezuelan says nothing about a passport. Denmark is left
+out: a Danish citizen is not a newcomer in this sense. Names that are the language's stop words
+are skipped ("того", "of that", is Togo in Ukrainian); a few short names that are also common
+words remain (Polish "katar" is a cold and Qatar), which is why only the right-to-stay answers
+use what this module finds (``actions/topics.py``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Dict, FrozenSet, List, Mapping, Optional, Tuple
+
+from bot.nlu.gazetteer import normalise, tokens
+from bot.stop_words import stop_words
+
+#: Citizens of these countries may live and work in Denmark without a permit (content-facts §1.5).
+NORDIC_COUNTRIES = frozenset({"FI", "IS", "NO", "SE"})
+#: The other EU, EEA and Swiss countries: an EU residence document instead of a permit (§1.5).
+#: Denmark itself is left out: a Danish citizen is not a newcomer in this sense.
+EU_EEA_CH_COUNTRIES = frozenset({
+    "AT", "BE", "BG", "HR", "CY", "CZ", "EE", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU",
+    "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "LI", "CH",
+})
+#: Two-letter CLDR territory codes that are not countries.
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+#: Languages spoken as a first language in many countries, or named for reasons other than a
+#: passport ("is the form in English?"): their names state no citizenship.
+_MANY_COUNTRIES: FrozenSet[str] = frozenset({"en", "es", "pt", "ar"})
+#: The shortest name matched with an inflected ending, and the longest ending allowed.
+MIN_STEM = 5
+MAX_NAME_ENDING = 2
+MAX_WORD_ENDING = 3
+#: Names shorter than this keep their own ending ("tysk" -> "tysker"); shorter than SHORTEST, none.
+SHORT_NAME = 6
+SHORTEST = 4
+_VOWELS = frozenset("aeiouy")
+#: Which group wins when a message states two (dual citizens): the one with more rights.
+_PRIORITY = ("nordic", "eu", "non_eu")
+
+
+def group_of_country(code: str) -> str:
+    """The citizenship group of a country's citizens (ISO 3166 alpha-2 code)."""
+    if code in NORDIC_COUNTRIES:
+        return "nordic"
+    return "eu" if code in EU_EEA_CH_COUNTRIES else "non_eu"
+
+
+def _strip_article(word: str) -> str:
+    """An Arabic word without its article ("السويدية" and "سويدية" are the same word)."""
+    return word[2:] if word.startswith("ال") and len(word) > 4 else word
+
+
+@lru_cache(maxsize=16)
+def country_names(language: str) -> Tuple[Tuple[str, str], ...]:
+    """(normalised country name, ISO code) in ``language`` and English, longest names first (CLDR)."""
+    from babel import Locale
+
+    names: Dict[str, str] = {}
+    for locale in (language, "en"):
+        try:
+            territories: Mapping[str, str] = Locale.parse(locale).territories
+        except (ValueError, LookupError):
+            continue
+        for code, name in territories.items():
+            # Countries only: not regions ("150", Europe) nor groupings and placeholders ("EU", "UN").
+            if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES:
+                names.setdefault(normalise(name), code)
+    return tuple(sorted(names.items(), key=lambda item: -len(item[0])))
+
+
+@lru_cache(maxsize=16)
+def _not_names(language: str) -> FrozenSet[str]:
+    """Words that never state a citizenship.
+
+    The language's stop words ("того", "of that", is Togo in Ukrainian) and the names of languages
+    many countries speak ("español" is close to "España").
+    """
+    from babel import Locale
+
+    words = {normalise(word) for word in stop_words(language)}
+    for locale in (language, "en"):
+        try:
+            names: Mapping[str, str] = Locale.parse(locale).languages
+        except (ValueError, LookupError):
+            continue
+        words |= {_strip_article(normalise(names[code])) for code in _MANY_COUNTRIES if code in names}
+    return frozenset(words)
+
+
+@lru_cache(maxsize=16)
+def _stems(language: str) -> Tuple[Tuple[str, str], ...]:
+    """(one-word name, ISO code): country names and the names of EU/EEA and Nordic languages."""
+    from babel import Locale
+    from babel.core import get_global
+
+    likely: Mapping[str, str] = get_global("likely_subtags")
+    not_names = _not_names(language)
+    stems: Dict[str, str] = {}
+    for name, code in country_names(language):
+        name = _strip_article(name)
+        if " " not in name and "-" not in name and len(name) >= SHORTEST and code != "DK" and name not in not_names:
+            stems.setdefault(name, code)
+    for locale in (language, "en"):
+        try:
+            languages: Mapping[str, str] = Locale.parse(locale).languages
+        except (ValueError, LookupError):
+            continue
+        for spoken, name in languages.items():
+            territory = str(likely.get(spoken, "")).rsplit("_", 1)[-1]
+            if spoken in _MANY_COUNTRIES or territory == "DK" or territory not in (
+                    NORDIC_COUNTRIES | EU_EEA_CH_COUNTRIES):
+                continue
+            folded = _strip_article(normalise(name))
+            if " " not in folded and len(folded) >= SHORTEST and folded not in not_names:
+                stems.setdefault(folded, territory)
+    return tuple(stems.items())
+
+
+def _same_word(word: str, name: str) -> bool:
+    """Whether ``word`` is ``name`` with another short ending ("polski" for "polska")."""
+    if len(name) < SHORT_NAME:
+        # "Mali", "Iran", "tysk": only the word with an ending added ("tysker"); a name of five
+        # letters may also change its last vowel for another ("sueco" -> "sueca", not "greek" -> "green").
+        return (word.startswith(name) and len(word) - len(name) <= MAX_WORD_ENDING) or (
+            len(name) >= SHORT_NAME - 1 and len(word) == len(name) and word[:-1] == name[:-1]
+            and word[-1] in _VOWELS and name[-1] in _VOWELS)
+    common = 0
+    for a, b in zip(word, name, strict=False):
+        if a != b:
+            break
+        common += 1
+    return (common >= MIN_STEM and len(name) - common <= MAX_NAME_ENDING
+            and len(word) - common <= MAX_WORD_ENDING)
+
+
+def stated_countries(text: str, language: str) -> List[str]:
+    """The countries a message names or whose citizens it names, in order of appearance."""
+    folded = " ".join(word for word, _, _ in tokens(text))
+    found: List[Tuple[int, str]] = []
+    for name, code in country_names(language):
+        if " " in name and code != "DK":
+            position = f" {folded} ".find(f" {name} ")
+            if position >= 0:
+                found.append((position, code))
+    words = [_strip_article(word) for word, _, _ in tokens(text)]
+    stems, not_names = _stems(language), _not_names(language)
+    offset = 0
+    for word in words:
+        if len(word) >= SHORTEST and word not in not_names:
+            match = next((code for name, code in stems if _same_word(word, name)), None)
+            if match is not None:
+                found.append((offset, match))
+        offset += len(word) + 1
+    return [code for _, code in sorted(found)]
+
+
+def stated_group(text: str, language: str) -> Optional[str]:
+    """The citizenship group the message states, if any; of two, the one with more rights."""
+    groups = {group_of_country(code) for code in stated_countries(text, language)}
+    return next((group for group in _PRIORITY if group in groups), None)

@@ -1,0 +1,97 @@
+"""The right to stay by citizenship (actions/topics.py, RIGHT_TO_STAY) on the real content.
+
+A question about getting started, a residence permit or the EU residence document from someone
+whose citizenship is known gets what applies to them: the exact lead-in, the entry's answer, the
+entry recorded as answered, and the citizenship remembered when the message stated it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+import pytest
+from rasa_sdk import Tracker
+
+import actions.base
+from actions.topics import ActionAnswerTopic
+from bot.answers import entry_buttons, topic_answer
+from bot.i18n import translate
+from tests.actions.test_actions import run_with_metadata
+from tests.conftest import cph
+
+
+@pytest.fixture(autouse=True)
+def real_content(monkeypatch, real_kb):
+    monkeypatch.setattr(actions.base, "get_knowledge_base", lambda: real_kb)
+    monkeypatch.setattr(actions.base, "clock", lambda: cph(2026, 11, 30, 10, 0))
+
+
+def asking(text: str, entry: str, language: str, slots: Optional[Dict[str, Any]] = None) -> Tracker:
+    latest = {"text": text, "intent": {"name": "ask_topic", "confidence": 0.99},
+              "entities": [{"entity": "topic", "value": entry, "start": 0, "end": 1}]}
+    return Tracker("test", {"language": language, "topic": None, **(slots or {})}, latest, [], False, None, {},
+                   "action_listen")
+
+
+def slot(name: str, value: Any) -> Dict[str, Any]:
+    return {"event": "slot", "timestamp": None, "name": name, "value": value}
+
+
+def test_an_eu_citizen_asking_what_to_do_first_gets_the_eu_residence_document(real_kb):
+    """"I'm Romanian, just arrived, what do I do first with the papers?" """
+    text = "sunt roman, tocmai am ajuns, ce fac prima data cu actele?"
+    events, messages, metadata = run_with_metadata(ActionAnswerTopic(), asking(text, "getting_started", "ro"))
+    assert events == [slot("citizenship_group", "eu"), slot("topic", "eu_residence")]
+    assert metadata == [{"outcome": "answer", "entry": "eu_residence", "kind": "topic"}]
+    answer = topic_answer(real_kb, real_kb.get("eu_residence"), "ro", cph(2026, 11, 30, 10, 0).date(), text)
+    assert messages[0]["text"] == translate("right_to_stay_getting_started_eu", "ro") + "\n\n" + answer.text
+    # The personal checklist is the first button.
+    checklist = entry_buttons(real_kb, ["getting_started"], "ro")[0]
+    assert messages[0]["buttons"][0] == {"title": checklist.title, "payload": checklist.payload}
+
+
+def test_a_citizen_of_another_country_asking_what_to_do_first_gets_the_residence_permit():
+    text = "I'm from India and just signed an offer from a company in Aalborg. What do I sort out first?"
+    events, messages, metadata = run_with_metadata(ActionAnswerTopic(), asking(text, "getting_started", "en"))
+    assert events == [slot("citizenship_group", "non_eu"), slot("topic", "residence_permit")]
+    assert metadata == [{"outcome": "answer", "entry": "residence_permit", "kind": "topic"}]
+    assert messages[0]["text"].startswith(translate("right_to_stay_getting_started_non_eu", "en") + "\n\n"
+                                          + "**Residence permit (non-EU citizens)**")
+
+
+def test_the_eu_residence_document_is_not_for_a_citizen_of_another_country():
+    text = "soy de Marruecos, ¿cómo pido el documento de residencia UE?"
+    events, messages, metadata = run_with_metadata(ActionAnswerTopic(), asking(text, "eu_residence", "es"))
+    assert events == [slot("citizenship_group", "non_eu"), slot("topic", "residence_permit")]
+    assert metadata[0]["entry"] == "residence_permit"
+    assert messages[0]["text"].startswith(translate("right_to_stay_eu_residence_non_eu", "es"))
+
+
+@pytest.mark.parametrize("asked", ["residence_permit", "eu_residence"])
+def test_a_nordic_citizen_needs_neither_document(real_kb, asked):
+    """Known from the checklist's answer (the slot), not from the message."""
+    events, messages, metadata = run_with_metadata(
+        ActionAnswerTopic(), asking("do I need it?", asked, "da", {"citizenship_group": "nordic"}))
+    assert events == [slot("topic", "getting_started")]
+    assert metadata == [{"outcome": "answer", "entry": "getting_started", "kind": "topic"}]
+    line = real_kb.get("getting_started").checklist["nordic"]["da"]
+    assert messages[0]["text"] == translate(f"right_to_stay_{asked}_nordic", "da") + "\n\n" + line
+
+
+def test_the_checklist_starts_when_only_an_earlier_answer_gave_the_citizenship():
+    """"What do I do first?" after the checklist's own question: the checklist, not one document."""
+    events, messages, _ = run_with_metadata(
+        ActionAnswerTopic(), asking("what do I do first?", "getting_started", "en", {"citizenship_group": "eu"}))
+    assert events == [slot("topic", "getting_started"),
+                      {"event": "followup", "timestamp": None, "name": "first_steps_form"}]
+    assert messages == []
+
+
+def test_a_stated_citizenship_that_changes_nothing_is_still_remembered():
+    """A Pole asking about the EU residence document gets it, and the checklist will not ask again."""
+    events, _, metadata = run_with_metadata(
+        ActionAnswerTopic(), asking("jestem z Polski, ile kosztuje dokument pobytowy UE?", "eu_residence", "pl"))
+    assert events == [slot("citizenship_group", "eu"), slot("topic", "eu_residence")]
+    assert metadata == [{"outcome": "answer", "entry": "eu_residence", "kind": "topic"}]
+
+
