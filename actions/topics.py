@@ -20,6 +20,7 @@ from actions.base import (
 from actions.first_steps import start_or_ask_again
 from bot import citizenship
 from bot import first_steps as fs
+from bot.answer_parts import asks_who_provides
 from bot.answers import MAX_BUTTONS, Reply, entry_buttons, more_answer, topic_answer
 from bot.content import Entry
 from bot.i18n import translate
@@ -27,15 +28,18 @@ from bot.i18n import translate
 #: (entry asked about, citizenship group) -> the entry that applies instead (content-facts §1.5:
 #: Nordic citizens need no document, EU/EEA/Swiss citizens the EU residence document, others a
 #: residence permit). Each pair has its lead-in text ``right_to_stay_<asked>_<group>``.
+FIRST_STEP: Dict[str, str] = {"nordic": "cpr", "eu": "eu_residence", "non_eu": "residence_permit"}
+#: The entries about the right to stay: asked about by someone of another group, the group's first
+#: step answers instead ("I'm Polish, what do I do first?" gets the EU residence document, with the
+#: checklist a tap away).
+RIGHT_TO_STAY_ENTRIES = ("residence_permit", "eu_residence", fs.CHECKLIST_ENTRY)
 RIGHT_TO_STAY: Dict[Tuple[str, str], str] = {
-    ("residence_permit", "eu"): "eu_residence",
-    ("residence_permit", "nordic"): fs.CHECKLIST_ENTRY,
-    ("eu_residence", "non_eu"): "residence_permit",
-    ("eu_residence", "nordic"): fs.CHECKLIST_ENTRY,
-    # "I'm Polish, what do I do first?": the first step for the group, with the checklist a tap away.
-    (fs.CHECKLIST_ENTRY, "eu"): "eu_residence",
-    (fs.CHECKLIST_ENTRY, "non_eu"): "residence_permit",
+    (asked, group): step for asked in RIGHT_TO_STAY_ENTRIES for group, step in FIRST_STEP.items() if step != asked
 }
+#: A question between close entries ("which one do you mean?") among these, from someone whose
+#: message states a citizenship, is about the right to stay: "soy rumana, tengo cita con SIRI, ¿qué
+#: papeles llevo?" between the EU residence document and SIRI.
+CLARIFIED_BY_CITIZENSHIP = frozenset({*RIGHT_TO_STAY_ENTRIES, "siri"})
 
 
 class ActionAnswerTopic(EntryAnswerAction):
@@ -53,6 +57,8 @@ class ActionAnswerTopic(EntryAnswerAction):
       A citizenship the message states is remembered for the checklist and later questions. The
       lead-in speaks of the group, not of the user ("Citizens of the EU/EEA and Switzerland do not
       need a residence permit"): "mi novia es sueca" names someone else's.
+    * "Which school is it?", "who runs the classes?", "which authority handles it?" about an entry
+      with ``provided_by`` (Danish lessons: Sprogcenter Aalborg) is answered by that organisation.
     """
 
     def name(self) -> Text:
@@ -67,13 +73,20 @@ class ActionAnswerTopic(EntryAnswerAction):
         entry = resolution.entry
         language = self.language(tracker)
         text = question_text(tracker)
-        stated = citizenship.stated_group(text, language) if text and entry is not None else None
+        stated = citizenship.stated_group(text, language) if text else None
         remembered = [SlotSet(fs.GROUP_SLOT, stated)] if stated else []
-        if entry is not None:
-            group = stated if entry.id == fs.CHECKLIST_ENTRY else stated or tracker.get_slot(fs.GROUP_SLOT)
-            instead = RIGHT_TO_STAY.get((entry.id, str(group)))
+        asked = entry.id if entry is not None else None
+        if asked is None and stated and CLARIFIED_BY_CITIZENSHIP.intersection(c.id for c in resolution.candidates):
+            asked = fs.CHECKLIST_ENTRY
+        if asked is not None:
+            group = stated if asked == fs.CHECKLIST_ENTRY else stated or tracker.get_slot(fs.GROUP_SLOT)
+            instead = RIGHT_TO_STAY.get((asked, str(group)))
             if instead is not None:
-                return [*remembered, *self.right_to_stay(dispatcher, entry.id, str(group), instead, language, text)]
+                return [*remembered, *self.right_to_stay(dispatcher, asked, str(group), instead, language, text)]
+        provider = self.kb.get(entry.provided_by) if entry is not None and entry.provided_by else None
+        if provider is not None and asks_who_provides(text, language):
+            # "which school is it?", "who runs the free Danish classes?": the organisation that does.
+            return [*remembered, *self.respond(dispatcher, tracker, base.Resolution(provider))]
         if entry is not None and entry.id == fs.CHECKLIST_ENTRY:
             # The form reads the citizenship from the message itself (fs.typed_group).
             return [*self.remember(entry), *start_or_ask_again(dispatcher, tracker)]
@@ -87,15 +100,12 @@ class ActionAnswerTopic(EntryAnswerAction):
         entry = self.kb.get(instead)
         if entry is None:
             raise KeyError(f"the content has no {instead} entry")
-        if instead == fs.CHECKLIST_ENTRY:
-            reply = Reply(f"{intro}\n\n{fs.checklist_line(self.kb, instead, group, language)}", kind="topic")
-        else:
-            reply = topic_answer(self.kb, entry, language, base.clock().date(), question)
-            buttons = reply.buttons
-            if asked == fs.CHECKLIST_ENTRY:
-                # The whole personal checklist stays a tap away (its form then asks only the reason).
-                buttons = (*entry_buttons(self.kb, [asked], language), *buttons)[:MAX_BUTTONS]
-            reply = Reply(f"{intro}\n\n{reply.text}", buttons, kind=reply.kind)
+        reply = topic_answer(self.kb, entry, language, base.clock().date(), question)
+        buttons = reply.buttons
+        if asked == fs.CHECKLIST_ENTRY:
+            # The whole personal checklist stays a tap away (its form then asks only the reason).
+            buttons = (*entry_buttons(self.kb, [asked], language), *buttons)[:MAX_BUTTONS]
+        reply = Reply(f"{intro}\n\n{reply.text}", buttons, kind=reply.kind)
         send(dispatcher, reply, outcome=OUTCOME_ANSWER, entry=entry.id, kind=reply.kind)
         return self.remember(entry)
 

@@ -109,20 +109,41 @@ def _prepared(summary: str, details: str, language: str, names: Tuple[str, ...])
                      tuple(bool(_DIGIT.search(text)) for text in every), pattern)
 
 
-@lru_cache(maxsize=1)
-def _number_words() -> Dict[str, Tuple[str, ...]]:
-    """Per language, the phrases as " word word " (folded, one space between words, padded)."""
+@lru_cache(maxsize=4)
+def _question_words(kind: str) -> Dict[str, Tuple[str, ...]]:
+    """Per language, the phrases of ``kind`` as " word word " (folded, one space between words, padded)."""
     import yaml
 
-    raw = yaml.safe_load(QUESTION_WORDS_FILE.read_text(encoding="utf-8"))["asks_for_a_number"]
+    raw = yaml.safe_load(QUESTION_WORDS_FILE.read_text(encoding="utf-8"))[kind]
     return {language: tuple(f" {' '.join(_WORD.findall(fold(word)))} " for word in words)
             for language, words in raw.items()}
 
 
+@lru_cache(maxsize=32)
+def _gapped(kind: str, language: str) -> Optional[Pattern[str]]:
+    """The phrases of ``kind`` with room for one word between their words ("who actually runs")."""
+    phrases = [phrase.split() for phrase in _question_words(kind).get(language, ())]
+    if not phrases:
+        return None
+    return re.compile("|".join(" " + r"(?: \S+)? ".join(map(re.escape, words)) + " " for words in phrases))
+
+
+def _asks(kind: str, question: str, language: str, gap: bool = False) -> bool:
+    text = f" {' '.join(_WORD.findall(fold(question)))} "
+    if gap:
+        pattern = _gapped(kind, language)
+        return pattern is not None and pattern.search(text) is not None
+    return any(phrase in text for phrase in _question_words(kind).get(language, ()))
+
+
 def asks_for_a_number(question: str, language: str) -> bool:
     """Whether the question asks how much, how many, how long, when or by which date."""
-    text = f" {' '.join(_WORD.findall(fold(question)))} "
-    return any(phrase in text for phrase in _number_words().get(language, ()))
+    return _asks("asks_for_a_number", question, language)
+
+
+def asks_who_provides(question: str, language: str) -> bool:
+    """Whether the question asks who runs or issues something, or which school or authority it is."""
+    return _asks("asks_who_provides", question, language, gap=True)
 
 
 def split_entry(entry: Entry, language: str, question: str = "") -> AnswerParts:

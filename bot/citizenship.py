@@ -24,6 +24,7 @@ use what this module finds (``actions/topics.py``).
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Dict, FrozenSet, List, Mapping, Optional, Tuple
 
 from bot.nlu.gazetteer import normalise, tokens
@@ -50,8 +51,14 @@ MAX_WORD_ENDING = 3
 SHORT_NAME = 6
 SHORTEST = 4
 _VOWELS = frozenset("aeiouy")
+#: How many words before a country a word of having lived there ("moved from") is looked for.
+LIVED_WINDOW = 4
+#: How many words before and after a country a word of not holding it ("no ... passport") is looked for.
+NOT_HELD_BEFORE = 3
+NOT_HELD_AFTER = 2
 #: Which group wins when a message states two (dual citizens): the one with more rights.
 _PRIORITY = ("nordic", "eu", "non_eu")
+WORDS_FILE = Path(__file__).resolve().parents[1] / "data" / "i18n" / "citizenship.yml"
 
 
 def group_of_country(code: str) -> str:
@@ -149,28 +156,52 @@ def _same_word(word: str, name: str) -> bool:
             and len(word) - common <= MAX_WORD_ENDING)
 
 
+@lru_cache(maxsize=2)
+def _words(kind: str) -> Dict[str, FrozenSet[str]]:
+    """Per language, the words of ``kind`` in ``data/i18n/citizenship.yml`` (folded)."""
+    import yaml
+
+    raw = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))[kind]
+    return {language: frozenset(normalise(word) for word in words) for language, words in raw.items()}
+
+
+def _near(words: List[str], index: int, kind: str, language: str, before: int, after: int) -> bool:
+    """Whether a word of ``kind`` (in the language or English) is within the window around ``index``."""
+    vocabulary = _words(kind).get(language, frozenset()) | _words(kind).get("en", frozenset())
+    return bool(vocabulary.intersection(words[max(0, index - before):index + 1 + after]) - {words[index]})
+
+
 def stated_countries(text: str, language: str) -> List[str]:
-    """The countries a message names or whose citizens it names, in order of appearance."""
-    folded = " ".join(word for word, _, _ in tokens(text))
+    """The countries a message names as a citizenship, in order of appearance.
+
+    A country named a few words after a word that says where someone lived ("we moved here from
+    Spain") is left out: it says where they lived, not what passport they hold; so is one named
+    next to a word saying it is not held ("no Romanian passport").
+    """
+    words = [_strip_article(word) for word, _, _ in tokens(text)]
     found: List[Tuple[int, str]] = []
     for name, code in country_names(language):
         if " " in name and code != "DK":
-            position = f" {folded} ".find(f" {name} ")
-            if position >= 0:
-                found.append((position, code))
-    words = [_strip_article(word) for word, _, _ in tokens(text)]
+            parts = name.split(" ")
+            found.extend((index, code) for index in range(len(words) - len(parts) + 1)
+                         if words[index:index + len(parts)] == parts)
     stems, not_names = _stems(language), _not_names(language)
-    offset = 0
-    for word in words:
+    for index, word in enumerate(words):
         if len(word) >= SHORTEST and word not in not_names:
             match = next((code for name, code in stems if _same_word(word, name)), None)
             if match is not None:
-                found.append((offset, match))
-        offset += len(word) + 1
-    return [code for _, code in sorted(found)]
+                found.append((index, match))
+    return [code for index, code in sorted(found)
+            if not _near(words, index, "lived_in", language, LIVED_WINDOW, 0)
+            and not _near(words, index, "not_held", language, NOT_HELD_BEFORE, NOT_HELD_AFTER)]
 
 
 def stated_group(text: str, language: str) -> Optional[str]:
-    """The citizenship group the message states, if any; of two, the one with more rights."""
+    """The citizenship group the message states, if any; of two, the one with more rights.
+
+    Someone with two passports uses the one with more rights ("dual Turkish and German" is an EU
+    citizen here). A citizenship the message says is not held ("я з Молдови, румунського паспорта
+    не маю") does not count (:func:`stated_countries`).
+    """
     groups = {group_of_country(code) for code in stated_countries(text, language)}
     return next((group for group in _PRIORITY if group in groups), None)

@@ -69,8 +69,28 @@ def test_questions_that_ask_for_a_number(question, language, expected):
     assert asks_for_a_number(question, language) is expected
 
 
-def test_every_language_has_words_that_ask_for_a_number():
-    from bot.answer_parts import _number_words
+@pytest.mark.parametrize("kind", ["asks_for_a_number", "asks_who_provides"])
+def test_every_language_has_words_for_each_question_kind(kind):
+    from bot.answer_parts import _question_words
     from bot.settings import get_settings
 
-    assert set(get_settings().languages) <= {language for language, words in _number_words().items() if words}
+    assert set(get_settings().languages) <= {language for language, words in _question_words(kind).items() if words}
+
+
+@pytest.mark.parametrize(("question", "language", "expected"), [
+    ("who actually runs the free danish classes in aalborg", "en", True),
+    ("hvem står for de gratis danskkurser i aalborg", "da", True),
+    ("welche Behörde ist dafür zuständig?", "de", True),
+    ("a que escuela tengo que ir para aprender danes?", "es", True),
+    ("Która szkoła w Aalborgu prowadzi kursy?", "pl", True),
+    ("а як сама школа називається?", "uk", True),
+    ("وشو اسم المدرسة نفسها؟", "ar", True),
+    ("ce scoala e asta in aalborg?", "ro", True),
+    ("how much does the Danish course cost?", "en", False),
+    ("which school will my daughter go to?", "en", True),  # the kind; the entry decides (school has no provider)
+    ("where can I learn Danish for free?", "en", False),
+])
+def test_questions_that_ask_who_provides(question, language, expected):
+    from bot.answer_parts import asks_who_provides
+
+    assert asks_who_provides(question, language) is expected

@@ -22,8 +22,14 @@ from bot.citizenship import stated_countries, stated_group
     ("jeg er tysker og har fået job i aalborg", "da", ["DE"], "eu"),
     ("I'm Polish", "en", ["PL"], "eu"),
     ("خطيبتي سويدية وجاية تعيش معي", "ar", ["SE"], "nordic"),
-    # Two citizenships: the one with more rights.
+    # Two citizenships: the one with more rights; one the writer says they do not hold does not count.
     ("I'm from Ukraine but I also have a Romanian passport", "en", ["UA", "RO"], "eu"),
+    ("har dobbelt statsborgerskab tyrkisk og tysk", "da", ["TR", "DE"], "eu"),
+    ("я з молдови, румунського паспорта не маю", "uk", ["MD"], "non_eu"),
+    # Where someone lived is not their citizenship.
+    ("we moved here from spain last week with the kids", "en", [], None),
+    ("vi har boet i holland de sidste 5 år", "da", [], None),
+    ("bin schwede, wohne aber seit jahren in berlin", "de", ["SE"], "nordic"),
     # Nothing stated.
     ("what are the opening hours?", "en", [], None),
     ("Can I apply in English?", "en", [], None),  # English is spoken in too many countries

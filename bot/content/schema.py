@@ -138,6 +138,10 @@ class Entry:
     #: shows it; a contact card only when ``contact`` is listed, an address only with ``address``.
     uncertain_about: Tuple[str, ...] = ()
     contact_from: Optional[str] = None
+    #: The organisation that runs the service or issues the document (Sprogcenter Aalborg for Danish
+    #: lessons, SIRI for the EU residence document): "which school is it?", "who runs the classes?",
+    #: "which authority handles it?" are answered by it (``actions/topics.py``).
+    provided_by: Optional[str] = None
     #: Asked about by someone who lacks another entry's thing, the answer is a third entry:
     #: ``{cpr: mitid_support}`` on MitID ("no MitID without a CPR number, who do I call?" asks for
     #: MitID Support's P-code line). Read by :mod:`bot.prerequisites`.
@@ -364,7 +368,7 @@ def _parse_date(col: _Collector, raw: Any, path: str) -> Optional[dt.date]:
 
 _ENTRY_FIELDS = {
     "id", "kind", "area", "names", "synonyms", "summary", "details", "steps", "contact",
-    "hours", "items", "links", "related", "sources", "verified", "uncertain", "contact_from",
+    "hours", "items", "links", "related", "sources", "verified", "uncertain", "contact_from", "provided_by",
     "valid_from", "valid_until", "checklist", "uncertain_about", "without",
 }
 
@@ -491,6 +495,7 @@ def parse_entry(col: _Collector, raw: Any, index: int) -> Optional[Entry]:
     contact_from = col.text(raw.get("contact_from"), f"{path}.contact_from", required=False)
     if contact is not None and contact_from:
         col.error(f"{path}.contact_from", "an entry has either its own contact or contact_from, not both")
+    provided_by = col.text(raw.get("provided_by"), f"{path}.provided_by", required=False)
     without: Dict[str, str] = {}
     raw_without = raw.get("without") or {}
     if not isinstance(raw_without, dict) or not all(
@@ -535,6 +540,7 @@ def parse_entry(col: _Collector, raw: Any, index: int) -> Optional[Entry]:
         uncertain=uncertain,
         uncertain_about=tuple(uncertain_about),
         contact_from=contact_from,
+        provided_by=provided_by,
         without=without,
         valid_from=period["valid_from"],
         valid_until=period["valid_until"],
@@ -596,6 +602,11 @@ def check_references(entries: Mapping[str, Entry]) -> List[ContentError]:
             if target is None or target.contact is None:
                 errors.append(ContentError(entry.file, f"entries[{entry.id}].contact_from",
                                            f"unknown id or entry without contact: {entry.contact_from!r}"))
+        if entry.provided_by:
+            provider = entries.get(entry.provided_by)
+            if provider is None or provider.kind != "organisation" or provider.id == entry.id:
+                errors.append(ContentError(entry.file, f"entries[{entry.id}].provided_by",
+                                           f"unknown id or not another organisation: {entry.provided_by!r}"))
         for needed_id, answer_id in entry.without.items():
             unknown = next((ref for ref in (needed_id, answer_id) if ref not in entries), None)
             if unknown is not None:

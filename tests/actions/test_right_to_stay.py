@@ -68,14 +68,45 @@ def test_the_eu_residence_document_is_not_for_a_citizen_of_another_country():
 
 
 @pytest.mark.parametrize("asked", ["residence_permit", "eu_residence"])
-def test_a_nordic_citizen_needs_neither_document(real_kb, asked):
+def test_a_nordic_citizen_needs_neither_document_but_the_cpr_number(real_kb, asked):
     """Known from the checklist's answer (the slot), not from the message."""
     events, messages, metadata = run_with_metadata(
         ActionAnswerTopic(), asking("do I need it?", asked, "da", {"citizenship_group": "nordic"}))
-    assert events == [slot("topic", "getting_started")]
-    assert metadata == [{"outcome": "answer", "entry": "getting_started", "kind": "topic"}]
-    line = real_kb.get("getting_started").checklist["nordic"]["da"]
-    assert messages[0]["text"] == translate(f"right_to_stay_{asked}_nordic", "da") + "\n\n" + line
+    assert events == [slot("topic", "cpr")]
+    assert metadata == [{"outcome": "answer", "entry": "cpr", "kind": "topic"}]
+    answer = topic_answer(real_kb, real_kb.get("cpr"), "da", cph(2026, 11, 30, 10, 0).date(), "do I need it?")
+    assert messages[0]["text"] == translate(f"right_to_stay_{asked}_nordic", "da") + "\n\n" + answer.text
+
+
+def test_a_nordic_citizen_asking_what_to_do_first_gets_the_cpr_number():
+    events, messages, metadata = run_with_metadata(
+        ActionAnswerTopic(), asking("I'm Norwegian, what do I do first?", "getting_started", "en"))
+    assert events == [slot("citizenship_group", "nordic"), slot("topic", "cpr")]
+    assert metadata[0]["entry"] == "cpr"
+    assert messages[0]["text"].startswith(translate("right_to_stay_getting_started_nordic", "en") + "\n\n")
+
+
+def test_a_question_between_close_entries_about_staying_is_settled_by_the_citizenship():
+    """"I'm Romanian, I see SIRI on Monday: which papers?" between the EU document and SIRI."""
+    latest = {"text": "hola soy rumana, tengo cita con siri el lunes, q papeles me llevo?",
+              "intent": {"name": "ask_topic", "confidence": 0.99},
+              "entities": [{"entity": "topic", "value": value, "start": 0, "end": 1}
+                           for value in ("eu_residence", "siri")]}
+    track = Tracker("test", {"language": "es", "topic": None}, latest, [], False, None, {}, "action_listen")
+    events, messages, metadata = run_with_metadata(ActionAnswerTopic(), track)
+    assert events == [slot("citizenship_group", "eu"), slot("topic", "eu_residence")]
+    assert metadata == [{"outcome": "answer", "entry": "eu_residence", "kind": "topic"}]
+    assert messages[0]["text"].startswith(translate("right_to_stay_getting_started_eu", "es"))
+
+
+def test_where_someone_lived_is_not_their_citizenship():
+    """"We moved here from Spain, what first?": the checklist asks (Spain says where they lived)."""
+    events, messages, _ = run_with_metadata(
+        ActionAnswerTopic(), asking("we moved here from spain last week, whats the first thing to do",
+                                    "getting_started", "en"))
+    assert events == [slot("topic", "getting_started"),
+                      {"event": "followup", "timestamp": None, "name": "first_steps_form"}]
+    assert messages == []
 
 
 def test_the_checklist_starts_when_only_an_earlier_answer_gave_the_citizenship():
