@@ -139,6 +139,26 @@ def _stems(language: str) -> Tuple[Tuple[str, str], ...]:
     return tuple(stems.items())
 
 
+@lru_cache(maxsize=16)
+def _long_names(language: str) -> Dict[str, Tuple[Tuple[Tuple[str, ...], str], ...]]:
+    """The country names of several words ("south africa"), by their first word."""
+    index: Dict[str, List[Tuple[Tuple[str, ...], str]]] = {}
+    for name, code in country_names(language):
+        if " " in name and code != "DK":
+            parts = tuple(name.split(" "))
+            index.setdefault(parts[0], []).append((parts, code))
+    return {key: tuple(names) for key, names in index.items()}
+
+
+@lru_cache(maxsize=16)
+def _stem_index(language: str) -> Dict[str, Tuple[Tuple[str, str], ...]]:
+    """The names of :func:`_stems` by their first three letters, which a matching word shares."""
+    index: Dict[str, List[Tuple[str, str]]] = {}
+    for name, code in _stems(language):
+        index.setdefault(name[:3], []).append((name, code))
+    return {key: tuple(names) for key, names in index.items()}
+
+
 def _same_word(word: str, name: str) -> bool:
     """Whether ``word`` is ``name`` with another short ending ("polski" for "polska")."""
     if len(name) < SHORT_NAME:
@@ -180,15 +200,15 @@ def stated_countries(text: str, language: str) -> List[str]:
     """
     words = [_strip_article(word) for word, _, _ in tokens(text)]
     found: List[Tuple[int, str]] = []
-    for name, code in country_names(language):
-        if " " in name and code != "DK":
-            parts = name.split(" ")
-            found.extend((index, code) for index in range(len(words) - len(parts) + 1)
-                         if words[index:index + len(parts)] == parts)
-    stems, not_names = _stems(language), _not_names(language)
+    long_names = _long_names(language)
+    for index, word in enumerate(words):
+        for parts, code in long_names.get(word, ()):
+            if words[index:index + len(parts)] == list(parts):
+                found.append((index, code))
+    stems, not_names = _stem_index(language), _not_names(language)
     for index, word in enumerate(words):
         if len(word) >= SHORTEST and word not in not_names:
-            match = next((code for name, code in stems if _same_word(word, name)), None)
+            match = next((code for name, code in stems.get(word[:3], ()) if _same_word(word, name)), None)
             if match is not None:
                 found.append((index, match))
     return [code for index, code in sorted(found)

@@ -14,6 +14,7 @@ from bot.citizenship import stated_countries, stated_group
     ("я громадянка Польщі, що робити після приїзду?", "uk", ["PL"], "eu"),
     ("брат дружини з грузії отримав оффер", "uk", ["GE"], "non_eu"),
     ("I'm from India and just signed an offer", "en", ["IN"], "non_eu"),
+    ("i'm from south africa, what do i need to live here", "en", ["ZA"], "non_eu"),  # a name of two words
     ("soy española y me acabo de mudar", "es", ["ES"], "eu"),
     # Citizens named by the name of their country's language.
     ("sunt roman, tocmai am ajuns", "ro", ["RO"], "eu"),
