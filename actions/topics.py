@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text, Tuple
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -83,14 +83,30 @@ class ActionAnswerTopic(EntryAnswerAction):
             instead = RIGHT_TO_STAY.get((asked, str(group)))
             if instead is not None:
                 return [*remembered, *self.right_to_stay(dispatcher, asked, str(group), instead, language, text)]
-        provider = self.kb.get(entry.provided_by) if entry is not None and entry.provided_by else None
-        if provider is not None and asks_who_provides(text, language):
+        provider = self.provider_asked(resolution, text, language)
+        if provider is not None:
             # "which school is it?", "who runs the free Danish classes?": the organisation that does.
             return [*remembered, *self.respond(dispatcher, tracker, base.Resolution(provider))]
         if entry is not None and entry.id == fs.CHECKLIST_ENTRY:
             # The form reads the citizenship from the message itself (fs.typed_group).
             return [*self.remember(entry), *start_or_ask_again(dispatcher, tracker)]
         return [*remembered, *self.respond(dispatcher, tracker, resolution)]
+
+    def provider_asked(self, resolution: base.Resolution, text: str, language: str) -> Optional[Entry]:
+        """The organisation a "who runs it / which school is it?" question asks for, if any.
+
+        It is the ``provided_by`` of the entry meant, or, when the message could mean several
+        close entries, of one of them whose provider is among them too ("which school is it?"
+        between Danish lessons and Sprogcenter Aalborg).
+        """
+        if not text or not asks_who_provides(text, language):
+            return None
+        entries = [resolution.entry] if resolution.entry is not None else list(resolution.candidates)
+        candidates = {entry.id for entry in entries}
+        for entry in entries:
+            if entry.provided_by and (resolution.entry is not None or entry.provided_by in candidates):
+                return self.kb.get(entry.provided_by)
+        return None
 
     def right_to_stay(
         self, dispatcher: CollectingDispatcher, asked: str, group: str, instead: str, language: str, question: str,

@@ -57,3 +57,26 @@ def test_the_validator_names_a_provider_that_is_not_another_organisation(real_kb
     entries["danish_lessons"] = dataclasses.replace(entries["danish_lessons"], provided_by=provider)
     problems = [(error.path, error.problem) for error in check_references(entries)]
     assert ("entries[danish_lessons].provided_by", f"unknown id or not another organisation: {provider!r}") in problems
+
+
+def two_named(text: str, language: str, *entries: str):
+    from rasa_sdk import Tracker
+
+    latest = {"text": text, "intent": {"name": "ask_topic", "confidence": 0.99},
+              "entities": [{"entity": "topic", "value": value, "start": 0, "end": 1} for value in entries]}
+    return Tracker("test", {"language": language, "topic": None}, latest, [], False, None, {}, "action_listen")
+
+
+def test_which_school_between_the_service_and_its_provider_is_the_provider():
+    track = two_named("Dostałem skierowanie do sprogskole. Która to szkoła w Aalborgu?", "pl",
+                      "danish_lessons", "sprogcenter")
+    events, _, metadata = run_with_metadata(ActionAnswerTopic(), track)
+    assert events == [slot("topic", "sprogcenter")]
+    assert metadata == [{"outcome": "answer", "entry": "sprogcenter", "kind": "topic"}]
+
+
+def test_which_school_between_entries_without_their_provider_is_still_asked_back():
+    track = two_named("Która to szkoła w Aalborgu?", "pl", "danish_lessons", "school")
+    events, _, metadata = run_with_metadata(ActionAnswerTopic(), track)
+    assert events == []
+    assert metadata == [{"outcome": "clarify", "candidates": ["danish_lessons", "school"]}]
