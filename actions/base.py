@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.answers import Reply, entry_buttons
 from bot.content import Entry, KnowledgeBase, get_knowledge_base
 from bot.content.hours import now
+from bot.first_steps import CHECKLIST_ENTRY
 from bot.follow_ups import keeps_topic, names_a_condition
 from bot.prerequisites import answer_for_lack
 from bot.settings import get_settings
@@ -149,7 +150,9 @@ class ContentAction(Action, ABC):
         after the Aalborg Charter), not a question to ask back. An entry that only the topic model
         inferred, without being sure, does not replace the conversation's topic either
         (:func:`bot.follow_ups.keeps_topic`), nor does an entry named as a condition of it ("and
-        without a CPR?", :func:`bot.follow_ups.names_a_condition`).
+        without a CPR?", :func:`bot.follow_ups.names_a_condition`), except after "how do I get
+        started?", whose answer is a list of the other entries: "and where exactly do I get the
+        CPR number?" then asks about that step.
         """
         previous = self.kb.get(topic_before_latest_message(tracker))
         entities = tracker.latest_message.get("entities", []) or []
@@ -161,7 +164,8 @@ class ContentAction(Action, ABC):
         if previous is not None and keeps_topic(entities, previous.id):
             # Named nothing, and the topic model is not sure it is about something else: a follow-up.
             return Resolution(previous)
-        if previous is not None and names_a_condition(tracker.latest_message, previous.id):
+        if previous is not None and previous.id != CHECKLIST_ENTRY \
+                and names_a_condition(tracker.latest_message, previous.id):
             # "and without a CPR?": the named entry is a condition of the topic, not a new one.
             return Resolution(previous)
         named = [entry for value in self.entity_values(tracker, TOPIC_SLOT) if (entry := self.kb.get(value))]
