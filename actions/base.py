@@ -217,7 +217,9 @@ class EntryAnswerAction(ContentAction, ABC):
         language = self.language(tracker)
         if resolution.entry is None:
             self.ask_which(dispatcher, resolution, language)
-            return []
+            # A follow-up typed instead of a tap on one of the buttons ("how often does it run?") is
+            # about the likeliest of them, not about whichever name the slot mapping kept last.
+            return self.remember(resolution.candidates[0]) if resolution.candidates else []
         reply = self.answer(resolution.entry, tracker, language)
         # A contact card taken from another entry (MitID Support's for MitID) is still the answer about
         # the entry asked: the follow-ups ("how long does it take?") are about it. Measured both ways

@@ -24,6 +24,7 @@ from bot.answer_parts import asks_who_provides
 from bot.answers import MAX_BUTTONS, Reply, entry_buttons, more_answer, topic_answer
 from bot.content import Entry
 from bot.i18n import translate
+from bot.prerequisites import named_entries
 
 #: (entry asked about, citizenship group) -> the entry that applies instead (content-facts §1.5:
 #: Nordic citizens need no document, EU/EEA/Swiss citizens the EU residence document, others a
@@ -70,9 +71,10 @@ class ActionAnswerTopic(EntryAnswerAction):
     ) -> List[Dict[str, Any]]:
         """Start the checklist for ``getting_started``; otherwise answer as every entry is answered."""
         resolution = self.resolve(tracker)
-        entry = resolution.entry
         language = self.language(tracker)
         text = question_text(tracker)
+        resolution = self.named_step(resolution, text)
+        entry = resolution.entry
         stated = citizenship.stated_group(text, language) if text else None
         remembered = [SlotSet(fs.GROUP_SLOT, stated)] if stated else []
         asked = entry.id if entry is not None else None
@@ -91,6 +93,23 @@ class ActionAnswerTopic(EntryAnswerAction):
             # The form reads the citizenship from the message itself (fs.typed_group).
             return [*self.remember(entry), *start_or_ask_again(dispatcher, tracker)]
         return [*remembered, *self.respond(dispatcher, tracker, resolution)]
+
+    def named_step(self, resolution: base.Resolution, text: str) -> base.Resolution:
+        """The one checklist step a message names, when only the model read it as "getting started".
+
+        "m-am mutat în Aalborg, cum îmi fac CPR-ul?" ("I've moved to Aalborg, how do I get my
+        CPR?") reads like getting started to the topic model, but asks about the one step it names.
+        """
+        entry = resolution.entry
+        if entry is None or entry.id != fs.CHECKLIST_ENTRY or not text:
+            return resolution
+        named = named_entries(self.kb.entries, text)
+        steps = {step.entry_id for step in fs.STEPS} - {fs.CHECKLIST_ENTRY}
+        if len(named) == 1 and named[0] in steps:
+            step = self.kb.get(named[0])
+            if step is not None:
+                return base.Resolution(step)
+        return resolution
 
     def provider_asked(self, resolution: base.Resolution, text: str, language: str) -> Optional[Entry]:
         """The organisation a "who runs it / which school is it?" question asks for, if any.

@@ -18,7 +18,7 @@ See docs/nlu.md.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
 
 from bot.answer_parts import QUESTION_WORDS_FILE
 from bot.content.schema import Entry
@@ -48,6 +48,11 @@ def _gazetteer(entries: Mapping[str, Entry]) -> Gazetteer:
         cached = (entries, build_gazetteer(entries.values(), {}))
         _built[TOPIC] = cached
     return cached[1]
+
+
+def named_entries(entries: Mapping[str, Entry], text: str) -> List[str]:
+    """The ids of the entries whose names or synonyms the text holds, in order, each once."""
+    return list(dict.fromkeys(match.value for match in _gazetteer(entries).find(text) if match.entity == TOPIC))
 
 
 def answer_for_lack(entries: Mapping[str, Entry], text: str, language: str) -> Optional[Entry]:

@@ -469,7 +469,11 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         # Content names ("International House") are the same in every language, so detection
         # first ignores them; when what is left is inconclusive, the whole text decides.
         remaining = self._without_entities(message)
-        found = self.detector.detect(remaining, words) \
+        # Two words left once the names are gone ("Unde e International House North Denmark?"): a
+        # word only one language uses says more than lingua's reading of two words.
+        few = len(_WORD_RE.findall(remaining)) < self.detector.min_words
+        found = (self.detector.by_words(remaining) if few else None) \
+            or self.detector.detect(remaining, words) \
             or (self.detector.by_words(remaining) if words < TELLING_MAX_WORDS else None) \
             or self.detector.detect(text, words) or self.detector.by_script(remaining)
         if found is None:

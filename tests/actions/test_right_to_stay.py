@@ -144,3 +144,18 @@ def test_a_step_named_after_getting_started_is_a_question_about_that_step():
         events, _, metadata = run_with_metadata(ActionAnswerTopic(), track)
         assert metadata[0]["entry"] == expected, previous
         assert events[-1] == slot("topic", expected)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("m-am mutat în Aalborg, cum îmi fac CPR-ul?", "cpr"),  # one step named: that step
+    ("am ajuns ieri, ce fac cu CPR și cu skattekort?", "getting_started"),  # two named: the checklist
+    ("am ajuns ieri, ce fac prima dată?", "getting_started"),  # none named
+])
+def test_one_step_named_in_a_getting_started_message_is_that_step(text, expected):
+    """Read as getting started by the topic model (the entity), but the message names one step."""
+    events, _, metadata = run_with_metadata(ActionAnswerTopic(), asking(text, "getting_started", "ro"))
+    assert events[0] == slot("topic", expected)
+    if expected == "getting_started":
+        assert events[1] == {"event": "followup", "timestamp": None, "name": "first_steps_form"}
+    else:
+        assert metadata == [{"outcome": "answer", "entry": expected, "kind": "topic"}]
