@@ -113,6 +113,17 @@ def test_a_short_message_is_in_the_language_whose_letters_it_uses(stack, text, l
     assert language_of(stack, sender) == language
 
 
+@pytest.mark.parametrize("text, language", [
+    ("Unde e International House North Denmark?", "ro"),
+    ("hvor er International House North Denmark?", "da"),
+])
+def test_a_telling_word_decides_when_the_names_leave_two_words(stack, text, language):
+    """Without the name, two words are left: too few for lingua ("Unde e" was read as English)."""
+    sender = uuid.uuid4().hex
+    assert stack.ask(text, sender)
+    assert language_of(stack, sender) == language
+
+
 def test_ukrainian_typed_in_latin_letters_is_answered_in_ukrainian(stack):
     sender = uuid.uuid4().hex
     reply = reply_text(stack.ask("Dobryi den, de meni otrymaty podatkovu kartku?", sender))
