@@ -73,17 +73,24 @@ def _strip_article(word: str) -> str:
     return word[2:] if word.startswith("ال") and len(word) > 4 else word
 
 
+def _cldr_names(language: str, kind: str) -> List[Mapping[str, str]]:
+    """CLDR's names of ``kind`` (``territories`` or ``languages``) in ``language``, then in English."""
+    from babel import Locale
+
+    found: List[Mapping[str, str]] = []
+    for locale in (language, "en"):
+        try:
+            found.append(getattr(Locale.parse(locale), kind))
+        except (ValueError, LookupError):
+            continue
+    return found
+
+
 @lru_cache(maxsize=16)
 def country_names(language: str) -> Tuple[Tuple[str, str], ...]:
     """(normalised country name, ISO code) in ``language`` and English, longest names first (CLDR)."""
-    from babel import Locale
-
     names: Dict[str, str] = {}
-    for locale in (language, "en"):
-        try:
-            territories: Mapping[str, str] = Locale.parse(locale).territories
-        except (ValueError, LookupError):
-            continue
+    for territories in _cldr_names(language, "territories"):
         for code, name in territories.items():
             # Countries only: not regions ("150", Europe) nor groupings and placeholders ("EU", "UN").
             if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES:
@@ -98,14 +105,8 @@ def _not_names(language: str) -> FrozenSet[str]:
     The language's stop words ("того", "of that", is Togo in Ukrainian) and the names of languages
     many countries speak ("español" is close to "España").
     """
-    from babel import Locale
-
     words = {normalise(word) for word in stop_words(language)}
-    for locale in (language, "en"):
-        try:
-            names: Mapping[str, str] = Locale.parse(locale).languages
-        except (ValueError, LookupError):
-            continue
+    for names in _cldr_names(language, "languages"):
         words |= {_strip_article(normalise(names[code])) for code in _MANY_COUNTRIES if code in names}
     return frozenset(words)
 
@@ -113,7 +114,6 @@ def _not_names(language: str) -> FrozenSet[str]:
 @lru_cache(maxsize=16)
 def _stems(language: str) -> Tuple[Tuple[str, str], ...]:
     """(one-word name, ISO code): country names and the names of EU/EEA and Nordic languages."""
-    from babel import Locale
     from babel.core import get_global
 
     likely: Mapping[str, str] = get_global("likely_subtags")
@@ -123,11 +123,7 @@ def _stems(language: str) -> Tuple[Tuple[str, str], ...]:
         name = _strip_article(name)
         if " " not in name and "-" not in name and len(name) >= SHORTEST and code != "DK" and name not in not_names:
             stems.setdefault(name, code)
-    for locale in (language, "en"):
-        try:
-            languages: Mapping[str, str] = Locale.parse(locale).languages
-        except (ValueError, LookupError):
-            continue
+    for languages in _cldr_names(language, "languages"):
         for spoken, name in languages.items():
             territory = str(likely.get(spoken, "")).rsplit("_", 1)[-1]
             if spoken in _MANY_COUNTRIES or territory == "DK" or territory not in (
