@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -18,29 +18,13 @@ from actions.base import (
     topic_before_latest_message,
 )
 from actions.first_steps import start_or_ask_again
-from bot import citizenship
+from bot import citizenship, right_to_stay
 from bot import first_steps as fs
 from bot.answer_parts import asks_who_provides
 from bot.answers import MAX_BUTTONS, Reply, entry_buttons, more_answer, topic_answer
 from bot.content import Entry
 from bot.i18n import translate
 from bot.prerequisites import named_entries
-
-#: (entry asked about, citizenship group) -> the entry that applies instead (content-facts §1.5:
-#: Nordic citizens need no document, EU/EEA/Swiss citizens the EU residence document, others a
-#: residence permit). Each pair has its lead-in text ``right_to_stay_<asked>_<group>``.
-FIRST_STEP: Dict[str, str] = {"nordic": "cpr", "eu": "eu_residence", "non_eu": "residence_permit"}
-#: The entries about the right to stay: asked about by someone of another group, the group's first
-#: step answers instead ("I'm Polish, what do I do first?" gets the EU residence document, with the
-#: checklist a tap away).
-RIGHT_TO_STAY_ENTRIES = ("residence_permit", "eu_residence", fs.CHECKLIST_ENTRY)
-RIGHT_TO_STAY: Dict[Tuple[str, str], str] = {
-    (asked, group): step for asked in RIGHT_TO_STAY_ENTRIES for group, step in FIRST_STEP.items() if step != asked
-}
-#: A question between close entries ("which one do you mean?") among these, from someone whose
-#: message states a citizenship, is about the right to stay: "soy rumana, tengo cita con SIRI, ¿qué
-#: papeles llevo?" between the EU residence document and SIRI.
-CLARIFIED_BY_CITIZENSHIP = frozenset({*RIGHT_TO_STAY_ENTRIES, "siri"})
 
 
 class ActionAnswerTopic(EntryAnswerAction):
@@ -51,7 +35,7 @@ class ActionAnswerTopic(EntryAnswerAction):
     * "How do I get started?" (``getting_started``) starts the personal checklist: its form asks
       for what it does not know yet, then the checklist follows (``actions/first_steps.py``).
     * A question about the right to stay from someone whose citizenship is known gets what applies
-      to them (:data:`RIGHT_TO_STAY`): an EU/EEA/Swiss or Nordic citizen is never told to apply for
+      to them (:mod:`bot.right_to_stay`): an EU/EEA/Swiss or Nordic citizen is never told to apply for
       a permit, nor anyone else for the EU residence document. The message says it ("sunt român,
       ce fac prima dată cu actele?", ``bot.citizenship``) or the checklist's answer did earlier;
       "what do I do first?" follows only what the message says, since the checklist itself asks.
@@ -77,14 +61,11 @@ class ActionAnswerTopic(EntryAnswerAction):
         entry = resolution.entry
         stated = citizenship.stated_group(text, language) if text else None
         remembered = [SlotSet(fs.GROUP_SLOT, stated)] if stated else []
-        asked = entry.id if entry is not None else None
-        if asked is None and stated and CLARIFIED_BY_CITIZENSHIP.intersection(c.id for c in resolution.candidates):
-            asked = fs.CHECKLIST_ENTRY
-        if asked is not None:
-            group = stated if asked == fs.CHECKLIST_ENTRY else stated or tracker.get_slot(fs.GROUP_SLOT)
-            instead = RIGHT_TO_STAY.get((asked, str(group)))
-            if instead is not None:
-                return [*remembered, *self.right_to_stay(dispatcher, asked, str(group), instead, language, text)]
+        instead = right_to_stay.redirect(entry.id if entry is not None else None,
+                                         (candidate.id for candidate in resolution.candidates), stated,
+                                         tracker.get_slot(fs.GROUP_SLOT))
+        if instead is not None:
+            return [*remembered, *self.right_to_stay(dispatcher, instead, language, text)]
         provider = self.provider_asked(resolution, text, language)
         if provider is not None:
             # "which school is it?", "who runs the free Danish classes?": the organisation that does.
@@ -128,18 +109,18 @@ class ActionAnswerTopic(EntryAnswerAction):
         return None
 
     def right_to_stay(
-        self, dispatcher: CollectingDispatcher, asked: str, group: str, instead: str, language: str, question: str,
+        self, dispatcher: CollectingDispatcher, redirect: right_to_stay.Redirect, language: str, question: str,
     ) -> List[Dict[str, Any]]:
         """What applies to the newcomer's citizenship group instead of the entry asked about."""
-        intro = translate(f"right_to_stay_{asked}_{group}", language)
-        entry = self.kb.get(instead)
+        intro = translate(redirect.lead_in, language)
+        entry = self.kb.get(redirect.instead)
         if entry is None:
-            raise KeyError(f"the content has no {instead} entry")
+            raise KeyError(f"the content has no {redirect.instead} entry")
         reply = topic_answer(self.kb, entry, language, base.clock().date(), question)
         buttons = reply.buttons
-        if asked == fs.CHECKLIST_ENTRY:
+        if redirect.asked == fs.CHECKLIST_ENTRY:
             # The whole personal checklist stays a tap away (its form then asks only the reason).
-            buttons = (*entry_buttons(self.kb, [asked], language), *buttons)[:MAX_BUTTONS]
+            buttons = (*entry_buttons(self.kb, [redirect.asked], language), *buttons)[:MAX_BUTTONS]
         reply = Reply(f"{intro}\n\n{reply.text}", buttons, kind=reply.kind)
         send(dispatcher, reply, outcome=OUTCOME_ANSWER, entry=entry.id, kind=reply.kind)
         return self.remember(entry)

@@ -1,4 +1,4 @@
-"""The right to stay by citizenship (actions/topics.py, RIGHT_TO_STAY) on the real content.
+"""The right to stay by citizenship (bot/right_to_stay.py, through actions/topics.py) on the real content.
 
 A question about getting started, a residence permit or the EU residence document from someone
 whose citizenship is known gets what applies to them: the exact lead-in, the entry's answer, the

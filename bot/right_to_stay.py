@@ -1,0 +1,76 @@
+"""Which entry answers a question about the right to stay, given the asker's citizenship group.
+
+Three entries are about the right to stay (content-facts §1.5): the residence permit (for citizens
+of countries outside the Nordic countries, the EU/EEA and Switzerland), the EU residence document
+(for EU/EEA and Swiss citizens) and getting started (whose first step depends on the group).
+Asked about by someone of another group, the first step for their group answers instead: an
+EU/EEA/Swiss or Nordic citizen is never told to apply for a permit, nor anyone else for the EU
+residence document, and "I'm Polish, what do I do first?" gets the EU residence document.
+
+Pure: ``actions/topics.py`` reads the message and the slots and sends what this decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, Iterable, Optional, Tuple
+
+from bot.first_steps import CHECKLIST_ENTRY
+
+#: The first step of each citizenship group: Nordic citizens need no permit but a CPR number.
+FIRST_STEP: Dict[str, str] = {"nordic": "cpr", "eu": "eu_residence", "non_eu": "residence_permit"}
+#: The entries about the right to stay.
+ENTRIES: Tuple[str, ...] = ("residence_permit", "eu_residence", CHECKLIST_ENTRY)
+#: (entry asked about, group) -> the entry that applies instead. Each pair has its lead-in text
+#: ``right_to_stay_<asked>_<group>`` (data/i18n/messages.yml).
+INSTEAD: Dict[Tuple[str, str], str] = {
+    (asked, group): step for asked in ENTRIES for group, step in FIRST_STEP.items() if step != asked
+}
+#: A "which one do you mean?" among these, from someone whose message states a citizenship, is about
+#: the right to stay: "soy rumana, tengo cita con SIRI el lunes, ¿qué papeles llevo?" between the EU
+#: residence document and SIRI.
+SETTLED_BY_CITIZENSHIP: FrozenSet[str] = frozenset({*ENTRIES, "siri"})
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """The entry that answers instead of the one asked about.
+
+    Attributes:
+        asked: The entry asked about (``getting_started`` for a settled "which one?").
+        group: The asker's citizenship group.
+        instead: The entry that answers.
+    """
+
+    asked: str
+    group: str
+    instead: str
+
+    @property
+    def lead_in(self) -> str:
+        """The key of the text said before the answer."""
+        return f"right_to_stay_{self.asked}_{self.group}"
+
+
+def redirect(
+    asked: Optional[str], candidates: Iterable[str], stated: Optional[str], remembered: Optional[str]
+) -> Optional[Redirect]:
+    """The entry for the asker's group, when the question is about another group's right to stay.
+
+    Args:
+        asked: The entry the message is about, if one.
+        candidates: The close entries offered otherwise ("which one do you mean?").
+        stated: The group the message states (:func:`bot.citizenship.stated_group`).
+        remembered: The group known from earlier in the conversation (the checklist's answer).
+
+    Returns:
+        The redirect, or None when the entry asked about applies. "What do I do first?" follows
+        only what the message says, since the checklist itself asks for the group.
+    """
+    if asked is None and stated and SETTLED_BY_CITIZENSHIP.intersection(candidates):
+        asked = CHECKLIST_ENTRY
+    if asked is None:
+        return None
+    group = stated if asked == CHECKLIST_ENTRY else stated or remembered
+    instead = INSTEAD.get((asked, str(group)))
+    return Redirect(asked, str(group), instead) if instead is not None else None
