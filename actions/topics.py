@@ -30,7 +30,7 @@ from bot.prerequisites import named_entries
 class ActionAnswerTopic(EntryAnswerAction):
     """Answer "tell me about X" / "how do I get X" from the entry's summary and details.
 
-    Two entries depend on who is asking (issue #13):
+    Some questions are answered by another entry than the one they name:
 
     * "How do I get started?" (``getting_started``) starts the personal checklist: its form asks
       for what it does not know yet, then the checklist follows (``actions/first_steps.py``).

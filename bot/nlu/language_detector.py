@@ -472,9 +472,8 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         # Two words left once the names are gone ("Unde e International House North Denmark?"): a
         # word only one language uses says more than lingua's reading of two words.
         few = len(_WORD_RE.findall(remaining)) < self.detector.min_words
-        found = (self.detector.by_words(remaining) if few else None) \
-            or self.detector.detect(remaining, words) \
-            or (self.detector.by_words(remaining) if words < TELLING_MAX_WORDS else None) \
+        telling = self.detector.by_words(remaining) if few or words < TELLING_MAX_WORDS else None
+        found = (telling if few else None) or self.detector.detect(remaining, words) or telling \
             or self.detector.detect(text, words) or self.detector.by_script(remaining)
         if found is None:
             if picker in self.supported:
