@@ -42,6 +42,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.external_files import files_fingerprint
+from bot.nlu.gazetteer import tokens
+from bot.nlu.set_aside import set_aside_spans, without_spans
 from bot.nlu.topic_examples import CHAT_LABEL, FOLLOW_UP_LABEL, NONE_LABEL, labelled_questions, read_question_files
 from bot.nlu.topic_model import TopicModel
 from bot.nlu.topic_ranking import ANSWER, CLARIFY, DEFAULTS, NONE, Focus, TopicDecision, decide, find_focus
@@ -51,12 +53,20 @@ RANKING_KEY = "topic_ranking"
 #: How many of the message's words the example questions had (0: nothing in it is understood).
 KNOWN_WORDS_KEY = "known_words"
 TOPIC = "topic"
+#: The LanguageDetector's entity with the message's language.
+LANGUAGE_ENTITY = "detected_language"
 
 #: Intents whose examples are never about an entry.
 CHAT_INTENTS = ("greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "ask_capabilities",
                 "switch_language")
 #: Intents whose examples are questions about an entry (when they name one).
 QUESTION_INTENTS = ("ask_topic", "ask_contact", "ask_address", "ask_hours")
+
+
+def message_language(entities: Sequence[Dict[str, Any]]) -> Optional[str]:
+    """The language the LanguageDetector found for the message, if any."""
+    return next((str(entity.get(ENTITY_ATTRIBUTE_VALUE)) for entity in entities
+                 if entity.get(ENTITY_ATTRIBUTE_TYPE) == LANGUAGE_ENTITY), None)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
@@ -209,6 +219,28 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
         mixed = [(label, (probability + in_part.get(label, 0.0)) / 2) for label, probability in whole]
         return sorted(mixed, key=lambda item: -item[1])
 
+    @staticmethod
+    def without_set_aside(
+        text: str, found: Sequence[Dict[str, Any]], language: Optional[str]
+    ) -> Tuple[str, List[Dict[str, Any]]]:
+        """The message without the parts that set a named topic aside, and the names left in it.
+
+        "the driving licence I'll swap later, where do I find jobs in English?" is read as "where
+        do I find jobs in English?" (:mod:`bot.nlu.set_aside`). The message is kept whole when
+        nothing is set aside or when fewer than two words would be left.
+        """
+        names = [(int(entity.get(ENTITY_ATTRIBUTE_START) or 0), int(entity.get(ENTITY_ATTRIBUTE_END) or 0))
+                 for entity in found]
+        spans = set_aside_spans(text, language, names)
+        if not spans:
+            return text, list(found)
+        read = without_spans(text, spans)
+        if len(tokens(read)) < 2:
+            return text, list(found)
+        kept = [entity for entity, (start, _) in zip(found, names, strict=True)
+                if not any(span_start <= start < span_end for span_start, span_end in spans)]
+        return read, kept
+
     def process(self, messages: List[Message]) -> List[Message]:
         """Rewrite each message's ``topic`` entities to the combined decision."""
         if self._model is None:
@@ -224,9 +256,11 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
                 value = str(entity.get(ENTITY_ATTRIBUTE_VALUE))
                 if value not in named:
                     named.append(value)
+            read, considered = self.without_set_aside(str(text), found, message_language(entities))
             offsets = [(str(entity.get(ENTITY_ATTRIBUTE_VALUE)), int(entity.get(ENTITY_ATTRIBUTE_START) or 0))
-                       for entity in found]
-            decision = self.decide(str(text), named, find_focus(str(text), offsets))
+                       for entity in considered]
+            in_view = list(dict.fromkeys(value for value, _ in offsets))
+            decision = self.decide(read, in_view, find_focus(read, offsets))
             assert self._model is not None
             known = self._model.known_words(str(text))
             if not named and not known and decision.outcome != NONE:

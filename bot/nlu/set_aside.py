@@ -1,0 +1,152 @@
+"""Parts of a message that put a named topic aside: "the driving licence I'll swap later, where do I find jobs?".
+
+People give context with their question, and sometimes say outright which topic they are not
+asking about: "forget the spouse programme for now, what permit does he need?", "do a-kasse
+zapiszę się później, najpierw muszę znaleźć robotę", "nicht Borgerservice, sondern die
+Stadtverwaltung". The topic model, reading the whole message, found the set-aside topic's words
+and answered it (issue #12, the two-topics class). :func:`set_aside_spans` finds those parts, with
+the words of ``data/i18n/set_aside.yml``:
+
+* a clause that ends with a word of *later* ("..., lo del carnet lo miro después"), unless it has
+  a word of *first* too ("first the CPR and the NemKonto later?" asks about both) or ends with a
+  question mark ("can I change my doctor later?" asks about later);
+* a phrase of *not* ("not about", "vergiss", "nie chodzi o") up to the end of its clause;
+* a bare negation right before a name (one word may stand between) when a word of *contrast*
+  follows in the same sentence ("nicht Borgerservice, sondern ...").
+
+A clause ends at punctuation (as in :func:`bot.nlu.topic_ranking.final_clause_start`) and before
+a word of *contrast*. Words of lack ("I don't have a CPR yet") are not set-aside words: the topic
+someone lacks is often what they ask about (:mod:`bot.prerequisites` reads those).
+
+The topic classifier reads the message without those parts (blanked, so offsets stay) when a part
+holds a named entry; see :meth:`bot.nlu.topic_classifier.TopicClassifier.process`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from bot.nlu.gazetteer import tokens
+
+WORDS_FILE = Path(__file__).resolve().parents[2] / "data" / "i18n" / "set_aside.yml"
+KINDS = ("later", "first", "not", "bare_not", "contrast")
+#: How many words may stand between a bare negation and the name it sets aside ("nicht die CPR").
+BARE_GAP = 1
+
+Phrase = Tuple[str, ...]
+Words = Dict[str, Tuple[Phrase, ...]]
+Span = Tuple[int, int]
+
+#: Clause punctuation (Latin and Arabic) and line breaks; a sentence ends at . ! ? and line breaks.
+_CLAUSE_PUNCT = re.compile(r"[.!?;:,\u060c\u061b\u061f\u2026]+|\s[-\u2013\u2014]+\s|\n+")
+_SENTENCE_PUNCT = re.compile(r"[.!?\u061f\u2026]+|\n+")
+_QUESTION_MARKS = ("?", "\u061f")
+
+
+@lru_cache(maxsize=1)
+def set_aside_words() -> Dict[str, Words]:
+    """Per kind and language, each phrase as a tuple of normalised words."""
+    import yaml
+
+    raw = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
+    return {kind: {language: tuple(tuple(word for word, _, _ in tokens(phrase)) for phrase in phrases)
+                   for language, phrases in (raw.get(kind) or {}).items()}
+            for kind in KINDS}
+
+
+def _phrases(kind: str, language: Optional[str]) -> Tuple[Phrase, ...]:
+    """The phrases of a kind for a language; every language's when it is not known."""
+    by_language = set_aside_words()[kind]
+    if language in by_language:
+        return by_language[language]
+    return tuple(dict.fromkeys(phrase for phrases in by_language.values() for phrase in phrases))
+
+
+def _matches(words: Sequence[str], phrases: Sequence[Phrase]) -> List[Tuple[int, int]]:
+    """Where each phrase occurs in the words, as ``(first, last + 1)`` word indices."""
+    found = []
+    for phrase in phrases:
+        size = len(phrase)
+        for index in range(len(words) - size + 1):
+            if tuple(words[index:index + size]) == phrase:
+                found.append((index, index + size))
+    return found
+
+
+def _breaks(text: str, pattern: re.Pattern) -> List[int]:
+    return [match.start() for match in pattern.finditer(text)]
+
+
+def set_aside_spans(text: str, language: Optional[str], names: Sequence[Span]) -> List[Span]:
+    """The character spans of the message that set a named topic aside.
+
+    Args:
+        text: The message.
+        language: Its language code, or ``None`` to use every language's words.
+        names: Where the gazetteer found entry names, as ``(start, end)`` offsets.
+
+    Returns:
+        The spans, in order; only those that hold a name.
+    """
+    words = tokens(text)
+    if len(words) < 3 or not names:
+        return []
+    folded = [word for word, _, _ in words]
+    contrast_at = {start for start, _ in _matches(folded, _phrases("contrast", language))}
+    punct = _breaks(text, _CLAUSE_PUNCT)
+    # Clauses as word-index ranges: a new clause starts after punctuation and at a contrast word.
+    clauses: List[Tuple[int, int]] = []
+    first = 0
+    for index in range(1, len(words)):
+        previous_end, start = words[index - 1][2], words[index][1]
+        if index in contrast_at or any(previous_end <= offset < start for offset in punct):
+            clauses.append((first, index))
+            first = index
+    clauses.append((first, len(words)))
+    sentence_breaks = _breaks(text, _SENTENCE_PUNCT)
+
+    def clause_of(index: int) -> Tuple[int, int]:
+        return next(clause for clause in clauses if clause[0] <= index < clause[1])
+
+    def span(first_word: int, last_word: int) -> Span:
+        return words[first_word][1], words[last_word - 1][2]
+
+    spans: List[Span] = []
+    later = _phrases("later", language)
+    firsts = _phrases("first", language)
+    for start, end in clauses:
+        clause = folded[start:end]
+        # "can I change my doctor later?" asks about later; "the licence I'll swap later," sets it aside.
+        asks = text[words[end - 1][2]:].lstrip()[:1] in _QUESTION_MARKS
+        if any(match[1] == len(clause) for match in _matches(clause, later)) and not asks \
+                and not _matches(clause, firsts):
+            spans.append(span(start, end))
+    for first_word, _ in _matches(folded, _phrases("not", language)):
+        spans.append(span(first_word, clause_of(first_word)[1]))
+    for first_word, last_word in _matches(folded, _phrases("bare_not", language)):
+        clause_end = clause_of(first_word)[1]
+        sentence_end = next((offset for offset in sentence_breaks if offset >= words[first_word][2]), len(text))
+        contrast_follows = any(first_word < index and words[index][1] < sentence_end for index in contrast_at)
+        name_next = any(words[last_word][1] <= name_start <= words[min(last_word + BARE_GAP, len(words) - 1)][1]
+                        for name_start, _ in names) if last_word < len(words) else False
+        if contrast_follows and name_next:
+            spans.append(span(first_word, clause_end))
+    holding = sorted((start, end) for start, end in spans if any(start <= name < end for name, _ in names))
+    merged: List[Span] = []
+    for start, end in holding:  # "سؤالي مش عن" and "مش عن" both match: one span
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def without_spans(text: str, spans: Sequence[Span]) -> str:
+    """The text with the spans blanked (spaces of the same length, so offsets stay)."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
