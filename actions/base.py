@@ -18,6 +18,7 @@ from bot.first_steps import CHECKLIST_ENTRY
 from bot.follow_ups import keeps_topic, names_a_condition
 from bot.prerequisites import answer_for_lack
 from bot.settings import get_settings
+from bot.topic_words import follow_up_speaks_of_topic
 
 #: The clock the actions use; tests replace it to answer "is it open now" on fixed dates.
 clock: Callable[[], dt.datetime] = now
@@ -150,7 +151,9 @@ class ContentAction(Action, ABC):
         after the Aalborg Charter), not a question to ask back. An entry that only the topic model
         inferred, without being sure, does not replace the conversation's topic either
         (:func:`bot.follow_ups.keeps_topic`), nor does an entry named as a condition of it ("and
-        without a CPR?", :func:`bot.follow_ups.names_a_condition`), except after "how do I get
+        without a CPR?", :func:`bot.follow_ups.names_a_condition`) or by a synonym for a thing
+        the topic's own text speaks of ("is there a deposit?" after Danish lessons,
+        :func:`bot.topic_words.follow_up_speaks_of_topic`), except after "how do I get
         started?", whose answer is a list of the other entries: "and where exactly do I get the
         CPR number?" then asks about that step.
         """
@@ -167,6 +170,10 @@ class ContentAction(Action, ABC):
         if previous is not None and previous.id != CHECKLIST_ENTRY \
                 and names_a_condition(tracker.latest_message, previous.id):
             # "and without a CPR?": the named entry is a condition of the topic, not a new one.
+            return Resolution(previous)
+        if previous is not None and previous.id != CHECKLIST_ENTRY and follow_up_speaks_of_topic(
+                previous, self.kb.entries, question_text(tracker), list(entities), self.language(tracker)):
+            # "is there a deposit?" after Danish lessons: the topic's own text speaks of a deposit.
             return Resolution(previous)
         named = [entry for value in self.entity_values(tracker, TOPIC_SLOT) if (entry := self.kb.get(value))]
         if len(named) > 1:
