@@ -7,7 +7,7 @@ from typing import List, Optional, Tuple
 
 import pytest
 
-from bot.nlu.set_aside import set_aside_spans, set_aside_words, without_spans
+from bot.nlu.set_aside import place_spans, set_aside_spans, set_aside_words, without_spans
 from bot.nlu.topic_classifier import TopicClassifier, message_language
 from bot.settings import read_languages
 
@@ -96,7 +96,7 @@ def test_the_classifier_reads_the_message_without_the_part_put_aside() -> None:
     spans = names_in(text, "tax card", "Danish lessons")
     found = [{"entity": "topic", "value": value, "start": start, "end": end}
              for value, (start, end) in zip(("tax_card", "danish_lessons"), spans, strict=True)]
-    read, kept = TopicClassifier.without_set_aside(text, found, "en")
+    read, kept = TopicClassifier({}, None, None).without_set_aside(text, found, "en")
     assert [entity["value"] for entity in kept] == ["danish_lessons"]
     assert read.strip() == ", how do I sign up for Danish lessons?"
 
@@ -105,7 +105,7 @@ def test_a_message_that_would_be_left_with_less_than_two_words_is_read_whole() -
     text = "Forget MitID, please!"
     found = [{"entity": "topic", "value": "mitid", "start": 7, "end": 12}]
     assert set_aside_spans(text, "en", [(7, 12)]) == [(0, 12)]
-    read, kept = TopicClassifier.without_set_aside(text, found, "en")
+    read, kept = TopicClassifier({}, None, None).without_set_aside(text, found, "en")
     assert read == text
     assert kept == found
 
@@ -127,3 +127,69 @@ def test_a_question_about_later_sets_nothing_aside() -> None:
     assert set_aside("can I change my family doctor later? the one I got is far away", "en", "family doctor") == []
     assert set_aside("¿puedo cambiar de médico de cabecera después? el que tengo está lejos", "es",
                      "médico de cabecera") == []
+
+
+# (language, message, the organisation's name, the service's name): the organisation is where it is done.
+AT_A_PLACE = [
+    ("en", "what do I need to bring to Borgerservice to get MitID?", "Borgerservice", "MitID"),
+    ("da", "kan jeg få skattekort hos International House?", "International House", "skattekort"),
+    ("de", "Kann ich den Führerschein beim Borgerservice umschreiben lassen?", "Borgerservice", "Führerschein"),
+    ("es", "¿el carnet de conducir se cambia en Borgerservice?", "Borgerservice", "carnet de conducir"),
+    ("pl", "co zabrać do Borgerservice, żeby wyrobić MitID?", "Borgerservice", "MitID"),
+    ("ro", "pot sa-mi fac CPR-ul la International House?", "International House", "CPR"),
+    ("uk", "що взяти з собою в Borgerservice, щоб зробити MitID?", "Borgerservice", "MitID"),
+    ("ar", "شو لازم آخذ معي على Borgerservice لأعمل MitID؟", "Borgerservice", "MitID"),
+    ("ar", "شو بحتاج بالبورجرسيرفس لأعمل MitID؟", "البورجرسيرفس", "MitID"),
+]
+
+
+@pytest.mark.parametrize(("language", "text", "place", "service"), AT_A_PLACE,
+                         ids=[f"{case[0]}-{index}" for index, case in enumerate(AT_A_PLACE)])
+def test_an_organisation_where_a_service_is_done_is_a_place(language: str, text: str, place: str,
+                                                            service: str) -> None:
+    places, services = names_in(text, place), names_in(text, service)
+    assert place_spans(text, language, places, services) == places
+
+
+@pytest.mark.parametrize(("text", "place", "services"), [
+    ("is Borgerservice open on Fridays? I need MitID", "Borgerservice", ("MitID",)),  # no word of "at" before it
+    ("what is Borgerservice's phone number?", "Borgerservice", ()),  # no service named
+    ("I went to Borgerservice yesterday", "Borgerservice", ()),
+])
+def test_an_organisation_asked_about_is_not_a_place(text: str, place: str, services: Tuple[str, ...]) -> None:
+    assert place_spans(text, "en", names_in(text, place), names_in(text, *services)) == []
+
+
+def test_the_classifier_reads_a_service_at_a_place_without_the_place_unless_it_asks_for_a_contact() -> None:
+    text = "what do I need to bring to Borgerservice to get MitID?"
+    found = [{"entity": "topic", "value": value, "start": start, "end": end}
+             for value, (start, end) in zip(("borgerservice", "mitid"), names_in(text, "Borgerservice", "MitID"),
+                                            strict=True)]
+    classifier = TopicClassifier({}, None, None, organisations=("borgerservice",),  # type: ignore[arg-type]
+                                 name_words={"mitid": ["mitid"], "housing": ["finding", "home"]})
+    read, kept = classifier.without_set_aside(text, found, "en", "ask_topic")
+    assert [entity["value"] for entity in kept] == ["mitid"]
+    assert "Borgerservice" not in read
+    read, kept = classifier.without_set_aside(text, found, "en", "ask_contact")
+    assert read == text and kept == found
+
+
+def test_a_service_named_only_by_a_synonym_leaves_the_organisation_asked_about() -> None:
+    text = "do you pay a deposit at Sprogcenter Aalborg?"
+    spans = names_in(text, "deposit", "Sprogcenter Aalborg")
+    found = [{"entity": "topic", "value": value, "start": start, "end": end}
+             for value, (start, end) in zip(("housing", "sprogcenter"), spans, strict=True)]
+    classifier = TopicClassifier({}, None, None, organisations=("sprogcenter",),  # type: ignore[arg-type]
+                                 name_words={"housing": ["finding", "home"], "sprogcenter": ["sprogcenter"]})
+    read, kept = classifier.without_set_aside(text, found, "en", "ask_topic")
+    assert read == text and kept == found
+
+
+def test_a_question_with_a_word_of_contact_asks_about_the_organisation() -> None:
+    text = "I have no MitID yet. What is the phone number to Borgerservice?"
+    assert place_spans(text, "en", names_in(text, "Borgerservice"), names_in(text, "MitID")) == []
+
+
+def test_a_where_question_asks_about_the_organisation() -> None:
+    text = "I need MitID and a new doctor. Where in the kommune do I book that?"
+    assert place_spans(text, "en", names_in(text, "kommune"), names_in(text, "MitID")) == []

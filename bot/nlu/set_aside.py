@@ -32,7 +32,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from bot.nlu.gazetteer import tokens
 
 WORDS_FILE = Path(__file__).resolve().parents[2] / "data" / "i18n" / "set_aside.yml"
-KINDS = ("later", "first", "not", "bare_not", "contrast")
+KINDS = ("later", "first", "not", "bare_not", "contrast", "at", "articles", "contact", "where")
+#: Arabic prefixes meaning "at, in, to, with" ("بال" + "بورجرسيرفس"), read before an organisation's name.
+ARABIC_AT_PREFIXES = ("ب", "بال", "ل", "لل", "وب", "وبال", "في", "فال")
 #: How many words may stand between a bare negation and the name it sets aside ("nicht die CPR").
 BARE_GAP = 1
 
@@ -150,3 +152,54 @@ def without_spans(text: str, spans: Sequence[Span]) -> str:
     for start, end in spans:
         chars[start:end] = " " * (end - start)
     return "".join(chars)
+
+
+def place_spans(text: str, language: Optional[str], places: Sequence[Span], services: Sequence[Span]) -> List[Span]:
+    """The names of organisations named as the place where a service named beside them is done.
+
+    "what do I bring to Borgerservice to get MitID?", "el cambio del carnet se hace en
+    borgerservice?", "що взяти з собою в borgerservice щоб зробити MitID": the question is about
+    the service; the organisation is where it happens. An organisation's name counts when a word
+    of *at* stands right before it (an article may stand between), the message names a service
+    outside it, and no word of *contact* ("phone", "number", "ring") or *where* stands outside the
+    names.
+    Questions the intent classifier reads as asking for a contact, hours or an address are not
+    passed here (:meth:`bot.nlu.topic_classifier.TopicClassifier.without_set_aside`).
+
+    Args:
+        text: The message.
+        language: Its language code, or ``None`` for every language's words.
+        places: Where the gazetteer found organisations' names.
+        services: Where it found the names of other entries.
+
+    Returns:
+        The spans of those organisation names.
+    """
+    if not places or not services:
+        return []
+    words = tokens(text)
+    folded = [word for word, _, _ in words]
+    # "what's the phone number of Borgerservice? I need MitID", "where in the kommune can I do it?":
+    # the organisation is asked about.
+    named = [*places, *services]
+    outside = [word for word, start, _ in words if not any(a <= start < b for a, b in named)]
+    if _matches(outside, _phrases("contact", language)) or _matches(outside, _phrases("where", language)):
+        return []
+    at = set(_phrases("at", language))
+    articles = {phrase[0] for phrase in _phrases("articles", language) if len(phrase) == 1}
+    found: List[Span] = []
+    for start, end in places:
+        index = next((i for i, (_, word_start, word_end) in enumerate(words) if word_end > start), None)
+        if index is None:
+            continue
+        # Arabic writes "at, in, to" as a prefix of the word: "بالبورجرسيرفس".
+        clitic = text[words[index][1]:start] in ARABIC_AT_PREFIXES and language in (None, "ar")
+        before = folded[:index]
+        if before and before[-1] in articles:
+            before = before[:-1]
+        located = any(tuple(before[-len(phrase):]) == phrase for phrase in at if len(before) >= len(phrase))
+        beside = any(not (start <= service < end) for service, _ in services)
+        if (located or clitic) and beside:
+            found.append((start, end))
+    return found
+

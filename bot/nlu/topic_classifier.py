@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -43,7 +43,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.external_files import files_fingerprint
 from bot.nlu.gazetteer import tokens
-from bot.nlu.set_aside import set_aside_spans, without_spans
+from bot.nlu.set_aside import place_spans, set_aside_spans, without_spans
 from bot.nlu.topic_examples import CHAT_LABEL, FOLLOW_UP_LABEL, NONE_LABEL, labelled_questions, read_question_files
 from bot.nlu.topic_model import TopicModel
 from bot.nlu.topic_ranking import ANSWER, CLARIFY, DEFAULTS, NONE, Focus, TopicDecision, decide, find_focus
@@ -59,6 +59,8 @@ LANGUAGE_ENTITY = "detected_language"
 #: Intents whose examples are never about an entry.
 CHAT_INTENTS = ("greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "ask_capabilities",
                 "switch_language")
+#: Intents that ask about an organisation itself (its phone, its hours), not a service done there.
+ORGANISATION_INTENTS = ("ask_contact", "ask_hours", "ask_address")
 #: Intents whose examples are questions about an entry (when they name one).
 QUESTION_INTENTS = ("ask_topic", "ask_contact", "ask_address", "ask_hours")
 
@@ -99,12 +101,19 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         model: Optional[TopicModel] = None,
+        organisations: Sequence[str] = (),
+        name_words: Optional[Mapping[str, Sequence[str]]] = None,
     ) -> None:
         """Create the component (use :meth:`create` or :meth:`load`)."""
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
         self._model = model
+        #: The entries that are organisations (places a service is done at: :mod:`bot.nlu.set_aside`).
+        self._organisations = frozenset(organisations)
+        #: Each entry's names' words in every language, folded: a service counts as named beside a
+        #: place only by a word of its name ("MitID", "Führerschein"), not by a synonym ("Kaution").
+        self._name_words = {entry_id: frozenset(words) for entry_id, words in (name_words or {}).items()}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -170,10 +179,27 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
         texts = [text for text, _ in pairs]
         labels = [label for _, label in pairs]
         self._model = TopicModel.train(texts, labels, c=float(self._config["c"]))
+        organisations, name_words = self.entry_facts()
+        self._organisations = frozenset(organisations)
+        self._name_words = {entry_id: frozenset(words) for entry_id, words in name_words.items()}
         with self._model_storage.write_to(self._resource) as directory:
             self._model.save(directory)
-            (directory / SETTINGS_FILE).write_text(json.dumps({"examples": len(pairs)}), encoding="utf-8")
+            (directory / SETTINGS_FILE).write_text(json.dumps(
+                {"examples": len(pairs), "organisations": organisations, "name_words": name_words}
+            ), encoding="utf-8")
         return self._resource
+
+    def entry_facts(self) -> Tuple[List[str], Dict[str, List[str]]]:
+        """The ids of the content's organisations, and each entry's names' folded words (3+ letters)."""
+        from bot.content.loader import load_knowledge_base
+        from bot.settings import read_languages
+
+        content_dir = Path(self._config["content_dir"])
+        kb = load_knowledge_base(content_dir, read_languages(content_dir.resolve().parent.parent))
+        organisations = sorted(entry.id for entry in kb if entry.kind == "organisation")
+        name_words = {entry.id: sorted({word for name in entry.names.values() for word, _, _ in tokens(name)
+                                        if len(word) >= 3}) for entry in kb}
+        return organisations, name_words
 
     @classmethod
     def load(
@@ -187,7 +213,9 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
         """Load the trained model."""
         with model_storage.read_from(resource) as directory:
             model = TopicModel.load(directory)
-        return cls(config, model_storage, resource, model)
+            settings = json.loads((directory / SETTINGS_FILE).read_text(encoding="utf-8"))
+        return cls(config, model_storage, resource, model, settings.get("organisations") or (),
+                   settings.get("name_words") or {})
 
     def decide(self, text: str, named: List[str], focus: Optional[Focus] = None) -> TopicDecision:
         """The decision for one message text and the entries the gazetteer found in it.
@@ -219,19 +247,29 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
         mixed = [(label, (probability + in_part.get(label, 0.0)) / 2) for label, probability in whole]
         return sorted(mixed, key=lambda item: -item[1])
 
-    @staticmethod
     def without_set_aside(
-        text: str, found: Sequence[Dict[str, Any]], language: Optional[str]
+        self, text: str, found: Sequence[Dict[str, Any]], language: Optional[str], intent: Optional[str] = None
     ) -> Tuple[str, List[Dict[str, Any]]]:
         """The message without the parts that set a named topic aside, and the names left in it.
 
         "the driving licence I'll swap later, where do I find jobs in English?" is read as "where
-        do I find jobs in English?" (:mod:`bot.nlu.set_aside`). The message is kept whole when
-        nothing is set aside or when fewer than two words would be left.
+        do I find jobs in English?" (:func:`bot.nlu.set_aside.set_aside_spans`). An organisation
+        named as the place where a service named beside it is done ("what do I bring to
+        Borgerservice to get MitID?") is read without its name, unless the question asks for a
+        contact or opening hours (:func:`bot.nlu.set_aside.place_spans`). The message is kept whole
+        when nothing is set aside or when fewer than two words would be left.
         """
         names = [(int(entity.get(ENTITY_ATTRIBUTE_START) or 0), int(entity.get(ENTITY_ATTRIBUTE_END) or 0))
                  for entity in found]
         spans = set_aside_spans(text, language, names)
+        if intent not in ORGANISATION_INTENTS:
+            values = [str(entity.get(ENTITY_ATTRIBUTE_VALUE)) for entity in found]
+            places = [span for value, span in zip(values, names, strict=True) if value in self._organisations]
+            # A service the message puts aside ("mieszkanie ogarnę potem") is not what is done there.
+            services = [span for value, span in zip(values, names, strict=True) if value not in self._organisations
+                        and self.by_its_name(value, text[span[0]:span[1]])
+                        and not any(start <= span[0] < end for start, end in spans)]
+            spans = sorted({*spans, *place_spans(text, language, places, services)})
         if not spans:
             return text, list(found)
         read = without_spans(text, spans)
@@ -240,6 +278,12 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
         kept = [entity for entity, (start, _) in zip(found, names, strict=True)
                 if not any(span_start <= start < span_end for span_start, span_end in spans)]
         return read, kept
+
+    def by_its_name(self, entry_id: str, surface: str) -> bool:
+        """Whether the words found for an entry include a word of one of its names."""
+        own = self._name_words.get(entry_id, frozenset())
+        return any(word[:max(5, len(word) - 2)] in name or name[:max(5, len(name) - 2)] in word
+                   for word, _, _ in tokens(surface) for name in own)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Rewrite each message's ``topic`` entities to the combined decision."""
@@ -256,7 +300,8 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
                 value = str(entity.get(ENTITY_ATTRIBUTE_VALUE))
                 if value not in named:
                     named.append(value)
-            read, considered = self.without_set_aside(str(text), found, message_language(entities))
+            intent = (message.get(INTENT) or {}).get("name")
+            read, considered = self.without_set_aside(str(text), found, message_language(entities), intent)
             offsets = [(str(entity.get(ENTITY_ATTRIBUTE_VALUE)), int(entity.get(ENTITY_ATTRIBUTE_START) or 0))
                        for entity in considered]
             in_view = list(dict.fromkeys(value for value, _ in offsets))
