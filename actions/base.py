@@ -155,7 +155,8 @@ class ContentAction(Action, ABC):
         the topic's own text speaks of ("is there a deposit?" after Danish lessons,
         :func:`bot.topic_words.follow_up_speaks_of_topic`), except after "how do I get
         started?", whose answer is a list of the other entries: "and where exactly do I get the
-        CPR number?" then asks about that step.
+        CPR number?" then asks about that step. A message naming the topic and one of the topic's
+        own items ("and Wismar, how long has that twin town been one?") is about the item.
         """
         previous = self.kb.get(topic_before_latest_message(tracker))
         entities = tracker.latest_message.get("entities", []) or []
@@ -178,7 +179,10 @@ class ContentAction(Action, ABC):
         named = [entry for value in self.entity_values(tracker, TOPIC_SLOT) if (entry := self.kb.get(value))]
         if len(named) > 1:
             if previous is not None and previous.id in {entry.id for entry in named}:
-                return Resolution(previous)
+                # "og den tyske, Wismar, hvor længe har den været venskabsby?" after the twin cities:
+                # the one of the topic's own items that the message names is what is asked.
+                parts = [entry for entry in named if entry.id in previous.items]
+                return Resolution(parts[0] if len(parts) == 1 else previous)
             return Resolution(None, tuple(named))
         if named:
             return Resolution(named[0])

@@ -193,3 +193,19 @@ def test_a_question_with_a_word_of_contact_asks_about_the_organisation() -> None
 def test_a_where_question_asks_about_the_organisation() -> None:
     text = "I need MitID and a new doctor. Where in the kommune do I book that?"
     assert place_spans(text, "en", names_in(text, "kommune"), names_in(text, "MitID")) == []
+
+
+def test_a_list_named_with_one_of_its_items_is_the_kind_of_thing_the_item_is() -> None:
+    classifier = TopicClassifier({}, None, None, items={"twin_cities": ["twin_wismar", "twin_galway"]})  # type: ignore[arg-type]
+    text = "and the German one, Wismar, since when has it been a twin city?"
+    wismar, twins = ({"entity": "topic", "value": value, "start": start, "end": end}
+                     for value, (start, end) in zip(("twin_wismar", "twin_cities"),
+                                                    names_in(text, "Wismar", "twin city"), strict=True))
+    assert classifier.without_the_list([wismar, twins], text) == [wismar]
+    assert classifier.without_the_list([twins], text) == [twins]
+    # The item only in a sentence that is not the question: the list is what is asked.
+    text = "which twin cities does Aalborg have? apparently Wismar is one"
+    wismar, twins = ({"entity": "topic", "value": value, "start": start, "end": end}
+                     for value, (start, end) in zip(("twin_wismar", "twin_cities"),
+                                                    names_in(text, "Wismar", "twin cities"), strict=True))
+    assert classifier.without_the_list([twins, wismar], text) == [twins, wismar]

@@ -46,7 +46,17 @@ from bot.nlu.gazetteer import tokens
 from bot.nlu.set_aside import place_spans, set_aside_spans, without_spans
 from bot.nlu.topic_examples import CHAT_LABEL, FOLLOW_UP_LABEL, NONE_LABEL, labelled_questions, read_question_files
 from bot.nlu.topic_model import TopicModel
-from bot.nlu.topic_ranking import ANSWER, CLARIFY, DEFAULTS, NONE, Focus, TopicDecision, decide, find_focus
+from bot.nlu.topic_ranking import (
+    ANSWER,
+    CLARIFY,
+    DEFAULTS,
+    NONE,
+    Focus,
+    TopicDecision,
+    decide,
+    find_focus,
+    question_span,
+)
 
 SETTINGS_FILE = "topic_classifier.json"
 RANKING_KEY = "topic_ranking"
@@ -103,6 +113,7 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
         model: Optional[TopicModel] = None,
         organisations: Sequence[str] = (),
         name_words: Optional[Mapping[str, Sequence[str]]] = None,
+        items: Optional[Mapping[str, Sequence[str]]] = None,
     ) -> None:
         """Create the component (use :meth:`create` or :meth:`load`)."""
         self._config = {**self.get_default_config(), **config}
@@ -114,6 +125,8 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
         #: Each entry's names' words in every language, folded: a service counts as named beside a
         #: place only by a word of its name ("MitID", "Führerschein"), not by a synonym ("Kaution").
         self._name_words = {entry_id: frozenset(words) for entry_id, words in (name_words or {}).items()}
+        #: The entries that list others (Aalborg's twin cities: Wismar, Galway...), with their items.
+        self._items = {entry_id: frozenset(ids) for entry_id, ids in (items or {}).items()}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -179,18 +192,19 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
         texts = [text for text, _ in pairs]
         labels = [label for _, label in pairs]
         self._model = TopicModel.train(texts, labels, c=float(self._config["c"]))
-        organisations, name_words = self.entry_facts()
+        organisations, name_words, items = self.entry_facts()
         self._organisations = frozenset(organisations)
         self._name_words = {entry_id: frozenset(words) for entry_id, words in name_words.items()}
+        self._items = {entry_id: frozenset(ids) for entry_id, ids in items.items()}
         with self._model_storage.write_to(self._resource) as directory:
             self._model.save(directory)
             (directory / SETTINGS_FILE).write_text(json.dumps(
-                {"examples": len(pairs), "organisations": organisations, "name_words": name_words}
+                {"examples": len(pairs), "organisations": organisations, "name_words": name_words, "items": items}
             ), encoding="utf-8")
         return self._resource
 
-    def entry_facts(self) -> Tuple[List[str], Dict[str, List[str]]]:
-        """The ids of the content's organisations, and each entry's names' folded words (3+ letters)."""
+    def entry_facts(self) -> Tuple[List[str], Dict[str, List[str]], Dict[str, List[str]]]:
+        """The content's organisations, each entry's names' folded words (3+ letters), the lists' items."""
         from bot.content.loader import load_knowledge_base
         from bot.settings import read_languages
 
@@ -199,7 +213,8 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
         organisations = sorted(entry.id for entry in kb if entry.kind == "organisation")
         name_words = {entry.id: sorted({word for name in entry.names.values() for word, _, _ in tokens(name)
                                         if len(word) >= 3}) for entry in kb}
-        return organisations, name_words
+        items = {entry.id: list(entry.items) for entry in kb if entry.items}
+        return organisations, name_words, items
 
     @classmethod
     def load(
@@ -215,7 +230,7 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
             model = TopicModel.load(directory)
             settings = json.loads((directory / SETTINGS_FILE).read_text(encoding="utf-8"))
         return cls(config, model_storage, resource, model, settings.get("organisations") or (),
-                   settings.get("name_words") or {})
+                   settings.get("name_words") or {}, settings.get("items") or {})
 
     def decide(self, text: str, named: List[str], focus: Optional[Focus] = None) -> TopicDecision:
         """The decision for one message text and the entries the gazetteer found in it.
@@ -279,6 +294,23 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
                 if not any(span_start <= start < span_end for span_start, span_end in spans)]
         return read, kept
 
+    def without_the_list(self, found: List[Dict[str, Any]], text: str) -> List[Dict[str, Any]]:
+        """The names found, less a list's when its question names exactly one of its items too.
+
+        "og den tyske, Wismar, hvor længe har den været venskabsby?" names the twin cities
+        ("venskabsby") and Wismar, one of them: the question is about Wismar; the list's name is the
+        kind of thing Wismar is. Both must be in the message's question sentence
+        (:func:`~bot.nlu.topic_ranking.question_span`): "which twin cities does Aalborg have?
+        apparently Gdynia is one" asks about the list.
+        """
+        start, end = question_span(text)
+        values = {str(entity.get(ENTITY_ATTRIBUTE_VALUE)) for entity in found
+                  if start <= int(entity.get(ENTITY_ATTRIBUTE_START) or 0) < end}
+        lists = {entry_id for entry_id in values if len(self._items.get(entry_id, frozenset()) & values) == 1}
+        if not lists:
+            return found
+        return [entity for entity in found if str(entity.get(ENTITY_ATTRIBUTE_VALUE)) not in lists]
+
     def by_its_name(self, entry_id: str, surface: str) -> bool:
         """Whether the words found for an entry include a word of one of its names."""
         own = self._name_words.get(entry_id, frozenset())
@@ -302,6 +334,7 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
                     named.append(value)
             intent = (message.get(INTENT) or {}).get("name")
             read, considered = self.without_set_aside(str(text), found, message_language(entities), intent)
+            considered = self.without_the_list(considered, read)
             offsets = [(str(entity.get(ENTITY_ATTRIBUTE_VALUE)), int(entity.get(ENTITY_ATTRIBUTE_START) or 0))
                        for entity in considered]
             in_view = list(dict.fromkeys(value for value, _ in offsets))

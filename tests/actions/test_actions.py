@@ -240,6 +240,27 @@ def test_close_entries_that_include_the_current_topic_are_a_follow_up_about_it()
     assert metadata == [{"outcome": "clarify", "candidates": ["cpr", "tax_card"]}]
 
 
+def test_a_follow_up_naming_the_topic_and_one_of_its_items_is_about_the_item():
+    """"and Wismar, how long has it been a twin town?" after the twin cities: Wismar, not the overview again.
+
+    In the fixture content the programmes list has the CPR number and the tax card as its items.
+    """
+    events, _, metadata = run_with_metadata(
+        ActionAnswerTopic(),
+        tracker("and the cpr one of the programmes, how long is it?", "ask_topic",
+                [topic("cpr"), topic("programmes")], slots={"topic": "programmes"}),
+    )
+    assert metadata[0]["outcome"] == "answer" and metadata[0]["entry"] == "cpr"
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "cpr"}]
+    # Two of its items named: the topic stays, as before.
+    _, _, metadata = run_with_metadata(
+        ActionAnswerTopic(),
+        tracker("cpr and tax card in the programmes?", "ask_topic",
+                [topic("cpr"), topic("tax_card"), topic("programmes")], slots={"topic": "programmes"}),
+    )
+    assert metadata[0]["outcome"] == "answer" and metadata[0]["entry"] == "programmes"
+
+
 def inferred(value: str, confidence: float) -> Dict[str, Any]:
     """A topic entity the topic model inferred (no span in the message), as the TopicClassifier adds it."""
     return {"entity": "topic", "value": value, "start": 0, "end": 0, "confidence": confidence,
