@@ -8,6 +8,12 @@ the message's ``topic`` entities to the decision: one entity for an answer, two 
 matches, if any, stay as they were). The ranking itself is added to the parse data as
 ``topic_ranking``.
 
+Before deciding, it reads the message without what the message itself puts aside: a topic set
+aside ("the driving licence I'll swap later, ..."), an organisation named as the place where a
+named service is done ("what do I bring to Borgerservice to get MitID?"), both in
+:mod:`bot.nlu.set_aside`; and a list named beside one of its items in the question ("and Wismar,
+how long has that twin city been one?") counts as the item's kind, not as a topic of its own.
+
 Training data, all read at training time and persisted in the model:
 * ``data/content/questions/<lang>.yml``: example questions per entry and "none" questions;
 * every entry's names and synonyms (``data/content``);
