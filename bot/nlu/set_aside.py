@@ -25,7 +25,7 @@ holds a named entry; see :meth:`bot.nlu.topic_classifier.TopicClassifier.process
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -59,6 +59,7 @@ def set_aside_words() -> Dict[str, Words]:
             for kind in KINDS}
 
 
+@cache
 def _phrases(kind: str, language: Optional[str]) -> Tuple[Phrase, ...]:
     """The phrases of a kind for a language; every language's when it is not known."""
     by_language = set_aside_words()[kind]
@@ -67,14 +68,23 @@ def _phrases(kind: str, language: Optional[str]) -> Tuple[Phrase, ...]:
     return tuple(dict.fromkeys(phrase for phrases in by_language.values() for phrase in phrases))
 
 
-def _matches(words: Sequence[str], phrases: Sequence[Phrase]) -> List[Tuple[int, int]]:
-    """Where each phrase occurs in the words, as ``(first, last + 1)`` word indices."""
-    found = []
+@cache
+def _by_first_word(phrases: Tuple[Phrase, ...]) -> Dict[str, Tuple[Phrase, ...]]:
+    index: Dict[str, List[Phrase]] = {}
     for phrase in phrases:
-        size = len(phrase)
-        for index in range(len(words) - size + 1):
-            if tuple(words[index:index + size]) == phrase:
-                found.append((index, index + size))
+        if phrase:
+            index.setdefault(phrase[0], []).append(phrase)
+    return {word: tuple(found) for word, found in index.items()}
+
+
+def _matches(words: Sequence[str], phrases: Tuple[Phrase, ...]) -> List[Tuple[int, int]]:
+    """Where each phrase occurs in the words, as ``(first, last + 1)`` word indices."""
+    index = _by_first_word(phrases)
+    found = []
+    for start, word in enumerate(words):
+        for phrase in index.get(word, ()):
+            if tuple(words[start:start + len(phrase)]) == phrase:
+                found.append((start, start + len(phrase)))
     return found
 
 
