@@ -28,13 +28,8 @@ from __future__ import annotations
 from typing import Any, Iterable, List, Mapping, Optional, Set
 
 from bot.content.schema import Entry
-from bot.nlu.gazetteer import tokens
-
-#: The component that adds topic entities inferred by the learned model (no span in the message).
-INFERRING_EXTRACTOR = "TopicClassifier"
-TOPIC_ENTITY = "topic"
-#: Two words agree when they share this many first letters, and all but their last two.
-MIN_STEM = 5
+from bot.follow_ups import INFERRING_EXTRACTOR, TOPIC_ENTITY
+from bot.nlu.gazetteer import MIN_STEM, stem, stem_within, tokens
 
 
 def entry_words(entry: Entry, language: str) -> Set[str]:
@@ -48,16 +43,15 @@ def entry_words(entry: Entry, language: str) -> Set[str]:
 def _agree(word: str, words: Iterable[str]) -> bool:
     if word in words:
         return True
-    stem = max(MIN_STEM, len(word) - 2)
-    if len(word) < stem:
+    if len(word) < MIN_STEM:
         return False
-    return any(len(other) >= stem and other[:stem] == word[:stem] for other in words)
+    start = stem(word)
+    return any(other.startswith(start) for other in words)
 
 
 def _within(word: str, words: Iterable[str]) -> bool:
     """Whether the word, less its ending, stands inside one of the words ("المكتبة" in "والمكتبات")."""
-    stem = word[:max(MIN_STEM, len(word) - 2)]
-    return any(stem in other for other in words)
+    return any(stem_within(word, other) for other in words)
 
 
 def speaks_of(

@@ -34,6 +34,20 @@ def tokens(text: str) -> List[Tuple[str, int, int]]:
     return [(normalise(match.group()), match.start(), match.end()) for match in _WORD_RE.finditer(text)]
 
 
+#: Two words share a stem when this many first letters, and all but the word's last two, agree.
+MIN_STEM = 5
+
+
+def stem(word: str) -> str:
+    """The word less a short ending ("kaucja" -> "kauc", kept to :data:`MIN_STEM` letters: "kaucj")."""
+    return word[:max(MIN_STEM, len(word) - 2)]
+
+
+def stem_within(word: str, other: str) -> bool:
+    """Whether the word's stem stands inside the other word ("المكتبة" in "والمكتبات")."""
+    return stem(word) in other
+
+
 def _within_one_edit(a: str, b: str) -> bool:
     """True when ``a`` and ``b`` differ by at most one insertion, deletion, substitution or swap."""
     if a == b:

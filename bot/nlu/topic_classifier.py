@@ -48,7 +48,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.external_files import files_fingerprint
-from bot.nlu.gazetteer import tokens
+from bot.nlu.gazetteer import stem_within, tokens
 from bot.nlu.set_aside import place_spans, set_aside_spans, without_spans
 from bot.nlu.topic_examples import CHAT_LABEL, FOLLOW_UP_LABEL, NONE_LABEL, labelled_questions, read_question_files
 from bot.nlu.topic_model import TopicModel
@@ -320,7 +320,7 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
     def by_its_name(self, entry_id: str, surface: str) -> bool:
         """Whether the words found for an entry include a word of one of its names."""
         own = self._name_words.get(entry_id, frozenset())
-        return any(word[:max(5, len(word) - 2)] in name or name[:max(5, len(name) - 2)] in word
+        return any(stem_within(word, name) or stem_within(name, word)
                    for word, _, _ in tokens(surface) for name in own)
 
     def process(self, messages: List[Message]) -> List[Message]:
