@@ -60,6 +60,27 @@ def test_the_model_can_overrule_a_named_entry():
     assert (decision.outcome, decision.entries) == (ANSWER, ("mitid_support",))
 
 
+def test_the_models_none_outranking_a_named_entry_with_its_bonus_overrules_the_name():
+    # "which internet subscription is best for a flat?": the flat is housing's word, nothing of ours answers.
+    decision = decide(model(housing=0.01, **{NONE_LABEL: 0.95}), named=["housing"])
+    assert (decision.outcome, decision.entries, decision.names_overruled) == (NONE, (), True)
+    # The name's bonus (0.3) and the model's 0.2 for the entry (0.5) outrank a none of 0.45: the name stands.
+    kept = decide(model(housing=0.2, **{NONE_LABEL: 0.45}), named=["housing"])
+    assert (kept.outcome, kept.entries, kept.names_overruled) == (ANSWER, ("housing",), False)
+    # Without a name, a "none" ahead is the plain "nothing near" (no name to overrule).
+    plain = decide(model(housing=0.2, **{NONE_LABEL: 0.45}), named=[])
+    assert (plain.outcome, plain.names_overruled) == (NONE, False)
+
+
+def test_the_none_labels_weight_is_balanced_times_its_factor():
+    from bot.nlu.topic_model import class_weights
+
+    labels = ["cpr"] * 2 + ["housing"] * 4 + [NONE_LABEL] * 8  # 14 examples, 3 labels
+    assert class_weights(labels, {}) == {"cpr": 14 / 6, "housing": 14 / 12, NONE_LABEL: 14 / 24}
+    assert class_weights(labels, {NONE_LABEL: 2.0})[NONE_LABEL] == 14 / 24 * 2
+    assert class_weights(labels, {NONE_LABEL: 2.0})["cpr"] == 14 / 6
+
+
 def test_a_named_area_counts_only_when_the_model_finds_nothing():
     decision = decide(model(culture_companions=0.6, spouse_space=0.1), named=["area_newcomers"])
     assert (decision.outcome, decision.entries) == (ANSWER, ("culture_companions",))

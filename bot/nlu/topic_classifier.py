@@ -100,6 +100,7 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
             questions_dir: Folder of the example questions per language.
             lexicon_file: The lexicon, for the gazetteer that labels NLU examples.
             c: Inverse regularisation strength of the linear SVM.
+            none_weight: Factor on the "none" label's balanced class weight (:func:`class_weights`).
             name_bonus, context_bonus, margin, min_candidate, max_candidates: the decision's thresholds
                 (:mod:`bot.nlu.topic_ranking`).
         """
@@ -108,6 +109,7 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
             "questions_dir": "data/content/questions",
             "lexicon_file": "data/i18n/lexicon.yml",
             "c": 1.0,
+            "none_weight": 2.0,
             **DEFAULTS,
         }
 
@@ -197,7 +199,8 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
         pairs = self.training_examples(training_data)
         texts = [text for text, _ in pairs]
         labels = [label for _, label in pairs]
-        self._model = TopicModel.train(texts, labels, c=float(self._config["c"]))
+        self._model = TopicModel.train(texts, labels, c=float(self._config["c"]),
+                                       weights={NONE_LABEL: float(self._config["none_weight"])})
         organisations, name_words, items = self.entry_facts()
         self._organisations = frozenset(organisations)
         self._name_words = {entry_id: frozenset(words) for entry_id, words in name_words.items()}
@@ -357,9 +360,14 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
                                       **{key: round(value, 4) for key, value in decision.other.items()},
                                       KNOWN_WORDS_KEY: known},
                         add_to_output=True)
+            kept = [entity for entity in entities if entity.get(ENTITY_ATTRIBUTE_TYPE) != TOPIC]
+            if decision.names_overruled:
+                # "which internet is best for a flat?": the flat is housing's word, the question is
+                # none of ours; the gazetteer's topic goes, so nothing answers it as housing.
+                message.set(ENTITIES, kept, add_to_output=True)
+                continue
             if decision.outcome not in (ANSWER, CLARIFY) or list(decision.entries) == named:
                 continue
-            kept = [entity for entity in entities if entity.get(ENTITY_ATTRIBUTE_TYPE) != TOPIC]
             by_value = {str(entity.get(ENTITY_ATTRIBUTE_VALUE)): entity for entity in found}
             decided = []
             for entry_id in decision.entries:

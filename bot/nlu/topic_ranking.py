@@ -10,7 +10,8 @@ about the CPR number; the NemKonto is context (:func:`final_clause_start`). Then
 * **answer** the top entry when it is clearly ahead (its score leads the next by ``margin``);
 * **clarify** when two or three entries are close to the top (the user picks among exactly those);
 * **none** when the model thinks no entry is near (its "none", "chat" or "follow-up" label
-  outranks every entry) and the message names nothing, or when nothing reaches ``min_candidate``:
+  outranks every entry) and the message names nothing, or when nothing reaches ``min_candidate``,
+  or when its "none" label outranks even a named entry with its name's bonus:
   the message is left to the intent classifier and the dialogue (chit-chat, out of scope, a
   follow-up about the current topic). The probabilities of those three labels go with the
   decision (``other``: ``none``, ``chat``, ``follow_up``).
@@ -53,6 +54,8 @@ class TopicDecision:
         ranking: The best entries with their scores, for the parse data and the console.
         other: The probabilities of the labels that are not entries (``none``, ``chat``,
             ``follow_up``).
+        names_overruled: The message named entries, and the model's "none" outranked them all
+            with their bonus: the names are not the topic either.
     """
 
     outcome: str
@@ -60,6 +63,7 @@ class TopicDecision:
     confidence: float
     ranking: Tuple[Tuple[str, float], ...]
     other: Mapping[str, float] = field(default_factory=dict)
+    names_overruled: bool = False
 
 
 #: Where one clause ends and the next begins: sentence and clause punctuation (Latin and Arabic)
@@ -196,6 +200,12 @@ def decide(
     confidence = top / total if total else 0.0
     if not named and (none >= top or top < config["min_candidate"]):
         return TopicDecision(NONE, (), confidence, ranking, other)
+    # A name found in the message is strong evidence, but not when the model, which learned from
+    # that name too, reads the whole message as none of ours even more strongly than the name's
+    # bonus lifts the entry: "which internet subscription is best for a flat?" names the flat
+    # (housing's word) and asks about something we do not cover.
+    if named and other[NAMES[NONE_LABEL]] >= top:
+        return TopicDecision(NONE, (), confidence, ranking, other, names_overruled=True)
     close = [entry_id for entry_id, score in ranked[1:] if top - score < config["margin"]
              and score >= config["min_candidate"]]
     if not close:
