@@ -25,19 +25,31 @@ user-voice set (docs/nlu.md): without the first two conditions the rule kept 30 
 
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Mapping, Optional, Set
+from functools import lru_cache
+from typing import Any, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 
 from bot.content.schema import Entry
 from bot.follow_ups import INFERRING_EXTRACTOR, TOPIC_ENTITY
 from bot.nlu.gazetteer import MIN_STEM, stem, stem_within, tokens
 
 
-def entry_words(entry: Entry, language: str) -> Set[str]:
+def entry_words(entry: Entry, language: str) -> FrozenSet[str]:
     """The folded words of the entry's own text in a language."""
     texts: List[str] = [entry.summary.get(language, ""), entry.details.get(language, ""),
                         entry.uncertain.get(language, "")]
     texts += [step.get(language, "") for step in entry.steps.values()]
-    return {word for text in texts for word, _, _ in tokens(text)}
+    return _words_of(tuple(texts))
+
+
+@lru_cache(maxsize=256)
+def _words_of(texts: Tuple[str, ...]) -> FrozenSet[str]:
+    """The folded words of the texts, cached.
+
+    Keyed by the texts themselves, not the entry's id, so that content reloaded with new wording
+    is read afresh; a follow-up that names another entry by a synonym no longer tokenises the
+    topic's whole text each time.
+    """
+    return frozenset(word for text in texts for word, _, _ in tokens(text))
 
 
 def _agree(word: str, words: Iterable[str]) -> bool:

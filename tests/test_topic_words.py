@@ -53,3 +53,15 @@ def test_a_word_of_the_entrys_name_switches_also_inside_a_longer_word() -> None:
     # Borgerservice's text speaks of the library, but "المكتبة" is in the leisure entry's name
     # ("الأندية والجمعيات والمكتبات"), so this is a question about the libraries.
     assert not follow_up_speaks_of_topic(kb.get("borgerservice"), kb.entries, text, entities, "ar")
+
+
+def test_an_entrys_words_follow_its_current_wording() -> None:
+    """The words are cached by the text, so a reloaded entry with new wording is read afresh."""
+    import dataclasses
+
+    entry = get_knowledge_base().get("danish_lessons")
+    assert "depositum" in entry_words(entry, "da")
+    reworded = dataclasses.replace(entry, summary={**entry.summary, "da": "Gratis undervisning."},
+                                   details={**entry.details, "da": ""}, uncertain={}, steps={})
+    assert entry_words(reworded, "da") == {"gratis", "undervisning"}
+    assert "depositum" in entry_words(entry, "da")
