@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.nlu.topic_examples import CHAT_LABEL, FOLLOW_UP_LABEL, NONE_LABEL
 from bot.nlu.topic_ranking import ANSWER, CLARIFY, NONE, decide
 
@@ -79,6 +81,13 @@ def test_the_none_labels_weight_is_balanced_times_its_factor():
     assert class_weights(labels, {}) == {"cpr": 14 / 6, "housing": 14 / 12, NONE_LABEL: 14 / 24}
     assert class_weights(labels, {NONE_LABEL: 2.0})[NONE_LABEL] == 14 / 24 * 2
     assert class_weights(labels, {NONE_LABEL: 2.0})["cpr"] == 14 / 6
+    # Without factors they are scikit-learn's own "balanced" weights.
+    import numpy
+    from sklearn.utils.class_weight import compute_class_weight
+
+    classes = numpy.array(sorted(set(labels)))
+    balanced = compute_class_weight("balanced", classes=classes, y=numpy.array(labels))
+    assert class_weights(labels, {}) == pytest.approx(dict(zip(classes.tolist(), balanced.tolist(), strict=True)))
 
 
 def test_a_named_area_counts_only_when_the_model_finds_nothing():

@@ -224,8 +224,8 @@ def class_weights(labels: Sequence[str], factors: Mapping[str, float]) -> Dict[s
     return {label: total / (kinds * count) * factors.get(label, 1.0) for label, count in counts.items()}
 
 
-def _pipeline(c: float, labels: Sequence[str] = (), factors: Optional[Mapping[str, float]] = None) -> Any:
-    """The untrained feature extraction and classifier (with ``labels``, weighted by :func:`class_weights`)."""
+def _pipeline(c: float, labels: Sequence[str], factors: Mapping[str, float]) -> Any:
+    """The untrained feature extraction and classifier, its labels weighted by :func:`class_weights`."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion, make_pipeline
     from sklearn.svm import LinearSVC
@@ -240,8 +240,7 @@ def _pipeline(c: float, labels: Sequence[str] = (), factors: Optional[Mapping[st
         ]
     )
     # Balanced class weights: +0.8 points on a dev split of the example questions (docs/nlu.md).
-    weight = class_weights(labels, factors) if labels and factors else "balanced"
-    return make_pipeline(features, LinearSVC(C=c, class_weight=weight))
+    return make_pipeline(features, LinearSVC(C=c, class_weight=class_weights(labels, factors)))
 
 
 def _fit(texts: Sequence[str], labels: Sequence[str], c: float, factors: Mapping[str, float]) -> Any:
