@@ -113,6 +113,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     (out_dir / f"user-voice-{stamp}.json").write_text(json.dumps({
         "overall": overall,
         "turns": [{"language": r.case.language, "class": r.turn.cls, "text": r.turn.text, "expect": r.turn.expect,
+                   "also": list(r.turn.also),
                    "ok": r.ok, "reason": r.reason, "answered": r.answered, "reply_language": r.language}
                   for r in results],
     }, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -62,8 +62,8 @@ def test_every_language_has_enough_questions_conversations_and_every_failure_cla
         classes = {turn.cls for turn in questions}
         assert set(FAILURE_CLASSES) <= classes, (language, classes)
         assert classes & set(COST_LIKE), language
-        unknown = [turn.expect for case in cases if case.language == language for turn in case.turns
-                   if turn.expect not in known]
+        unknown = [entry for case in cases if case.language == language for turn in case.turns
+                   for entry in turn.accepted if entry not in known]
         assert unknown == [], language
 
 
@@ -84,6 +84,17 @@ def test_a_turn_passes_only_with_the_expected_entry_in_the_expected_language():
     assert (wrong_language.ok, wrong_language.reason) == (False, "wrong_language")
     wrong = score_turn(CASE, CASE.turns[0], events({"outcome": "answer", "entry": "culture_companions"}), "da")
     assert (wrong.ok, wrong.reason, wrong.answered) == (False, "wrong_entry", "culture_companions")
+
+
+def test_an_alternative_the_writer_named_passes_and_is_counted_apart():
+    case = Case("da", (Turn("mit sundhedskort viser den forkerte læge", "family_doctor", "need", also=("cpr",)),))
+    turn = case.turns[0]
+    alternative = score_turn(case, turn, events({"outcome": "answer", "entry": "cpr"}), "da")
+    first = score_turn(case, turn, events({"outcome": "answer", "entry": "family_doctor"}), "da")
+    other = score_turn(case, turn, events({"outcome": "answer", "entry": "housing"}), "da")
+    assert [(r.ok, r.reason) for r in (alternative, first, other)] == [(True, "ok"), (True, "ok"),
+                                                                      (False, "wrong_entry")]
+    assert "Passed with an entry the writer named under `also`: 1 turns." in format_report([alternative, first, other])
 
 
 def test_each_kind_of_non_answer_is_named():
