@@ -141,6 +141,11 @@ def asks_for_a_number(question: str, language: str) -> bool:
     return _asks("asks_for_a_number", question, language)
 
 
+def asks_for_a_phone_number(question: str, language: str) -> bool:
+    """Whether the question asks for a telephone number ("which number do I call?")."""
+    return _asks("asks_for_a_phone_number", question, language)
+
+
 def asks_who_provides(question: str, language: str) -> bool:
     """Whether the question asks who runs or issues something, or which school or authority it is."""
     return _asks("asks_who_provides", question, language, gap=True)

@@ -141,6 +141,27 @@ def test_a_weekday_without_a_topic_is_an_hours_follow_up_unless_surely_none_of_o
     assert after[0]["name"] == "out_of_scope"
 
 
+def test_a_calling_word_that_asks_for_the_number_is_a_contact_question():
+    """"which number do I call?" has phone hours' calling word ("call") but asks for the number."""
+    from bot.answer_parts import asks_for_a_phone_number
+    from bot.nlu.topic_scope import adjust_without_topic
+
+    # What the classifier gave "hvilket nummer skal jeg ringe til?" before the hours rule moved it all.
+    before = ranking(ask_hours=0.55, ask_contact=0.35, out_of_scope=0.06, greet=0.04)
+    after = adjust_without_topic(before, follow_up=0.97, none=0.01, hours_cue=True, number_asked=True)
+    assert after[0]["name"] == "ask_contact" and round(after[0]["confidence"], 2) == 1.0
+    hours = adjust_without_topic(before, follow_up=0.97, none=0.01, hours_cue=True)
+    assert hours[0]["name"] == "ask_hours" and round(hours[0]["confidence"], 2) == 1.0
+    asked = {"en": "which number do i call?", "da": "hvilket nummer skal jeg ringe til?",
+             "de": "welche Nummer ruf ich an?", "es": "¿a qué número llamo?", "pl": "pod jaki numer dzwonić?",
+             "ro": "la ce număr sun?", "uk": "на який номер дзвонити?", "ar": "على أي رقم أتصل؟"}
+    assert [code for code, text in asked.items() if not asks_for_a_phone_number(text, code)] == []
+    when = {"en": "when can i call?", "da": "hvornår kan jeg ringe?", "de": "wann kann ich anrufen?",
+            "es": "¿cuándo puedo llamar?", "pl": "kiedy mogę zadzwonić?", "ro": "când pot să sun?",
+            "uk": "коли можна подзвонити?", "ar": "متى أقدر أتصل؟"}
+    assert [code for code, text in when.items() if asks_for_a_phone_number(text, code)] == []
+
+
 def test_a_need_told_around_someone_is_a_question_about_the_entry_found():
     # "kann mal jemand über meinen lebenslauf schauen?": request_human 0.83, the CV drop-in understood.
     before = ranking(request_human=0.83, ask_hours=0.12, ask_topic=0.05)

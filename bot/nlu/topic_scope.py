@@ -20,7 +20,9 @@ Two more cases use the topic model's labels that are not entries, when the messa
   question intent, so that a short follow-up is not left to the FallbackClassifier;
 * a weekday or a kind of hours with no topic ("a w piątek?", "and in the evening?") is an hours
   follow-up even when the model's follow-up probability is lower, unless the model is sure that
-  none of our entries is meant ("which pharmacy is open on Sunday?"): ``ask_hours`` gets the turn;
+  none of our entries is meant ("which pharmacy is open on Sunday?"): ``ask_hours`` gets the turn.
+  A calling word ("call", "ringe til") is phone hours' cue only when the message does not ask for
+  the number: "which number do I call?" is a contact question (``ask_contact`` gets the turn);
 * a question about something none of our entries covers ("where can I rent a cheap flat?": the
   model's ``none`` probability at least ``OUT_OF_SCOPE_MIN``) is out of scope, even though it is
   phrased like our questions; otherwise it would get International House's address;
@@ -41,8 +43,9 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.answer_parts import asks_for_a_phone_number
 from bot.follow_ups import OUT_OF_SCOPE_AGREE
-from bot.nlu.topic_classifier import KNOWN_WORDS_KEY
+from bot.nlu.topic_classifier import KNOWN_WORDS_KEY, message_language
 
 QUESTION_INTENTS = ("ask_topic", "ask_contact", "ask_address", "ask_hours")
 TOPIC_INTENT = "ask_topic"
@@ -53,6 +56,7 @@ QUESTION_TIE = 0.05
 #: How many intents of the ranking are kept in the parse data (Rasa's own default).
 KEPT_RANKING = 10
 HOURS_INTENT = "ask_hours"
+CONTACT_INTENT = "ask_contact"
 #: Entities that make a message without a topic a question about opening hours.
 HOURS_ENTITIES = ("day", "hours_kind")
 #: A chit-chat intent at least this sure keeps the turn even when the message is about a topic…
@@ -154,7 +158,7 @@ def is_question(text: str) -> bool:
 
 def adjust_without_topic(
     ranking: List[Dict[str, Any]], follow_up: float, none: float, hours_cue: bool = False, chat: float = 0.0,
-    question: bool = False, words: int = 0,
+    question: bool = False, words: int = 0, number_asked: bool = False,
 ) -> List[Dict[str, Any]]:
     """The ranking of a message that names no topic, given the topic model's other labels.
 
@@ -166,6 +170,8 @@ def adjust_without_topic(
         chat: The topic model's probability that the message is chit-chat.
         question: Whether the message ends with a question mark (:func:`is_question`).
         words: How many words the message has.
+        number_asked: Whether the message asks for a telephone number and names no day: a calling
+            word ("which number do I call?") is then no hours cue, and ``ask_contact`` gets the turn.
 
     Returns:
         The adjusted ranking (the same object when nothing changes).
@@ -194,8 +200,10 @@ def adjust_without_topic(
         moving -= {*QUESTION_INTENTS, *KEEP_INTENTS}
         target = max(questions, key=lambda i: i[PREDICTED_CONFIDENCE_KEY])
         if hours_follow_up:
-            target = next((item for item in questions if item.get(INTENT_NAME_KEY) == HOURS_INTENT), target)
-            moving |= set(QUESTION_INTENTS) - {HOURS_INTENT}
+            # "which number do I call?" has the calling word of phone hours but asks for the number.
+            wanted = CONTACT_INTENT if number_asked else HOURS_INTENT
+            target = next((item for item in questions if item.get(INTENT_NAME_KEY) == wanted), target)
+            moving |= set(QUESTION_INTENTS) - {wanted}
         return _move(ranking, moving, target)
     out_of_scope = next((item for item in ranking if item.get(INTENT_NAME_KEY) == "out_of_scope"), None)
     if none >= OUT_OF_SCOPE_MIN and top_name in QUESTION_INTENTS and out_of_scope is not None:
@@ -291,12 +299,14 @@ class TopicScopeAdjuster(GraphComponent):
                 if understood:
                     new_ranking = settle_question_kind(new_ranking)
             else:
+                number_asked = "day" not in kinds and asks_for_a_phone_number(
+                    text, message_language(message.get(ENTITIES, []) or []) or "")
                 new_ranking = adjust_without_topic(ranking, float(topics.get("follow_up") or 0.0),
                                                    float(topics.get("none") or 0.0),
                                                    hours_cue=bool(kinds & set(HOURS_ENTITIES)),
                                                    chat=float(topics.get("chat") or 0.0),
-                                                   question=is_question(str(message.get("text") or "")),
-                                                   words=len(str(message.get("text") or "").split()))
+                                                   question=is_question(text),
+                                                   words=len(text.split()), number_asked=number_asked)
             if new_ranking is not ranking:
                 message.set(INTENT, {INTENT_NAME_KEY: new_ranking[0][INTENT_NAME_KEY],
                                      PREDICTED_CONFIDENCE_KEY: new_ranking[0][PREDICTED_CONFIDENCE_KEY]},

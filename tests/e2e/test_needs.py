@@ -83,3 +83,50 @@ def test_a_question_nothing_of_ours_answers_gets_the_out_of_scope_reply_in_its_l
     assert first.answered == [] and first.offered == [], first.replies
     assert [meta.get("outcome") for meta in first.replies] == ["out_of_scope"], first.replies
     assert language_after(first.events, "en") == language
+
+
+#: After the MitID answer, "which number do I call?" in every language. The calling word ("call",
+#: "ringe til") is also a word of phone hours; the number asked for makes it a contact question, so
+#: the reply is MitID Support's card (MitID takes its contact from it), not the MitID text again, which
+#: is what every one of these got before (2026-12-06: read as an hours question, and MitID has no hours).
+#: Written for this test: not in data/ nor in tests/user_voice.
+NUMBER_AFTER_MITID = {
+    "en": ("how can i get mitid with my passport?", "which number should i call then?"),
+    "da": ("hvordan får jeg mitid med mit pas?", "hvilket nummer skal jeg så ringe til?"),
+    "de": ("wie bekomme ich mitid mit meinem pass?", "welche nummer soll ich dann anrufen?"),
+    "es": ("¿cómo consigo mitid con mi pasaporte?", "¿y a qué número tengo que llamar?"),
+    "pl": ("jak dostać mitid z paszportem?", "pod jaki numer mam wtedy zadzwonić?"),
+    "ro": ("cum obțin mitid cu pașaportul?", "și la ce număr trebuie să sun?"),
+    "uk": ("як отримати mitid з паспортом?", "а на який номер тоді дзвонити?"),
+    "ar": ("كيف أحصل على mitid بجواز سفري؟", "وعلى أي رقم لازم أتصل؟"),
+}
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("language", sorted(NUMBER_AFTER_MITID))
+def test_which_number_to_call_after_an_answer_gets_the_phone_number(stack, language):
+    import uuid
+
+    import requests
+
+    from bot.content.loader import load_knowledge_base
+    from bot.settings import read_languages
+    from bot.user_voice_eval import split_turns
+
+    root = Path(__file__).resolve().parents[2]
+    support = load_knowledge_base(root / "data" / "content", read_languages(root)).get("mitid_support")
+    assert support is not None and support.contact is not None and support.contact.phone
+    first, second = NUMBER_AFTER_MITID[language]
+    sender = uuid.uuid4().hex
+    stack.ask(first, sender=sender)
+    reply = stack.ask(second, sender=sender)
+    assert support.contact.phone in "\n".join(message.get("text", "") for message in reply), reply
+    events = requests.get(f"{stack.rasa}/conversations/{sender}/tracker", params={"token": stack.token},
+                          timeout=30).json()["events"]
+    turns = split_turns(events)
+    user = next(event for event in turns[1] if event["event"] == "user")
+    assert user["parse_data"]["intent"]["name"] == "ask_contact"
+    replies = [event.get("metadata") or {} for event in turns[1] if event["event"] == "bot"]
+    assert [(meta.get("outcome"), meta.get("entry"), meta.get("kind")) for meta in replies] == [
+        ("answer", "mitid", "contact")]
+    assert language_after(turns[1], language) == language
