@@ -141,9 +141,9 @@ def asks_for_a_number(question: str, language: str) -> bool:
     return _asks("asks_for_a_number", question, language)
 
 
-def asks_for_a_phone_number(question: str, language: str) -> bool:
-    """Whether the question asks for a telephone number ("which number do I call?")."""
-    return _asks("asks_for_a_phone_number", question, language)
+def asks_whom_to_call(question: str, language: str) -> bool:
+    """Whether the question asks for a telephone number or whom to call ("which number do I call?")."""
+    return _asks("asks_whom_to_call", question, language)
 
 
 def asks_who_provides(question: str, language: str) -> bool:

@@ -141,25 +141,29 @@ def test_a_weekday_without_a_topic_is_an_hours_follow_up_unless_surely_none_of_o
     assert after[0]["name"] == "out_of_scope"
 
 
-def test_a_calling_word_that_asks_for_the_number_is_a_contact_question():
-    """"which number do I call?" has phone hours' calling word ("call") but asks for the number."""
-    from bot.answer_parts import asks_for_a_phone_number
+def test_a_calling_word_that_asks_for_the_number_or_the_person_is_a_contact_question():
+    """"which number do I call?", "who do I call?" have phone hours' calling word but ask for a contact."""
+    from bot.answer_parts import asks_whom_to_call
     from bot.nlu.topic_scope import adjust_without_topic
 
     # What the classifier gave "hvilket nummer skal jeg ringe til?" before the hours rule moved it all.
     before = ranking(ask_hours=0.55, ask_contact=0.35, out_of_scope=0.06, greet=0.04)
-    after = adjust_without_topic(before, follow_up=0.97, none=0.01, hours_cue=True, number_asked=True)
+    after = adjust_without_topic(before, follow_up=0.97, none=0.01, hours_cue=True, whom_to_call=True)
     assert after[0]["name"] == "ask_contact" and round(after[0]["confidence"], 2) == 1.0
     hours = adjust_without_topic(before, follow_up=0.97, none=0.01, hours_cue=True)
     assert hours[0]["name"] == "ask_hours" and round(hours[0]["confidence"], 2) == 1.0
     asked = {"en": "which number do i call?", "da": "hvilket nummer skal jeg ringe til?",
              "de": "welche Nummer ruf ich an?", "es": "¿a qué número llamo?", "pl": "pod jaki numer dzwonić?",
              "ro": "la ce număr sun?", "uk": "на який номер дзвонити?", "ar": "على أي رقم أتصل؟"}
-    assert [code for code, text in asked.items() if not asks_for_a_phone_number(text, code)] == []
+    who = {"en": "who do i call?", "da": "hvem skal jeg ringe til?", "de": "wen ruf ich an?",
+           "es": "¿a quién llamo?", "pl": "do kogo mam zadzwonić?", "ro": "pe cine sun?",
+           "uk": "кому дзвонити?", "ar": "لمين بتصل؟"}
+    assert [code for code, text in who.items() if not asks_whom_to_call(text, code)] == []
+    assert [code for code, text in asked.items() if not asks_whom_to_call(text, code)] == []
     when = {"en": "when can i call?", "da": "hvornår kan jeg ringe?", "de": "wann kann ich anrufen?",
             "es": "¿cuándo puedo llamar?", "pl": "kiedy mogę zadzwonić?", "ro": "când pot să sun?",
             "uk": "коли можна подзвонити?", "ar": "متى أقدر أتصل؟"}
-    assert [code for code, text in when.items() if asks_for_a_phone_number(text, code)] == []
+    assert [code for code, text in when.items() if asks_whom_to_call(text, code)] == []
 
 
 def test_a_need_told_around_someone_is_a_question_about_the_entry_found():

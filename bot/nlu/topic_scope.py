@@ -22,7 +22,8 @@ Two more cases use the topic model's labels that are not entries, when the messa
   follow-up even when the model's follow-up probability is lower, unless the model is sure that
   none of our entries is meant ("which pharmacy is open on Sunday?"): ``ask_hours`` gets the turn.
   A calling word ("call", "ringe til") is phone hours' cue only when the message does not ask for
-  the number: "which number do I call?" is a contact question (``ask_contact`` gets the turn);
+  the number or the person: "which number do I call?", "who do I ring?" are contact questions
+  (``ask_contact`` gets the turn);
 * a question about something none of our entries covers ("where can I rent a cheap flat?": the
   model's ``none`` probability at least ``OUT_OF_SCOPE_MIN``) is out of scope, even though it is
   phrased like our questions; otherwise it would get International House's address;
@@ -43,7 +44,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.answer_parts import asks_for_a_phone_number
+from bot.answer_parts import asks_whom_to_call
 from bot.follow_ups import OUT_OF_SCOPE_AGREE
 from bot.nlu.topic_classifier import KNOWN_WORDS_KEY, message_language
 
@@ -158,7 +159,7 @@ def is_question(text: str) -> bool:
 
 def adjust_without_topic(
     ranking: List[Dict[str, Any]], follow_up: float, none: float, hours_cue: bool = False, chat: float = 0.0,
-    question: bool = False, words: int = 0, number_asked: bool = False,
+    question: bool = False, words: int = 0, whom_to_call: bool = False,
 ) -> List[Dict[str, Any]]:
     """The ranking of a message that names no topic, given the topic model's other labels.
 
@@ -170,8 +171,9 @@ def adjust_without_topic(
         chat: The topic model's probability that the message is chit-chat.
         question: Whether the message ends with a question mark (:func:`is_question`).
         words: How many words the message has.
-        number_asked: Whether the message asks for a telephone number and names no day: a calling
-            word ("which number do I call?") is then no hours cue, and ``ask_contact`` gets the turn.
+        whom_to_call: Whether the message asks for a telephone number or whom to call and names no
+            day: a calling word ("which number do I call?") is then no hours cue, and ``ask_contact``
+            gets the turn.
 
     Returns:
         The adjusted ranking (the same object when nothing changes).
@@ -201,7 +203,7 @@ def adjust_without_topic(
         target = max(questions, key=lambda i: i[PREDICTED_CONFIDENCE_KEY])
         if hours_follow_up:
             # "which number do I call?" has the calling word of phone hours but asks for the number.
-            wanted = CONTACT_INTENT if number_asked else HOURS_INTENT
+            wanted = CONTACT_INTENT if whom_to_call else HOURS_INTENT
             target = next((item for item in questions if item.get(INTENT_NAME_KEY) == wanted), target)
             moving |= set(QUESTION_INTENTS) - {wanted}
         return _move(ranking, moving, target)
@@ -299,14 +301,14 @@ class TopicScopeAdjuster(GraphComponent):
                 if understood:
                     new_ranking = settle_question_kind(new_ranking)
             else:
-                number_asked = "day" not in kinds and asks_for_a_phone_number(
+                whom_to_call = "day" not in kinds and asks_whom_to_call(
                     text, message_language(message.get(ENTITIES, []) or []) or "")
                 new_ranking = adjust_without_topic(ranking, float(topics.get("follow_up") or 0.0),
                                                    float(topics.get("none") or 0.0),
                                                    hours_cue=bool(kinds & set(HOURS_ENTITIES)),
                                                    chat=float(topics.get("chat") or 0.0),
                                                    question=is_question(text),
-                                                   words=len(text.split()), number_asked=number_asked)
+                                                   words=len(text.split()), whom_to_call=whom_to_call)
             if new_ranking is not ranking:
                 message.set(INTENT, {INTENT_NAME_KEY: new_ranking[0][INTENT_NAME_KEY],
                                      PREDICTED_CONFIDENCE_KEY: new_ranking[0][PREDICTED_CONFIDENCE_KEY]},
