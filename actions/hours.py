@@ -24,7 +24,19 @@ class ActionAnswerHours(EntryAnswerAction):
         return "action_answer_hours"
 
     def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
-        """The entry's hours on the day or days asked, or now and for the week."""
+        """The entry's hours on the day or days asked, or now and for the week.
+
+        A service with no hours of its own that takes its contact from an organisation (MitID from
+        MitID Support, the EU residence document from SIRI) is answered with that organisation's
+        hours when the message names no topic but a kind of hours or a day: "when can I call them?"
+        or "are they open on Sunday?" after the MitID answer ask when MitID Support answers the phone.
+        "when can I get it?" (neither) and "when can I get MitID?" (a topic) get MitID's answer.
+        """
+        hours_cue = self.entity_values(tracker, "hours_kind") or self.entity_values(tracker, "day")
+        if entry.hours is None and entry.contact_from and hours_cue and not self.entity_values(tracker, "topic"):
+            source = self.kb.get(entry.contact_from)
+            if source is not None and source.hours is not None:
+                entry = source
         moment = base.clock()
         days = self.entity_values(tracker, "day")
         kinds = self.entity_values(tracker, "hours_kind")

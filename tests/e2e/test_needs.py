@@ -130,3 +130,46 @@ def test_which_number_to_call_after_an_answer_gets_the_phone_number(stack, langu
     assert [(meta.get("outcome"), meta.get("entry"), meta.get("kind")) for meta in replies] == [
         ("answer", "mitid", "contact")]
     assert language_after(turns[1], language) == language
+
+
+#: After the MitID answer, "when can I call them?" in every language: MitID has no hours of its own
+#: and takes its contact from MitID Support, so the hours asked for are MitID Support's phone hours
+#: (before 2026-12-06 the MitID text came again). Written for this test: not in data/ nor in tests/user_voice.
+CALL_THEM_AFTER_MITID = {
+    "en": "when can i call them?",
+    "da": "hvornår kan jeg ringe til dem?",
+    "de": "wann kann ich sie anrufen?",
+    "es": "¿cuándo puedo llamarles?",
+    "pl": "kiedy mogę do nich zadzwonić?",
+    "ro": "când pot să-i sun?",
+    "uk": "коли можна їм подзвонити?",
+    "ar": "متى أقدر أتصل فيهم؟",
+}
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("language", sorted(CALL_THEM_AFTER_MITID))
+def test_when_to_call_them_after_a_service_gets_the_organisations_phone_hours(stack, language):
+    import uuid
+
+    import requests
+
+    from bot.content.loader import load_knowledge_base
+    from bot.settings import read_languages
+    from bot.user_voice_eval import split_turns
+
+    root = Path(__file__).resolve().parents[2]
+    support = load_knowledge_base(root / "data" / "content", read_languages(root)).get("mitid_support")
+    assert support is not None and support.hours is not None and "phone" in support.hours.schedules
+    sender = uuid.uuid4().hex
+    stack.ask(NUMBER_AFTER_MITID[language][0], sender=sender)
+    reply = "\n".join(message.get("text", "") for message in stack.ask(CALL_THEM_AFTER_MITID[language],
+                                                                        sender=sender))
+    assert support.name(language) in reply, reply
+    events = requests.get(f"{stack.rasa}/conversations/{sender}/tracker", params={"token": stack.token},
+                          timeout=30).json()["events"]
+    turns = split_turns(events)
+    replies = [event.get("metadata") or {} for event in turns[1] if event["event"] == "bot"]
+    assert [(meta.get("outcome"), meta.get("entry"), meta.get("kind")) for meta in replies] == [
+        ("answer", "mitid", "hours")]
+    assert language_after(turns[1], language) == language
