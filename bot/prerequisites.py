@@ -17,6 +17,7 @@ See docs/nlu.md.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Dict, List, Mapping, Optional, Tuple
 
@@ -87,3 +88,24 @@ def answer_for_lack(entries: Mapping[str, Entry], text: str, language: str) -> O
                         for negation in negations for i in range(len(around) - len(negation) + 1)):
                     return target
     return None
+
+
+#: How many words before a language's name a word of lack may stand ("i don't speak danish").
+LANGUAGE_WINDOW = 3
+_CLAUSE_END = re.compile(r"[,.;:!?،؟]")
+
+
+def negated_before(text: str, start: int, language: str, window: int = LANGUAGE_WINDOW) -> bool:
+    """Whether a word of lack stands within ``window`` words before ``start``, in the same clause.
+
+    "what if I don't speak Danish?", "ich spreche kein Dänisch", "nie mówię po duńsku" name Danish
+    to say they lack it: no request to answer in it. "no, in Danish please" has a comma between.
+    """
+    found = [(word, word_start) for word, word_start, _ in tokens(text[:start])]
+    words = [word for word, _ in found[-window:]]
+    offsets = [word_start for _, word_start in found[-window:]]
+    for negation in _negations().get(language, ()):
+        for i in range(len(words) - len(negation) + 1):
+            if tuple(words[i:i + len(negation)]) == negation and not _CLAUSE_END.search(text[offsets[i]:start]):
+                return True
+    return False

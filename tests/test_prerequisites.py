@@ -47,3 +47,20 @@ def test_the_validator_names_an_unknown_entry_in_without(real_kb):
     entries["mitid"] = dataclasses.replace(entries["mitid"], without={"cpr": "nowhere"})
     problems = [(error.path, error.problem) for error in check_references(entries)]
     assert ("entries[mitid].without", "unknown id: 'nowhere'") in problems
+
+
+def test_a_language_named_to_say_one_lacks_it_is_negated_in_every_language():
+    from bot.prerequisites import negated_before
+
+    lacked = {"en": ("what if i don't speak danish?", "danish"), "da": ("jeg taler ikke dansk endnu", "dansk"),
+              "de": ("ich spreche kein Dänisch, geht das?", "Dänisch"), "es": ("no hablo danés", "danés"),
+              "pl": ("nie mówię po duńsku", "duńsku"), "ro": ("nu vorbesc daneza", "daneza"),
+              "uk": ("я не розмовляю данською", "данською"), "ar": ("ما بحكي دنماركي، في مشكلة؟", "دنماركي")}
+    assert [code for code, (text, name) in lacked.items() if not negated_before(text, text.index(name), code)] == []
+    asked = {"en": ("can we speak danish?", "danish"), "da": ("kan du svare på dansk?", "dansk"),
+             "de": ("bitte auf Dänisch", "Dänisch"), "es": ("¿puedes responder en danés?", "danés"),
+             "pl": ("możesz odpowiadać po duńsku?", "duńsku"), "ro": ("poți răspunde în daneză?", "daneză"),
+             "uk": ("можна данською?", "данською"), "ar": ("ممكن تحكي دنماركي؟", "دنماركي")}
+    assert [code for code, (text, name) in asked.items() if negated_before(text, text.index(name), code)] == []
+    # A word of lack in another clause does not count: "no, in Danish please" asks for Danish.
+    assert not negated_before("no, in danish please", 7, "en")

@@ -245,3 +245,15 @@ def test_the_stored_ranking_keeps_the_ten_best_intents():
     message = Message(data={"text": "hello there", "intent": full[0], "intent_ranking": full, "entities": []})
     TopicScopeAdjuster().process([message])
     assert [item["name"] for item in message.get("intent_ranking")] == [item["name"] for item in full[:KEPT_RANKING]]
+
+
+def test_a_language_the_user_lacks_is_no_switch():
+    """"what if I don't speak Danish?" was read as switch_language 0.73: it goes to the question intents."""
+    from bot.nlu.topic_scope import language_denied
+
+    before = ranking(switch_language=0.73, ask_topic=0.15, chitchat=0.08, ask_contact=0.04)
+    after = language_denied(before)
+    assert after[0]["name"] == "ask_topic" and round(after[0]["confidence"], 2) == 0.88
+    assert {"name": "switch_language", "confidence": 0.0} in after
+    only_chat = ranking(switch_language=0.9, greet=0.1)
+    assert language_denied(only_chat) is only_chat

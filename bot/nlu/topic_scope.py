@@ -47,6 +47,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.answer_parts import asks_whom_to_call
 from bot.follow_ups import OUT_OF_SCOPE_AGREE
 from bot.nlu.topic_classifier import KNOWN_WORDS_KEY, message_language
+from bot.prerequisites import negated_before
 
 QUESTION_INTENTS = ("ask_topic", "ask_contact", "ask_address", "ask_hours")
 TOPIC_INTENT = "ask_topic"
@@ -73,6 +74,8 @@ CHITCHAT_SURE = 0.9
 #: subject of a question about an entry ("أين يمكنني تعلم اللغة الدنماركية مجانا", learn Danish for free:
 #: switch 0.92; "vacancies in English": 0.99) is not (0.00).
 LANGUAGE_SWITCH = "switch_language"
+#: The entity of a language the message names ("danish", "på engelsk"), from the lexicon.
+LANGUAGE_ENTITY = "language"
 #: A request for a person ("can I talk to a human?") keeps the turn, even when sure, only if no entry
 #: was understood or the entry is the house itself ("someone from International House I can chat with?").
 PERSON_INTENT = "request_human"
@@ -119,6 +122,19 @@ def _move(ranking: List[Dict[str, Any]], moving: Set[str], target: Dict[str, Any
         else:
             adjusted.append(item)
     return sorted(adjusted, key=lambda item: -item[PREDICTED_CONFIDENCE_KEY])
+
+
+def language_denied(ranking: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The ranking of a message that names a language to say the user lacks it: no switch.
+
+    "what if I don't speak Danish?" was read as a request to answer in Danish (0.73), and the
+    assistant said "from now on I answer in Danish" to someone who had just said they cannot read it
+    (6 of 8 languages, 2026-12-06). The switch's probability goes to the best question intent.
+    """
+    questions = [item for item in ranking if item.get(INTENT_NAME_KEY) in QUESTION_INTENTS]
+    if not questions:
+        return ranking
+    return _move(ranking, {LANGUAGE_SWITCH}, max(questions, key=lambda i: i[PREDICTED_CONFIDENCE_KEY]))
 
 
 def not_understood(ranking: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -276,14 +292,27 @@ class TopicScopeAdjuster(GraphComponent):
         """Create the component (it has no state)."""
         return cls()
 
+    @staticmethod
+    def names_a_language_lacked(message: Message) -> bool:
+        """Whether a language the message names has a word of lack before it ("I don't speak Danish")."""
+        text = str(message.get("text") or "")
+        entities = message.get(ENTITIES, []) or []
+        language = message_language(entities) or ""
+        return any(negated_before(text, int(entity.get("start") or 0), language)
+                   for entity in entities if entity.get("entity") == LANGUAGE_ENTITY)
+
     def process(self, messages: List[Message]) -> List[Message]:
         """Adjust each message's intent and ranking."""
         for message in messages:
             intent = message.get(INTENT)
-            ranking = message.get(INTENT_RANKING_KEY)
+            ranking = given = message.get(INTENT_RANKING_KEY)
             if not intent or not ranking:
                 continue
             kinds = {entity.get("entity") for entity in message.get(ENTITIES, []) or []}
+            if intent.get(INTENT_NAME_KEY) == LANGUAGE_SWITCH and self.names_a_language_lacked(message):
+                ranking = language_denied(ranking)
+                intent = {INTENT_NAME_KEY: ranking[0][INTENT_NAME_KEY],
+                          PREDICTED_CONFIDENCE_KEY: ranking[0][PREDICTED_CONFIDENCE_KEY]}
             has_topic = "topic" in kinds
             topics = message.get("topic_ranking") or {}
             understood = topics.get("outcome") in ("answer", "clarify")
@@ -309,7 +338,7 @@ class TopicScopeAdjuster(GraphComponent):
                                                    chat=float(topics.get("chat") or 0.0),
                                                    question=is_question(text),
                                                    words=len(text.split()), whom_to_call=whom_to_call)
-            if new_ranking is not ranking:
+            if new_ranking is not given:
                 message.set(INTENT, {INTENT_NAME_KEY: new_ranking[0][INTENT_NAME_KEY],
                                      PREDICTED_CONFIDENCE_KEY: new_ranking[0][PREDICTED_CONFIDENCE_KEY]},
                             add_to_output=True)

@@ -173,3 +173,42 @@ def test_when_to_call_them_after_a_service_gets_the_organisations_phone_hours(st
     assert [(meta.get("outcome"), meta.get("entry"), meta.get("kind")) for meta in replies] == [
         ("answer", "mitid", "hours")]
     assert language_after(turns[1], language) == language
+
+
+#: After the CPR answer, the user says they do not speak Danish yet. Before 2026-12-06 six of these
+#: were read as a request to answer in Danish ("Okay, from now on I answer in Danish"). The answer
+#: must stay in the user's language and go on with the topic. Written for this test.
+NO_DANISH_AFTER_CPR = {
+    "en": ("how do i get a cpr number?", "what if i don't speak danish yet?"),
+    "da": ("hvordan får jeg et cpr-nummer?", "jeg taler ikke dansk endnu, er det et problem?"),
+    "de": ("wie bekomme ich eine CPR-Nummer?", "ich spreche noch kein Dänisch, geht das trotzdem?"),
+    "es": ("¿cómo consigo un número CPR?", "no hablo danés todavía, ¿es un problema?"),
+    "pl": ("jak dostać numer CPR?", "nie mówię jeszcze po duńsku, czy to problem?"),
+    "ro": ("cum obțin un număr CPR?", "nu vorbesc încă daneza, e o problemă?"),
+    "uk": ("як отримати номер CPR?", "я ще не розмовляю данською, це проблема?"),
+    "ar": ("كيف أحصل على رقم CPR؟", "ما بحكي دنماركي لسا، في مشكلة؟"),
+}
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("language", sorted(NO_DANISH_AFTER_CPR))
+def test_saying_one_does_not_speak_danish_does_not_switch_to_danish(stack, language):
+    import uuid
+
+    import requests
+
+    from bot.user_voice_eval import split_turns
+
+    first, second = NO_DANISH_AFTER_CPR[language]
+    sender = uuid.uuid4().hex
+    stack.ask(first, sender=sender)
+    stack.ask(second, sender=sender)
+    events = requests.get(f"{stack.rasa}/conversations/{sender}/tracker", params={"token": stack.token},
+                          timeout=30).json()["events"]
+    turns = split_turns(events)
+    user = next(event for event in turns[1] if event["event"] == "user")
+    assert user["parse_data"]["intent"]["name"] != "switch_language"
+    replies = [event.get("metadata") or {} for event in turns[1] if event["event"] == "bot"]
+    assert "utter_language_switched" not in [meta.get("utter_action") for meta in replies]
+    assert [(meta.get("outcome"), meta.get("entry")) for meta in replies] == [("answer", "cpr")]
+    assert language_after(turns[1], language) == language
