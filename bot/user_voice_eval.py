@@ -8,10 +8,11 @@ content facts (``../shared/content-facts.md``) and the list of entry ids, never 
 tests, and it is never trained on (``tests/test_user_voice_set.py``).
 
 Scoring is end to end, through the running assistant (``make eval``, ``bench/user_voice.py``): a
-turn passes when the assistant answered about the expected entry (the ``entry`` and
-``outcome: answer`` the actions store on their bot messages) in the expected language (the
-``language`` slot after the turn). For ``out_of_scope`` questions it passes when the assistant did
-not answer about any entry. This module loads the set and scores stored events; it starts nothing.
+turn passes when the assistant answered about the expected entry (the ``entry`` and ``outcome:
+answer`` the actions store on their bot messages), or about one its writer named under ``also``
+when writing it, in the expected language (the ``language`` slot after the turn). For
+``out_of_scope`` questions it passes when the assistant did not answer about any entry. This
+module loads the set and scores stored events; it starts nothing.
 """
 
 from __future__ import annotations
