@@ -129,7 +129,7 @@ def language_denied(ranking: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
 
     "what if I don't speak Danish?" was read as a request to answer in Danish (0.73), and the
     assistant said "from now on I answer in Danish" to someone who had just said they cannot read it
-    (6 of 8 languages, 2026-12-06). The switch's probability goes to the best question intent.
+    (7 of 8 languages, 2026-12-06). The switch's probability goes to the best question intent.
     """
     questions = [item for item in ranking if item.get(INTENT_NAME_KEY) in QUESTION_INTENTS]
     if not questions:

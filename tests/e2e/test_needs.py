@@ -8,13 +8,19 @@ conversation in the message's language. The broad measurement is ``make eval``.
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 import pytest
+import requests
 import yaml
 
-from bot.user_voice_eval import language_after
+from bot.content.loader import load_knowledge_base
+from bot.content.schema import Entry
+from bot.settings import read_languages
+from bot.user_voice_eval import language_after, split_turns
 from tests.e2e.conftest import ask_fresh
 
 CASES_FILE = Path(__file__).with_name("needs_by_language.yml")
@@ -85,6 +91,45 @@ def test_a_question_nothing_of_ours_answers_gets_the_out_of_scope_reply_in_its_l
     assert language_after(first.events, "en") == language
 
 
+
+@dataclass(frozen=True)
+class SecondTurn:
+    """The second turn of a two-message conversation: its text, intent, reply metadata and language."""
+
+    text: str
+    intent: str
+    replies: List[Tuple[Any, Any, Any]]
+    utter_actions: List[Any]
+    language: Any
+
+
+def second_turn(stack: Any, first: str, second: str) -> SecondTurn:
+    """Send two messages in one new conversation over REST and read the second turn back from Rasa's API."""
+    sender = uuid.uuid4().hex
+    stack.ask(first, sender=sender)
+    reply = stack.ask(second, sender=sender)
+    events = requests.get(f"{stack.rasa}/conversations/{sender}/tracker", params={"token": stack.token},
+                          timeout=30).json()["events"]
+    turn = split_turns(events)[1]
+    user = next(event for event in turn if event["event"] == "user")
+    metadata = [event.get("metadata") or {} for event in turn if event["event"] == "bot"]
+    return SecondTurn(
+        text="\n".join(message.get("text", "") for message in reply),
+        intent=user["parse_data"]["intent"]["name"],
+        replies=[(meta.get("outcome"), meta.get("entry"), meta.get("kind")) for meta in metadata],
+        utter_actions=[meta.get("utter_action") for meta in metadata],
+        language=language_after(turn, "en"),
+    )
+
+
+def mitid_support() -> Entry:
+    """MitID Support's entry, from the content the assistant answers from."""
+    root = Path(__file__).resolve().parents[2]
+    entry = load_knowledge_base(root / "data" / "content", read_languages(root)).get("mitid_support")
+    assert entry is not None
+    return entry
+
+
 #: After the MitID answer, "which number do I call?" in every language. The calling word ("call",
 #: "ringe til") is also a word of phone hours; the number asked for makes it a contact question, so
 #: the reply is MitID Support's card (MitID takes its contact from it), not the MitID text again, which
@@ -105,31 +150,13 @@ NUMBER_AFTER_MITID = {
 @pytest.mark.e2e
 @pytest.mark.parametrize("language", sorted(NUMBER_AFTER_MITID))
 def test_which_number_to_call_after_an_answer_gets_the_phone_number(stack, language):
-    import uuid
-
-    import requests
-
-    from bot.content.loader import load_knowledge_base
-    from bot.settings import read_languages
-    from bot.user_voice_eval import split_turns
-
-    root = Path(__file__).resolve().parents[2]
-    support = load_knowledge_base(root / "data" / "content", read_languages(root)).get("mitid_support")
-    assert support is not None and support.contact is not None and support.contact.phone
-    first, second = NUMBER_AFTER_MITID[language]
-    sender = uuid.uuid4().hex
-    stack.ask(first, sender=sender)
-    reply = stack.ask(second, sender=sender)
-    assert support.contact.phone in "\n".join(message.get("text", "") for message in reply), reply
-    events = requests.get(f"{stack.rasa}/conversations/{sender}/tracker", params={"token": stack.token},
-                          timeout=30).json()["events"]
-    turns = split_turns(events)
-    user = next(event for event in turns[1] if event["event"] == "user")
-    assert user["parse_data"]["intent"]["name"] == "ask_contact"
-    replies = [event.get("metadata") or {} for event in turns[1] if event["event"] == "bot"]
-    assert [(meta.get("outcome"), meta.get("entry"), meta.get("kind")) for meta in replies] == [
-        ("answer", "mitid", "contact")]
-    assert language_after(turns[1], language) == language
+    support = mitid_support()
+    assert support.contact is not None and support.contact.phone
+    turn = second_turn(stack, *NUMBER_AFTER_MITID[language])
+    assert support.contact.phone in turn.text, turn.text
+    assert turn.intent == "ask_contact"
+    assert turn.replies == [("answer", "mitid", "contact")]
+    assert turn.language == language
 
 
 #: After the MitID answer, "when can I call them?" in every language: MitID has no hours of its own
@@ -150,32 +177,15 @@ CALL_THEM_AFTER_MITID = {
 @pytest.mark.e2e
 @pytest.mark.parametrize("language", sorted(CALL_THEM_AFTER_MITID))
 def test_when_to_call_them_after_a_service_gets_the_organisations_phone_hours(stack, language):
-    import uuid
-
-    import requests
-
-    from bot.content.loader import load_knowledge_base
-    from bot.settings import read_languages
-    from bot.user_voice_eval import split_turns
-
-    root = Path(__file__).resolve().parents[2]
-    support = load_knowledge_base(root / "data" / "content", read_languages(root)).get("mitid_support")
-    assert support is not None and support.hours is not None and "phone" in support.hours.schedules
-    sender = uuid.uuid4().hex
-    stack.ask(NUMBER_AFTER_MITID[language][0], sender=sender)
-    reply = "\n".join(message.get("text", "") for message in stack.ask(CALL_THEM_AFTER_MITID[language],
-                                                                        sender=sender))
-    assert support.name(language) in reply, reply
-    events = requests.get(f"{stack.rasa}/conversations/{sender}/tracker", params={"token": stack.token},
-                          timeout=30).json()["events"]
-    turns = split_turns(events)
-    replies = [event.get("metadata") or {} for event in turns[1] if event["event"] == "bot"]
-    assert [(meta.get("outcome"), meta.get("entry"), meta.get("kind")) for meta in replies] == [
-        ("answer", "mitid", "hours")]
-    assert language_after(turns[1], language) == language
+    support = mitid_support()
+    assert support.hours is not None and "phone" in support.hours.schedules
+    turn = second_turn(stack, NUMBER_AFTER_MITID[language][0], CALL_THEM_AFTER_MITID[language])
+    assert support.name(language) in turn.text, turn.text
+    assert turn.replies == [("answer", "mitid", "hours")]
+    assert turn.language == language
 
 
-#: After the CPR answer, the user says they do not speak Danish yet. Before 2026-12-06 six of these
+#: After the CPR answer, the user says they do not speak Danish yet. Before 2026-12-06 seven of these
 #: were read as a request to answer in Danish ("Okay, from now on I answer in Danish"). The answer
 #: must stay in the user's language and go on with the topic. Written for this test.
 NO_DANISH_AFTER_CPR = {
@@ -193,22 +203,8 @@ NO_DANISH_AFTER_CPR = {
 @pytest.mark.e2e
 @pytest.mark.parametrize("language", sorted(NO_DANISH_AFTER_CPR))
 def test_saying_one_does_not_speak_danish_does_not_switch_to_danish(stack, language):
-    import uuid
-
-    import requests
-
-    from bot.user_voice_eval import split_turns
-
-    first, second = NO_DANISH_AFTER_CPR[language]
-    sender = uuid.uuid4().hex
-    stack.ask(first, sender=sender)
-    stack.ask(second, sender=sender)
-    events = requests.get(f"{stack.rasa}/conversations/{sender}/tracker", params={"token": stack.token},
-                          timeout=30).json()["events"]
-    turns = split_turns(events)
-    user = next(event for event in turns[1] if event["event"] == "user")
-    assert user["parse_data"]["intent"]["name"] != "switch_language"
-    replies = [event.get("metadata") or {} for event in turns[1] if event["event"] == "bot"]
-    assert "utter_language_switched" not in [meta.get("utter_action") for meta in replies]
-    assert [(meta.get("outcome"), meta.get("entry")) for meta in replies] == [("answer", "cpr")]
-    assert language_after(turns[1], language) == language
+    turn = second_turn(stack, *NO_DANISH_AFTER_CPR[language])
+    assert turn.intent != "switch_language"
+    assert "utter_language_switched" not in turn.utter_actions
+    assert [(outcome, entry) for outcome, entry, _ in turn.replies] == [("answer", "cpr")]
+    assert turn.language == language
