@@ -110,7 +110,11 @@ def second_turn(stack: Any, first: str, second: str) -> SecondTurn:
     reply = stack.ask(second, sender=sender)
     events = requests.get(f"{stack.rasa}/conversations/{sender}/tracker", params={"token": stack.token},
                           timeout=30).json()["events"]
-    turn = split_turns(events)[1]
+    turns = split_turns(events)
+    turn = turns[1]
+    # The conversation's language after the second turn: the slot as the first turn set it, unless
+    # the second changed it ("en" is the slot's initial value, domain.yml).
+    language = language_after(turn, language_after(turns[0], "en"))
     user = next(event for event in turn if event["event"] == "user")
     metadata = [event.get("metadata") or {} for event in turn if event["event"] == "bot"]
     return SecondTurn(
@@ -118,7 +122,7 @@ def second_turn(stack: Any, first: str, second: str) -> SecondTurn:
         intent=user["parse_data"]["intent"]["name"],
         replies=[(meta.get("outcome"), meta.get("entry"), meta.get("kind")) for meta in metadata],
         utter_actions=[meta.get("utter_action") for meta in metadata],
-        language=language_after(turn, "en"),
+        language=language,
     )
 
 
