@@ -209,19 +209,3 @@ def test_a_list_named_with_one_of_its_items_is_the_kind_of_thing_the_item_is() -
                      for value, (start, end) in zip(("twin_wismar", "twin_cities"),
                                                     names_in(text, "Wismar", "twin cities"), strict=True))
     assert classifier.without_the_list([twins, wismar], text) == [twins, wismar]
-
-
-def test_a_contact_question_naming_one_organisation_is_answered_by_it():
-    """"which e-mail do I write to IHND at?" (ar): Digital Post 0.63 from the word for mail, IHND named."""
-    from bot.nlu.topic_ranking import ANSWER, CLARIFY, TopicDecision
-
-    classifier = TopicClassifier({}, None, None, organisations=("ihnd", "borgerservice"))  # type: ignore[arg-type]
-    pulled = TopicDecision(ANSWER, ("digital_post",), 0.5, (("digital_post", 0.63), ("ihnd", 0.49)), {})
-    assert classifier.organisation_asked(pulled, ["ihnd"], "ask_contact").entries == ("ihnd",)
-    asked_between = TopicDecision(CLARIFY, ("digital_post", "mit_dk"), 0.4, (), {})
-    assert classifier.organisation_asked(asked_between, ["ihnd"], "ask_hours").entries == ("ihnd",)
-    # Not a contact, hours or address question; the first entry named too; two organisations named.
-    assert classifier.organisation_asked(pulled, ["ihnd"], "ask_topic") is pulled
-    service = TopicDecision(ANSWER, ("mitid",), 0.5, (), {})
-    assert classifier.organisation_asked(service, ["borgerservice", "mitid"], "ask_contact") is service
-    assert classifier.organisation_asked(pulled, ["ihnd", "borgerservice"], "ask_contact") is pulled

@@ -320,23 +320,6 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
             return found
         return [entity for entity in found if str(entity.get(ENTITY_ATTRIBUTE_VALUE)) not in lists]
 
-    def organisation_asked(self, decision: TopicDecision, named: Sequence[str], intent: Optional[str]) -> TopicDecision:
-        """A contact, hours or address question naming one organisation asks for that organisation's.
-
-        "على أي بريد إلكتروني يجب أن أراسل IHND؟" (which e-mail do I write to IHND at?) names International
-        House, but the word for mail in "e-mail" made the model rank Digital Post (0.63) over the house
-        and its name's bonus (0.49). When the intent classifier reads a contact, hours or address
-        question, exactly one organisation is named, and the decision's first entry is not named at
-        all, the named organisation is answered. A named first entry is left alone ("what do I bring
-        to Borgerservice for MitID?" names both).
-        """
-        if intent not in ORGANISATION_INTENTS or decision.outcome not in (ANSWER, CLARIFY) or not decision.entries:
-            return decision
-        organisations = [entry_id for entry_id in named if entry_id in self._organisations]
-        if len(organisations) != 1 or decision.entries[0] in named:
-            return decision
-        return TopicDecision(ANSWER, (organisations[0],), decision.confidence, decision.ranking, decision.other)
-
     def by_its_name(self, entry_id: str, surface: str) -> bool:
         """Whether the words found for an entry include a word of one of its names."""
         own = self._name_words.get(entry_id, frozenset())
@@ -364,7 +347,7 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
             offsets = [(str(entity.get(ENTITY_ATTRIBUTE_VALUE)), int(entity.get(ENTITY_ATTRIBUTE_START) or 0))
                        for entity in considered]
             in_view = list(dict.fromkeys(value for value, _ in offsets))
-            decision = self.organisation_asked(self.decide(read, in_view, find_focus(read, offsets)), in_view, intent)
+            decision = self.decide(read, in_view, find_focus(read, offsets))
             assert self._model is not None
             known = self._model.known_words(str(text))
             if not named and not known and decision.outcome != NONE:

@@ -30,10 +30,13 @@ def questions(language: str):
     return yaml.safe_load(path.read_text(encoding="utf-8"))["questions"] if path.exists() else []
 
 
-#: Known failures (strict xfail, so a fix is noticed), keyed by (language, question). None at present:
-#: Arabic "which e-mail do I write to IHND at?" failed for an afternoon on 2026-12-06 (Digital Post), until a
-#: contact question naming one organisation was answered by it (bot/nlu/topic_classifier.organisation_asked).
-KNOWN: Dict[tuple, str] = {}
+#: Known failures (strict xfail, so a fix is noticed), keyed by (language, question).
+KNOWN: Dict[tuple, str] = {
+    ("ar", "على أي بريد إلكتروني يجب أن أراسل IHND؟"):
+        "since the on-behalf examples (2026-12-06, docs/nlu.md) the Arabic word for mail (بريد) in 'e-mail' "
+        "pulls Digital Post (model 0.63) over International House, named in the message (0.19 + the name's "
+        "0.30): IHND's e-mail is not given",
+}
 CASES = [pytest.param(language, item, id=f"{language}:{item['q'][:40]}",
                       marks=[pytest.mark.xfail(strict=True, reason=KNOWN[(language, item["q"])])]
                       if (language, item["q"]) in KNOWN else [])
