@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 
 import actions.base as base
 from actions.base import EntryAnswerAction, question_text
-from bot.answers import Reply
+from bot.answers import Reply, contact_source
 from bot.content import Entry
 from bot.dates_asked import days_asked
 from bot.hours_answer import hours_answer
@@ -33,9 +33,10 @@ class ActionAnswerHours(EntryAnswerAction):
         "when can I get it?" (neither) and "when can I get MitID?" (a topic) get MitID's answer.
         """
         hours_cue = self.entity_values(tracker, "hours_kind") or self.entity_values(tracker, "day")
-        if entry.hours is None and entry.contact_from and hours_cue and not self.entity_values(tracker, "topic"):
-            source = self.kb.get(entry.contact_from)
-            if source is not None and source.hours is not None:
+        if entry.hours is None and hours_cue and not self.entity_values(tracker, "topic"):
+            # The organisation whose contact card answers for the service answers for its hours too.
+            source = contact_source(self.kb, entry)
+            if source.hours is not None:
                 entry = source
         moment = base.clock()
         days = self.entity_values(tracker, "day")

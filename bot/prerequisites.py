@@ -83,11 +83,15 @@ def answer_for_lack(entries: Mapping[str, Entry], text: str, language: str) -> O
                 first = starts.index(match.start)
                 last = max(index for index, start in enumerate(starts) if start < match.end)
                 around = words[max(0, first - WINDOW):first] + words[last + 1:last + 1 + WINDOW]
-                if target is not None and any(
-                        tuple(around[i:i + len(negation)]) == negation
-                        for negation in negations for i in range(len(around) - len(negation) + 1)):
+                if target is not None and _has_phrase(around, negations):
                     return target
     return None
+
+
+def _has_phrase(words: List[str], phrases: Tuple[Tuple[str, ...], ...]) -> bool:
+    """Whether one of the phrases (each a tuple of folded words) stands in ``words``."""
+    return any(tuple(words[i:i + len(phrase)]) == phrase
+               for phrase in phrases for i in range(len(words) - len(phrase) + 1))
 
 
 #: How many words before a language's name a word of lack may stand ("i don't speak danish").
@@ -101,11 +105,7 @@ def negated_before(text: str, start: int, language: str, window: int = LANGUAGE_
     "what if I don't speak Danish?", "ich spreche kein Dänisch", "nie mówię po duńsku" name Danish
     to say they lack it: no request to answer in it. "no, in Danish please" has a comma between.
     """
-    found = [(word, word_start) for word, word_start, _ in tokens(text[:start])]
-    words = [word for word, _ in found[-window:]]
-    offsets = [word_start for _, word_start in found[-window:]]
-    for negation in _negations().get(language, ()):
-        for i in range(len(words) - len(negation) + 1):
-            if tuple(words[i:i + len(negation)]) == negation and not _CLAUSE_END.search(text[offsets[i]:start]):
-                return True
-    return False
+    before = text[:start]
+    clause_start = max((match.end() for match in _CLAUSE_END.finditer(before)), default=0)
+    words = [word for word, _, _ in tokens(before[clause_start:])][-window:]
+    return _has_phrase(words, _negations().get(language, ()))

@@ -293,11 +293,8 @@ class TopicScopeAdjuster(GraphComponent):
         return cls()
 
     @staticmethod
-    def names_a_language_lacked(message: Message) -> bool:
+    def names_a_language_lacked(text: str, entities: List[Dict[str, Any]], language: str) -> bool:
         """Whether a language the message names has a word of lack before it ("I don't speak Danish")."""
-        text = str(message.get("text") or "")
-        entities = message.get(ENTITIES, []) or []
-        language = message_language(entities) or ""
         return any(negated_before(text, int(entity.get("start") or 0), language)
                    for entity in entities if entity.get("entity") == LANGUAGE_ENTITY)
 
@@ -308,8 +305,12 @@ class TopicScopeAdjuster(GraphComponent):
             ranking = given = message.get(INTENT_RANKING_KEY)
             if not intent or not ranking:
                 continue
-            kinds = {entity.get("entity") for entity in message.get(ENTITIES, []) or []}
-            if intent.get(INTENT_NAME_KEY) == LANGUAGE_SWITCH and self.names_a_language_lacked(message):
+            entities = message.get(ENTITIES, []) or []
+            kinds = {entity.get("entity") for entity in entities}
+            text = str(message.get("text") or "")
+            language = message_language(entities) or ""
+            switch = intent.get(INTENT_NAME_KEY) == LANGUAGE_SWITCH
+            if switch and self.names_a_language_lacked(text, entities, language):
                 ranking = language_denied(ranking)
                 intent = {INTENT_NAME_KEY: ranking[0][INTENT_NAME_KEY],
                           PREDICTED_CONFIDENCE_KEY: ranking[0][PREDICTED_CONFIDENCE_KEY]}
@@ -318,7 +319,6 @@ class TopicScopeAdjuster(GraphComponent):
             understood = topics.get("outcome") in ("answer", "clarify")
             entries = topics.get("entries") or []
             best = entries[0].get("entry") if entries and isinstance(entries[0], dict) else None
-            text = str(message.get("text") or "")
             # A question about nothing we know: chit-chat the examples lack ("halløjsa", "jawoll") is
             # left to the classifier, which reads it from its characters (held-out 0.967 vs 0.946).
             if not has_topic and topics.get(KNOWN_WORDS_KEY) == 0 and WORD.search(text) \
@@ -330,8 +330,7 @@ class TopicScopeAdjuster(GraphComponent):
                 if understood:
                     new_ranking = settle_question_kind(new_ranking)
             else:
-                whom_to_call = "day" not in kinds and asks_whom_to_call(
-                    text, message_language(message.get(ENTITIES, []) or []) or "")
+                whom_to_call = "day" not in kinds and asks_whom_to_call(text, language)
                 new_ranking = adjust_without_topic(ranking, float(topics.get("follow_up") or 0.0),
                                                    float(topics.get("none") or 0.0),
                                                    hours_cue=bool(kinds & set(HOURS_ENTITIES)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -126,88 +127,50 @@ def second_turn(stack: Any, first: str, second: str) -> SecondTurn:
     )
 
 
+@lru_cache(maxsize=1)
 def mitid_support() -> Entry:
-    """MitID Support's entry, from the content the assistant answers from."""
+    """MitID Support's entry, from the content the assistant answers from (read once)."""
     root = Path(__file__).resolve().parents[2]
     entry = load_knowledge_base(root / "data" / "content", read_languages(root)).get("mitid_support")
     assert entry is not None
     return entry
 
 
-#: After the MitID answer, "which number do I call?" in every language. The calling word ("call",
-#: "ringe til") is also a word of phone hours; the number asked for makes it a contact question, so
-#: the reply is MitID Support's card (MitID takes its contact from it), not the MitID text again, which
-#: is what every one of these got before (2026-12-06: read as an hours question, and MitID has no hours).
-#: Written for this test: not in data/ nor in tests/user_voice.
-NUMBER_AFTER_MITID = {
-    "en": ("how can i get mitid with my passport?", "which number should i call then?"),
-    "da": ("hvordan får jeg mitid med mit pas?", "hvilket nummer skal jeg så ringe til?"),
-    "de": ("wie bekomme ich mitid mit meinem pass?", "welche nummer soll ich dann anrufen?"),
-    "es": ("¿cómo consigo mitid con mi pasaporte?", "¿y a qué número tengo que llamar?"),
-    "pl": ("jak dostać mitid z paszportem?", "pod jaki numer mam wtedy zadzwonić?"),
-    "ro": ("cum obțin mitid cu pașaportul?", "și la ce număr trebuie să sun?"),
-    "uk": ("як отримати mitid з паспортом?", "а на який номер тоді дзвонити?"),
-    "ar": ("كيف أحصل على mitid بجواز سفري؟", "وعلى أي رقم لازم أتصل؟"),
-}
+#: Two-message conversations per language (tests/e2e/follow_ups_by_language.yml): after the MitID
+#: answer, "which number do I call?" and "when can I call them?"; after the CPR answer, "I don't speak
+#: Danish yet". Each went wrong in most languages before 2026-12-06 (8, 8 and 7 of 8).
+FOLLOW_UPS = yaml.safe_load(Path(__file__).with_name("follow_ups_by_language.yml").read_text(encoding="utf-8"))
+#: Every supported language: one missing from the file fails its tests (KeyError), it is not skipped.
+LANGUAGES = read_languages(Path(__file__).resolve().parents[2])
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("language", sorted(NUMBER_AFTER_MITID))
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_which_number_to_call_after_an_answer_gets_the_phone_number(stack, language):
     support = mitid_support()
     assert support.contact is not None and support.contact.phone
-    turn = second_turn(stack, *NUMBER_AFTER_MITID[language])
+    turn = second_turn(stack, *FOLLOW_UPS[language]["number"])
     assert support.contact.phone in turn.text, turn.text
     assert turn.intent == "ask_contact"
     assert turn.replies == [("answer", "mitid", "contact")]
     assert turn.language == language
 
 
-#: After the MitID answer, "when can I call them?" in every language: MitID has no hours of its own
-#: and takes its contact from MitID Support, so the hours asked for are MitID Support's phone hours
-#: (before 2026-12-06 the MitID text came again). Written for this test: not in data/ nor in tests/user_voice.
-CALL_THEM_AFTER_MITID = {
-    "en": "when can i call them?",
-    "da": "hvornår kan jeg ringe til dem?",
-    "de": "wann kann ich sie anrufen?",
-    "es": "¿cuándo puedo llamarles?",
-    "pl": "kiedy mogę do nich zadzwonić?",
-    "ro": "când pot să-i sun?",
-    "uk": "коли можна їм подзвонити?",
-    "ar": "متى أقدر أتصل فيهم؟",
-}
-
-
 @pytest.mark.e2e
-@pytest.mark.parametrize("language", sorted(CALL_THEM_AFTER_MITID))
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_when_to_call_them_after_a_service_gets_the_organisations_phone_hours(stack, language):
     support = mitid_support()
     assert support.hours is not None and "phone" in support.hours.schedules
-    turn = second_turn(stack, NUMBER_AFTER_MITID[language][0], CALL_THEM_AFTER_MITID[language])
+    turn = second_turn(stack, FOLLOW_UPS[language]["number"][0], FOLLOW_UPS[language]["call_them"])
     assert support.name(language) in turn.text, turn.text
     assert turn.replies == [("answer", "mitid", "hours")]
     assert turn.language == language
 
 
-#: After the CPR answer, the user says they do not speak Danish yet. Before 2026-12-06 seven of these
-#: were read as a request to answer in Danish ("Okay, from now on I answer in Danish"). The answer
-#: must stay in the user's language and go on with the topic. Written for this test.
-NO_DANISH_AFTER_CPR = {
-    "en": ("how do i get a cpr number?", "what if i don't speak danish yet?"),
-    "da": ("hvordan får jeg et cpr-nummer?", "jeg taler ikke dansk endnu, er det et problem?"),
-    "de": ("wie bekomme ich eine CPR-Nummer?", "ich spreche noch kein Dänisch, geht das trotzdem?"),
-    "es": ("¿cómo consigo un número CPR?", "no hablo danés todavía, ¿es un problema?"),
-    "pl": ("jak dostać numer CPR?", "nie mówię jeszcze po duńsku, czy to problem?"),
-    "ro": ("cum obțin un număr CPR?", "nu vorbesc încă daneza, e o problemă?"),
-    "uk": ("як отримати номер CPR?", "я ще не розмовляю данською, це проблема?"),
-    "ar": ("كيف أحصل على رقم CPR؟", "ما بحكي دنماركي لسا، في مشكلة؟"),
-}
-
-
 @pytest.mark.e2e
-@pytest.mark.parametrize("language", sorted(NO_DANISH_AFTER_CPR))
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_saying_one_does_not_speak_danish_does_not_switch_to_danish(stack, language):
-    turn = second_turn(stack, *NO_DANISH_AFTER_CPR[language])
+    turn = second_turn(stack, *FOLLOW_UPS[language]["no_danish"])
     assert turn.intent != "switch_language"
     assert "utter_language_switched" not in turn.utter_actions
     assert [(outcome, entry) for outcome, entry, _ in turn.replies] == [("answer", "cpr")]
