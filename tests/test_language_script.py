@@ -62,3 +62,27 @@ def test_telling_words_decide_a_message_too_short_for_lingua():
     assert model.telling_language("e ?") is None
     assert model.telling_language("nu") is None
     assert model.telling_language("unde where") is None
+
+
+def test_cldr_letters_tell_arabic_from_persian_and_ukrainian_from_russian():
+    from bot.nlu.language_detector import cldr_letters, written_in_own_letters
+
+    assert {"ي", "ك", "ة"} <= cldr_letters("ar") - cldr_letters("fa")
+    assert {"پ", "چ", "ژ", "گ", "ک", "ی"} <= cldr_letters("fa") - cldr_letters("ar")
+    assert {"і", "ї", "є", "ґ"} <= cldr_letters("uk") - cldr_letters("ru")
+    assert written_in_own_letters("يعني إيه NemKonto أصلاً وليه لازم؟", "ar", "fa")
+    assert not written_in_own_letters("من کجا می توانم شماره سی پی آر بگیرم؟", "ar", "fa")
+    assert not written_in_own_letters("Мне нужен номер CPR, куда идти?", "uk", "ru")
+    assert written_in_own_letters("а з українським паспортом можна?", "uk", "ru")
+
+
+def test_dialect_arabic_is_not_read_as_persian_and_persian_and_russian_stay_unsupported():
+    """Lingua's low-accuracy mode read these two Arabic questions as Persian (1.0), 2026-12-06."""
+    from bot.nlu.language_detector import Detector
+
+    detector = Detector(SUPPORTED, ["fa", "ru", "fr"], {}, min_words=3, min_confidence=0.5)
+    assert detector.detect("البنك طلب مني  وإثبات عنوان عشان يفتحلي . يعني إيه  أصلاً وليه لازم؟")[0] == "ar"
+    assert detector.detect("شو بيمول  ؟", words=3)[0] == "ar"
+    assert detector.detect("من کجا می توانم شماره سی پی آر بگیرم؟")[0] == "fa"
+    assert detector.detect("Мне нужен номер, куда идти?")[0] == "ru"
+    assert detector.detect("Bonjour, où se trouve la maison s'il vous plaît ?")[0] == "fr"

@@ -51,6 +51,12 @@ def test_a_chitchat_guess_the_topic_model_does_not_hear_keeps_the_turn_only_when
     # "ok bye, I'll go to International House tomorrow": a goodbye, whatever the topic model hears.
     bye = ranking(goodbye=0.91, ask_address=0.09)
     assert adjust(bye[0], bye, has_topic=True, understood=True, chat=0.04) is bye
+    # "Do I have to pay to see a doctor in Denmark?": goodbye 0.98, chat 0.00, but it asks.
+    asks = ranking(goodbye=0.98, ask_topic=0.02)
+    after = adjust(asks[0], asks, has_topic=True, understood=True, chat=0.0, question=True)
+    assert [(item["name"], round(item["confidence"], 2)) for item in after] == [("ask_topic", 1.0), ("goodbye", 0.0)]
+    # A question the topic model hears chit-chat in keeps its chit-chat intent ("thanks, is that all?").
+    assert adjust(asks[0], asks, has_topic=True, understood=True, chat=0.5, question=True) is asks
 
 
 def test_a_language_named_as_the_subject_of_a_question_is_no_switch():
@@ -182,6 +188,7 @@ def test_a_question_is_not_a_goodbye_a_yes_or_a_no_unless_none_of_ours():
 
     assert is_question("do I have to take a test?") and is_question("وهل أذهب مباشرة إلى هناك؟ ")
     assert not is_question("bye, thanks") and not is_question("¿es obligatoria")
+    assert is_question("tengo que pedirlo yo? venimos de España")  # the question mark ends a sentence
     before = ranking(goodbye=0.87, ask_topic=0.08, out_of_scope=0.05)
     after = adjust_without_topic(before, follow_up=0.3, none=0.02, chat=0.21, question=True)
     assert [(item["name"], round(item["confidence"], 2)) for item in after] == [

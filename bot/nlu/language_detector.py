@@ -25,8 +25,9 @@ import json
 import math
 import re
 from collections import Counter
+from functools import cache
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Text, Tuple
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -76,6 +77,41 @@ def language_by_script(text: str, scripts: Dict[str, str]) -> Optional[str]:
     """The language of ``scripts`` whose script all of the text's non-Latin letters are in, if any."""
     found = {_script(char) for char in text if char.isalpha()} - {"LATIN"}
     return scripts.get(found.pop()) if len(found) == 1 else None
+
+
+@cache
+def cldr_letters(code: str) -> FrozenSet[str]:
+    """The non-Latin letters a language writes, from its own names for places, languages and dates.
+
+    CLDR (through Babel) names every territory, language, script, month and day in each language:
+    a few thousand words in its own spelling, enough to show the letters that set it apart from a
+    language sharing its script. Arabic writes "ي ك ة" where Persian writes "ی ک" and adds "پ چ ژ گ";
+    Ukrainian writes "і ї є ґ", Russian "ы э ъ ё".
+    """
+    from babel import Locale
+
+    locale = Locale.parse(code)
+    names: List[str] = []
+    for table in (locale.territories, locale.languages, locale.scripts):
+        names.extend(str(name) for name in table.values())
+    for calendar in (locale.months, locale.days):
+        for widths in calendar.values():
+            for width in widths.values():
+                names.extend(str(name) for name in width.values())
+    return frozenset(char for name in names for char in name.lower() if char.isalpha() and _script(char) != "LATIN")
+
+
+def written_in_own_letters(text: str, language: str, other: str) -> bool:
+    """Whether ``text`` uses letters of ``language`` that ``other`` does not write, and none the other way.
+
+    Lingua's low-accuracy mode read two dialect Arabic questions (2026-12-06, "يعني إيه NemKonto
+    أصلاً وليه لازم؟") as Persian, and the assistant answered "I can't write in that language" in
+    English. Letters decide such a pair where lingua's trigrams cannot: a Persian message has "ی"
+    or "ک" and stays Persian; a Russian one without "і ї є ґ" stays Russian.
+    """
+    found = {char for char in text.lower() if char.isalpha() and _script(char) != "LATIN"}
+    own, theirs = cldr_letters(language), cldr_letters(other)
+    return bool(found & (own - theirs)) and not found & (theirs - own)
 
 
 #: A letter belongs to one language when at least this share of the training words that hold it
@@ -281,6 +317,11 @@ class Detector:
             return None
         code, confidence = _iso(values[0].language), float(values[0].value)
         if code in self.supported or confidence < self.unsupported_confidence:
+            return None
+        # A script only one supported language writes, in letters that language has and the other
+        # lacks: ours, whatever the trigrams say (written_in_own_letters).
+        own = language_by_script(text, self.scripts)
+        if own is not None and written_in_own_letters(text, own, code):
             return None
         return self.aliases.get(code, code), confidence
 

@@ -27,7 +27,7 @@ Two more cases use the topic model's labels that are not entries, when the messa
 * a question about something none of our entries covers ("where can I rent a cheap flat?": the
   model's ``none`` probability at least ``OUT_OF_SCOPE_MIN``) is out of scope, even though it is
   phrased like our questions; otherwise it would get International House's address;
-* a question (it ends with a question mark) is not a goodbye, a yes or a no: "do I have to take a
+* a question (a question mark ends it or one of its sentences) is not a goodbye, a yes or a no: "do I have to take a
   test?" was read as ``goodbye`` (0.87), "krieg ich dann gar nichts?" as ``deny``. When the model's
   ``none`` is below ``OUT_OF_SCOPE_AGREE``, those statement intents give way to the best question intent.
 """
@@ -169,8 +169,12 @@ def settle_question_kind(ranking: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
 
 
 def is_question(text: str) -> bool:
-    """Whether the message ends with a question mark (Latin or Arabic), ignoring spaces and dots."""
-    return text.rstrip(" \t\n.!\u2026").endswith(QUESTION_MARKS)
+    """Whether the message asks something: a question mark (Latin or Arabic) ends it or one of its sentences.
+
+    "tengo que pedirlo yo? venimos de España" asks, although its last sentence does not (read as
+    ``goodbye`` 0.96 after the child benefit answer, 2026-12-06).
+    """
+    return any(mark in text for mark in QUESTION_MARKS)
 
 
 def adjust_without_topic(
@@ -185,7 +189,7 @@ def adjust_without_topic(
         none: The topic model's probability that none of our entries is meant.
         hours_cue: Whether the message names a weekday or a kind of hours (``day``/``hours_kind``).
         chat: The topic model's probability that the message is chit-chat.
-        question: Whether the message ends with a question mark (:func:`is_question`).
+        question: Whether the message asks something (:func:`is_question`).
         words: How many words the message has.
         whom_to_call: Whether the message asks for a telephone number or whom to call and names no
             day: a calling word ("which number do I call?") is then no hours cue, and ``ask_contact``
@@ -235,7 +239,7 @@ def adjust_without_topic(
 
 def adjust(
     intent: Dict[str, Any], ranking: List[Dict[str, Any]], has_topic: bool, understood: bool = False,
-    entry: Any = None, chat: float = 1.0,
+    entry: Any = None, chat: float = 1.0, question: bool = False,
 ) -> List[Dict[str, Any]]:
     """Return the new ranking (best first) for one message.
 
@@ -246,6 +250,7 @@ def adjust(
         understood: Whether the topic model found the entry (or close entries) the message is about.
         entry: The topic model's best entry id, if any.
         chat: The topic model's probability that the message is chit-chat (1 when unknown).
+        question: Whether the message asks something (:func:`is_question`).
 
     Returns:
         The ranking, unchanged unless the message is about a topic: then out_of_scope's
@@ -258,8 +263,11 @@ def adjust(
     top = ranking[0]
     top_name = top.get(INTENT_NAME_KEY)
     confidence = float(top[PREDICTED_CONFIDENCE_KEY])
+    # The classifier's own certainty keeps a chit-chat turn the topic model hears no chit-chat in
+    # only when the message is no question: "ok bye, I'll go to International House tomorrow" is a
+    # goodbye (0.91), "Do I have to pay to see a doctor in Denmark?" is not (goodbye 0.98, chat 0.00).
     sure_chat = top_name not in QUESTION_INTENTS and confidence >= CHITCHAT_KEEP \
-        and (chat >= CHAT_AGREE or (confidence >= CHITCHAT_SURE and top_name != LANGUAGE_SWITCH))
+        and (chat >= CHAT_AGREE or (confidence >= CHITCHAT_SURE and top_name != LANGUAGE_SWITCH and not question))
     if top_name == PERSON_INTENT and understood and entry not in PERSON_ENTRIES:
         # "can someone look at my CV?", "my employer can't pay my salary, who helps?": a need told
         # around "someone" or "help" is a question about the entry found (the CV drop-in, NemKonto),
@@ -326,7 +334,7 @@ class TopicScopeAdjuster(GraphComponent):
                 new_ranking = not_understood(ranking)
             elif has_topic:
                 new_ranking = adjust(intent, ranking, has_topic, understood, best,
-                                     chat=float(topics.get("chat", 1.0)))
+                                     chat=float(topics.get("chat", 1.0)), question=is_question(text))
                 if understood:
                     new_ranking = settle_question_kind(new_ranking)
             else:
