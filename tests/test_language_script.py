@@ -86,3 +86,26 @@ def test_dialect_arabic_is_not_read_as_persian_and_persian_and_russian_stay_unsu
     assert detector.detect("من کجا می توانم شماره سی پی آر بگیرم؟")[0] == "fa"
     assert detector.detect("Мне нужен номер, куда идти?")[0] == "ru"
     assert detector.detect("Bonjour, où se trouve la maison s'il vous plaît ?")[0] == "fr"
+
+
+def test_a_message_that_looks_foreign_only_without_its_names_is_judged_whole():
+    """"trabajadores extranjeros" found as a name left "Mi esposa busca actividades para parejas de ."
+    (Portuguese 0.85 to lingua's trigrams): the Spanish message was answered in English, 2026-12-06."""
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.language_detector import LanguageDetector
+
+    component = LanguageDetector({}, None, None, SUPPORTED)  # type: ignore[arg-type]
+    text = "Mi esposa busca actividades para parejas de trabajadores extranjeros."
+    start = text.index("trabajadores")
+    name = {"entity": "topic", "value": "spouse_space", "start": start, "end": len(text) - 1}
+    assert component.detector.detect("Mi esposa busca actividades para parejas de  .")[0] == "pt"
+    found = component.detect(Message(data={"text": text, "entities": [name]}))
+    assert (found["entity"], found["value"]) == ("detected_language", "es")
+    # A foreign message stays foreign when its names are put back.
+    french = "Bonjour, où se trouve International House North Denmark s'il vous plaît ?"
+    start = french.index("International")
+    end = start + len("International House North Denmark")
+    house = {"entity": "topic", "value": "ihnd", "start": start, "end": end}
+    found = component.detect(Message(data={"text": french, "entities": [house]}))
+    assert (found["entity"], found["value"]) == ("unsupported_language", "fr")

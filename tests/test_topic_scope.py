@@ -199,6 +199,11 @@ def test_a_question_is_not_a_goodbye_a_yes_or_a_no_unless_none_of_ours():
     # A greeting may be a question ("hello, anyone there?"); a language switch is never overruled.
     hello = ranking(greet=0.9, ask_topic=0.1)
     assert adjust_without_topic(hello, follow_up=0.1, none=0.0, question=True) is hello
+    # A weak greeting on a question with no chit-chat in it is a question ("kiedy rusza następna grupa?").
+    weak = ranking(greet=0.45, ask_topic=0.3, ask_hours=0.25)
+    after = adjust_without_topic(weak, follow_up=0.28, none=0.09, chat=0.07, question=True)
+    assert (after[0]["name"], round(after[0]["confidence"], 2)) == ("ask_topic", 0.75)
+    assert adjust_without_topic(weak, follow_up=0.28, none=0.09, chat=0.3, question=True) is weak
     switch = ranking(switch_language=0.9, ask_topic=0.1)
     assert adjust_without_topic(switch, follow_up=0.1, none=0.0, question=True) is switch
 

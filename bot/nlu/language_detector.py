@@ -325,6 +325,15 @@ class Detector:
             return None
         return self.aliases.get(code, code), confidence
 
+    def lingua_reading(self, text: str) -> Optional[Tuple[str, float]]:
+        """Lingua's best language for the text among the supported and unsupported ones, if any."""
+        detector = self._all_detector or self._supported_detector
+        values = detector.compute_language_confidence_values(text)
+        if not values:
+            return None
+        code = _iso(values[0].language)
+        return self.aliases.get(code, code), float(values[0].value)
+
     def detect(self, text: str, words: Optional[int] = None) -> Optional[Tuple[str, float]]:
         """Return ``(code, confidence)`` when the text is long and clear enough, else None.
 
@@ -516,6 +525,16 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         telling = self.detector.by_words(remaining) if few or words < TELLING_MAX_WORDS else None
         found = (telling if few else None) or self.detector.detect(remaining, words) or telling \
             or self.detector.detect(text, words) or self.detector.by_script(remaining)
+        if found is not None and found[0] not in self.supported and remaining != text:
+            # Without its names a message can look foreign: "Mi esposa busca actividades para parejas
+            # de trabajadores extranjeros." lost its last four words to Spouse Space's synonym, and
+            # "Mi esposa busca actividades para parejas de ." read as Portuguese (0.85). The surer
+            # of lingua's two readings wins: the whole text is Spanish (1.00), while "Bonjour, où se
+            # trouve International House North Denmark s'il vous plaît ?" stays French (0.998
+            # without the name, English 0.73 with it). Lingua alone: our vocabulary knows the names.
+            whole = self.detector.lingua_reading(text)
+            if whole is not None and whole[0] in self.supported and whole[1] > found[1]:
+                found = whole
         if found is None:
             if picker in self.supported:
                 return {"entity": "detected_language", "value": picker, "confidence": 0.0, "source": "widget_default"}

@@ -102,6 +102,9 @@ OUT_OF_SCOPE_MIN = 0.6
 #: Intents that are statements, never questions: a message ending with "?" is not one of them.
 #: Greetings are left out: "hello, anyone there?" is a greeting.
 STATEMENT_INTENTS = ("goodbye", "affirm", "deny", "thank")
+#: Chit-chat intents that may be questions themselves ("hello, anyone there?", "are you a bot?"): a
+#: question gives way from them only when the classifier is unsure and the topic model hears no chit-chat.
+WEAK_CHAT_INTENTS = ("greet", "bot_challenge", "ask_capabilities")
 #: A letter or digit: a message without any (an emoji) is never "not understood".
 WORD = re.compile(r"\w")
 #: What ends a question, in the scripts of our languages (Latin, Cyrillic, Arabic).
@@ -230,7 +233,12 @@ def adjust_without_topic(
     out_of_scope = next((item for item in ranking if item.get(INTENT_NAME_KEY) == "out_of_scope"), None)
     if none >= OUT_OF_SCOPE_MIN and top_name in QUESTION_INTENTS and out_of_scope is not None:
         return _move(ranking, set(QUESTION_INTENTS), out_of_scope)
-    if question and top_name in STATEMENT_INTENTS and none < OUT_OF_SCOPE_AGREE and questions:
+    # A weak greeting or "are you a bot?" guess on a question the topic model hears no chit-chat in
+    # is a question too: "kiedy rusza następna grupa?" (when does the next group start?) after
+    # Culture Companions was read as a greeting (0.45; chit-chat 0.07) and got "Hello!".
+    weak_chat = top_name in WEAK_CHAT_INTENTS and float(top[PREDICTED_CONFIDENCE_KEY]) < CHITCHAT_KEEP \
+        and chat < CHAT_AGREE
+    if question and (top_name in STATEMENT_INTENTS or weak_chat) and none < OUT_OF_SCOPE_AGREE and questions:
         target = max(questions, key=lambda i: i[PREDICTED_CONFIDENCE_KEY])
         return _move(ranking, {str(item.get(INTENT_NAME_KEY)) for item in ranking} - set(QUESTION_INTENTS)
                      - set(KEEP_INTENTS), target)
