@@ -15,7 +15,7 @@ from bot.answers import Reply, entry_buttons
 from bot.content import Entry, KnowledgeBase, get_knowledge_base
 from bot.content.hours import now
 from bot.first_steps import CHECKLIST_ENTRY
-from bot.follow_ups import keeps_topic, names_a_condition
+from bot.follow_ups import keeps_topic, names_a_condition, placed_outside
 from bot.prerequisites import answer_for_lack
 from bot.settings import get_settings
 from bot.topic_words import follow_up_speaks_of_topic
@@ -35,10 +35,12 @@ class Resolution:
     Attributes:
         entry: The single entry meant, if any.
         candidates: Several entries named at once (the user must choose).
+        outside: Nothing of ours is meant (:func:`bot.follow_ups.placed_outside`): out of scope.
     """
 
     entry: Optional[Entry]
     candidates: Tuple[Entry, ...] = ()
+    outside: bool = False
 
 
 #: What a reply did with the question, stored on the bot message (``metadata.outcome``) so that
@@ -48,6 +50,8 @@ OUTCOME_CLARIFY = "clarify"
 OUTCOME_MENU = "menu"
 OUTCOME_SEARCH = "search"
 OUTCOME_NOTHING = "nothing"
+#: A reply that is not about our content (bot/metrics.py counts it).
+OUTCOME_OUT_OF_SCOPE = "out_of_scope"
 
 
 def send(dispatcher: CollectingDispatcher, reply: Reply, **metadata: Any) -> None:
@@ -169,7 +173,7 @@ class ContentAction(Action, ABC):
             # Named nothing, and the topic model is not sure it is about something else: a follow-up.
             return Resolution(previous)
         if previous is not None and previous.id != CHECKLIST_ENTRY \
-                and names_a_condition(tracker.latest_message, previous.id):
+                and names_a_condition(tracker.latest_message, previous.id, self.language(tracker)):
             # "and without a CPR?": the named entry is a condition of the topic, not a new one.
             return Resolution(previous)
         if previous is not None and previous.id != CHECKLIST_ENTRY and follow_up_speaks_of_topic(
@@ -188,6 +192,10 @@ class ContentAction(Action, ABC):
             return Resolution(named[0])
         if previous is not None:
             return Resolution(previous)
+        if self.default_entry_id is not None and placed_outside(tracker.latest_message):
+            # The default entry answers a question about "you" (the house), not one the topic model
+            # places outside our content.
+            return Resolution(None, outside=True)
         return Resolution(self.kb.get(self.default_entry_id))
 
     def ask_which(self, dispatcher: CollectingDispatcher, resolution: Resolution, language: str) -> None:
@@ -226,6 +234,9 @@ class EntryAnswerAction(ContentAction, ABC):
     ) -> List[Dict[str, Any]]:
         """Answer about the resolved entry, or ask which one is meant (subclasses resolve only once)."""
         language = self.language(tracker)
+        if resolution.outside:
+            dispatcher.utter_message(response="utter_out_of_scope", outcome=OUTCOME_OUT_OF_SCOPE)
+            return []
         if resolution.entry is None:
             self.ask_which(dispatcher, resolution, language)
             # A follow-up typed instead of a tap on one of the buttons ("how often does it run?") is

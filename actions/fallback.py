@@ -14,7 +14,15 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.base as base
-from actions.base import AREA_IDS, OUTCOME_NOTHING, OUTCOME_SEARCH, ContentAction, send, topic_before_latest_message
+from actions.base import (
+    AREA_IDS,
+    OUTCOME_NOTHING,
+    OUTCOME_OUT_OF_SCOPE,
+    OUTCOME_SEARCH,
+    ContentAction,
+    send,
+    topic_before_latest_message,
+)
 from actions.topics import ActionAnswerTopic
 from bot.answers import Reply, entry_buttons, human_contact
 from bot.content import KnowledgeBase
@@ -61,10 +69,6 @@ class ActionSearchContent(ContentAction):
         if contact is not None:
             send(dispatcher, contact)
         return []
-
-
-#: What a reply that is not about our content stores as its outcome (bot/metrics.py counts it).
-OUTCOME_OUT_OF_SCOPE = "out_of_scope"
 
 
 class ActionOutOfScope(ContentAction):

@@ -151,6 +151,22 @@ def asks_who_provides(question: str, language: str) -> bool:
     return _asks("asks_who_provides", question, language, gap=True)
 
 
+#: How many words may stand between a verb of getting and the name it governs ("open a NemKonto").
+GET_WINDOW = 2
+
+
+def gets_the_name(question: str, start: int, language: str) -> bool:
+    """Whether a verb of getting, opening or applying stands just before the name at ``start``.
+
+    "how do I open a NemKonto?", "dónde saco el CPR?": the name is what the user wants to get
+    (``get_verbs`` in ``data/i18n/question_words.yml``), at most :data:`GET_WINDOW` words after the verb.
+    "can I get it without a CPR?" has three words between: the CPR number is a condition there.
+    """
+    verbs = {phrase.strip() for phrase in _question_words("get_verbs").get(language, ())}
+    before = _WORD.findall(fold(question[:start]))[-(GET_WINDOW + 1):]
+    return any(word in verbs for word in before)
+
+
 def split_entry(entry: Entry, language: str, question: str = "") -> AnswerParts:
     """Split the entry's summary and details into the first bubble and the rest.
 

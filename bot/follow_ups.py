@@ -104,6 +104,26 @@ def asks_about_topic(parse: Mapping[str, Any], previous: Optional[str], language
     return none < FIGURE_NONE_MAX and language is not None and asks_for_a_figure(str(parse.get("text") or ""), language)
 
 
+def placed_outside(parse: Mapping[str, Any]) -> bool:
+    """Whether the topic model places a message that names no topic outside our content.
+
+    A question about hours, a phone number or an address with no topic, at the start of a
+    conversation, is answered for the default entry (International House): "what are your opening
+    hours?" (none 0.00). "ma doare o masea, unde gasesc un dentist care ma primeste azi?" (a dentist
+    today: none 0.58, just under the NLU's own line) is not a question about the house's hours.
+
+    Returns:
+        True when the message names no topic and the topic model's "none of ours" probability is
+        at least :data:`OUT_OF_SCOPE_AGREE`.
+    """
+    if any(entity.get("entity") == TOPIC_ENTITY for entity in parse.get("entities") or []):
+        return False
+    ranking = parse.get("topic_ranking")
+    if not isinstance(ranking, Mapping):
+        return False
+    return float(ranking.get("none") or 0.0) >= OUT_OF_SCOPE_AGREE
+
+
 def asks_for_a_figure(text: str, language: str) -> bool:
     """Whether ``text`` is a short question (at most :data:`FIGURE_WORDS` words) for a figure."""
     from bot.answer_parts import asks_for_a_number
@@ -111,17 +131,20 @@ def asks_for_a_figure(text: str, language: str) -> bool:
     return 0 < len(text.split()) <= FIGURE_WORDS and asks_for_a_number(text, language)
 
 
-def names_a_condition(parse: Mapping[str, Any], previous: Optional[str]) -> bool:
+def names_a_condition(parse: Mapping[str, Any], previous: Optional[str], language: Optional[str] = None) -> bool:
     """Whether a message naming another entry is a follow-up with that entry as a condition.
 
     Args:
         parse: The latest message's parse data (``entities`` and the topic model's ``topic_ranking``).
         previous: The conversation's topic before the message, if any.
+        language: The conversation's language (for the verbs of getting).
 
     Returns:
         True when there is a previous topic, the message's topic entities all come from names in it
-        and name exactly one entry, not the previous topic, and the topic model's follow-up
-        probability is at least :data:`CONDITION_FOLLOW_UP`.
+        and name exactly one entry, not the previous topic, no verb of getting governs the name
+        ("ok and after that, how do I open a NemKonto?" after the tax card asks for NemKonto:
+        :func:`bot.answer_parts.gets_the_name`), and the topic model's follow-up probability is at
+        least :data:`CONDITION_FOLLOW_UP`.
     """
     if previous is None:
         return False
@@ -131,6 +154,12 @@ def names_a_condition(parse: Mapping[str, Any], previous: Optional[str]) -> bool
     values = {entity.get("value") for entity in topics}
     if len(values) != 1 or previous in values:
         return False
+    if language is not None:
+        from bot.answer_parts import gets_the_name
+
+        text = str(parse.get("text") or "")
+        if any(gets_the_name(text, int(entity.get("start") or 0), language) for entity in topics):
+            return False
     ranking = parse.get("topic_ranking")
     if not isinstance(ranking, Mapping):
         return False

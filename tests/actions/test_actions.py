@@ -414,6 +414,23 @@ def test_hours_now_and_week():
     )
 
 
+def test_an_hours_question_the_topic_model_places_outside_is_out_of_scope_not_the_house(monkeypatch):
+    """"ma doare o masea, unde gasesc un dentist care ma primeste azi?" (none 0.58) got the house's hours."""
+    monkeypatch.setattr(ActionAnswerHours, "default_entry_id", "house")
+    today = {"entity": "day", "value": "today"}
+    events, messages, metadata = run_with_metadata(
+        ActionAnswerHours(), tracker("where is a dentist who takes me today?", "ask_hours", [today], none=0.58))
+    assert (events, messages) == ([], [{"text": None, "buttons": []}])
+    assert metadata == [{"outcome": "out_of_scope"}]
+    # "are you open today?" (none 0.00) is about the house, and so is the same question in a conversation.
+    house_today = ("On Monday 30 November, Test House is open 08:30–15:00.\n"
+                   "Phone hours on Monday 30 November: 09:00–12:00.")
+    _, messages = run(ActionAnswerHours(), tracker("are you open today?", "ask_hours", [today], none=0.0))
+    assert messages[0]["text"] == house_today
+    _, messages = run(ActionAnswerHours(), tracker("open today?", "ask_hours", [today], {"topic": "house"}, none=0.7))
+    assert messages[0]["text"] == house_today
+
+
 def test_hours_is_it_open_now_after_hours(monkeypatch):
     monkeypatch.setattr(actions.base, "clock", lambda: cph(2026, 12, 4, 14, 0))  # Friday after 13:00
     day = {"entity": "day", "value": "now"}
