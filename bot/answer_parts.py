@@ -109,7 +109,7 @@ def _prepared(summary: str, details: str, language: str, names: Tuple[str, ...])
                      tuple(bool(_DIGIT.search(text)) for text in every), pattern)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=16)
 def _question_words(kind: str) -> Dict[str, Tuple[str, ...]]:
     """Per language, the phrases of ``kind`` as " word word " (folded, one space between words, padded)."""
     import yaml
@@ -128,12 +128,28 @@ def _gapped(kind: str, language: str) -> Optional[Pattern[str]]:
     return re.compile("|".join(" " + r"(?: \S+)? ".join(map(re.escape, words)) + " " for words in phrases))
 
 
+def _readings(question: str, language: str) -> Tuple[str, ...]:
+    """The question as " word word " (folded), and again without the conjunctions written onto words.
+
+    Arabic writes "and" onto the next word: "وقديش بندفع؟" (and how much do we pay?) holds "قديش" only
+    once the "و" is taken off. Both readings are kept, since "وين" (where) begins with the same letter.
+    """
+    words = _WORD.findall(fold(question))
+    prefixes = [phrase.strip() for phrase in _question_words("attached_conjunctions").get(language, ())]
+    readings = [f" {' '.join(words)} "]
+    if prefixes:
+        bare = [next((word[len(p):] for p in prefixes if word.startswith(p) and len(word) > len(p) + 1), word)
+                for word in words]
+        readings.append(f" {' '.join(bare)} ")
+    return tuple(readings)
+
+
 def _asks(kind: str, question: str, language: str, gap: bool = False) -> bool:
-    text = f" {' '.join(_WORD.findall(fold(question)))} "
+    texts = _readings(question, language)
     if gap:
         pattern = _gapped(kind, language)
-        return pattern is not None and pattern.search(text) is not None
-    return any(phrase in text for phrase in _question_words(kind).get(language, ()))
+        return pattern is not None and any(pattern.search(text) is not None for text in texts)
+    return any(phrase in text for phrase in _question_words(kind).get(language, ()) for text in texts)
 
 
 def asks_for_a_number(question: str, language: str) -> bool:

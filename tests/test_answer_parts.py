@@ -94,3 +94,12 @@ def test_questions_that_ask_who_provides(question, language, expected):
     from bot.answer_parts import asks_who_provides
 
     assert asks_who_provides(question, language) is expected
+
+
+def test_arabic_question_words_are_found_with_the_conjunction_written_onto_them():
+    """"وقديش بندفع تقريبا؟" (and how much do we pay?) after the daycare answer fell to the fallback."""
+    from bot.answer_parts import asks_for_a_number
+
+    assert asks_for_a_number("وقديش بندفع تقريبا؟", "ar")
+    assert asks_for_a_number("وبكم؟", "ar")
+    assert not asks_for_a_number("وين المكتب؟", "ar")  # "where": its "و" is no conjunction, nor a number
