@@ -131,16 +131,21 @@ def test_a_stated_citizenship_that_changes_nothing_is_still_remembered():
 def test_a_step_named_after_getting_started_is_a_question_about_that_step():
     """"a gdzie dokładnie dostanę cpr?" after "where do I start?": the CPR number, not the overview again.
 
-    After another topic, an entry named in a follow-up is a condition of the topic ("and without a
-    CPR?" after the tax card); the overview of first steps names them all, so there it is the question.
+    After another topic, an entry named in a follow-up is a condition of the topic ("a bez cpr się da?",
+    and without a CPR? after the tax card), unless a verb of getting governs it ("dostanę cpr": where do
+    I get the CPR number, a question about it since 2026-12-06); the overview of first steps names them
+    all, so there it is the question.
     """
     latest = {"text": "a gdzie dokładnie dostanę cpr?", "intent": {"name": "ask_topic", "confidence": 0.99},
               "entities": [{"entity": "topic", "value": "cpr", "start": 26, "end": 29,
                             "extractor": "ContentEntityExtractor"}],
               "topic_ranking": {"outcome": "answer", "entries": [{"entry": "cpr", "score": 0.4}], "none": 0.0,
                                 "chat": 0.0, "follow_up": 0.9}}
-    for previous, expected in (("getting_started", "cpr"), ("tax_card", "tax_card")):
-        track = Tracker("test", {"language": "pl", "topic": previous}, latest, [], False, None, {}, "action_listen")
+    condition = {**latest, "text": "a bez cpr się da?",
+                 "entities": [{**latest["entities"][0], "start": 6, "end": 9}]}
+    for message, previous, expected in ((latest, "getting_started", "cpr"), (latest, "tax_card", "cpr"),
+                                        (condition, "tax_card", "tax_card")):
+        track = Tracker("test", {"language": "pl", "topic": previous}, message, [], False, None, {}, "action_listen")
         events, _, metadata = run_with_metadata(ActionAnswerTopic(), track)
         assert metadata[0]["entry"] == expected, previous
         assert events[-1] == slot("topic", expected)

@@ -31,12 +31,9 @@ def questions(language: str):
 
 
 #: Known failures (strict xfail, so a fix is noticed), keyed by (language, question).
-KNOWN: Dict[tuple, str] = {
-    ("ar", "على أي بريد إلكتروني يجب أن أراسل IHND؟"):
-        "since the on-behalf examples (2026-12-06, docs/nlu.md) the Arabic word for mail (بريد) in 'e-mail' "
-        "pulls Digital Post (model 0.63) over International House, named in the message (0.19 + the name's "
-        "0.30): IHND's e-mail is not given",
-}
+#: The Arabic e-mail question ("على أي بريد إلكتروني يجب أن أراسل IHND؟", Digital Post since the on-behalf
+#: examples) passes again since the Arabic e-mail contact examples (2026-12-06, seventh session).
+KNOWN: Dict[tuple, str] = {}
 CASES = [pytest.param(language, item, id=f"{language}:{item['q'][:40]}",
                       marks=[pytest.mark.xfail(strict=True, reason=KNOWN[(language, item["q"])])]
                       if (language, item["q"]) in KNOWN else [])
