@@ -52,6 +52,14 @@ SET_ASIDE = [
      "водійські права обміняю пізніше"),
     ("ar", "سؤالي مش عن الضريبة، بل عن دروس اللغة: كم تكلف؟", ("الضريبة", "دروس اللغة"), "سؤالي مش عن الضريبة"),
     ("ar", "رخصة القيادة بعدين. وين بلاقي شغل؟", ("رخصة القيادة",), "رخصة القيادة بعدين"),
+    # A topic had or done (2026-12-06, seventh session): the question follows it.
+    ("en", "just got my CPR number yesterday, but who do I go to when I'm ill?", ("CPR number",),
+     "just got my CPR number yesterday"),
+    ("pl", "NemKonto już mam założone w Nordei, ale w kadrach nie widzą mojego skattekort", ("NemKonto", "skattekort"),
+     "NemKonto już mam założone w Nordei"),
+    ("ar", "خلص طلع معي رقم CPR! هلق كيف بسجل بدروس الدنماركي؟", ("CPR",), "خلص طلع معي رقم CPR"),
+    ("uk", "податкова картка в мене вже є, але всі кажуть про якесь SIRI. що це?", ("податкова картка", "SIRI"),
+     "податкова картка в мене вже є"),
 ]
 
 # Messages that keep every name: lack is not setting aside, "first" orders both, a bare negation
@@ -64,6 +72,10 @@ KEPT = [
     ("es", "primero el CPR y luego el NemKonto?", ("CPR", "NemKonto")),
     ("pl", "nie mam jeszcze CPR, jak dostać MitID?", ("CPR", "MitID")),
     ("en", "where do I get the tax card? I'll ask about the rest later", ("tax card",)),
+    # Done, but too little follows to be the question; a word of lack; a done-clause that asks.
+    ("de", "Mein Mann hat schon MitID, und ich?", ("MitID",)),
+    ("en", "I already know I don't have a CPR number, so how do I get MitID then?", ("CPR", "MitID")),
+    ("en", "I have already applied for the tax card? or not, how do I check it", ("tax card",)),
 ]
 
 

@@ -12,7 +12,11 @@ the words of ``data/i18n/set_aside.yml``:
   question mark ("can I change my doctor later?" asks about later);
 * a phrase of *not* ("not about", "vergiss", "nie chodzi o") up to the end of its clause;
 * a bare negation right before a name (one word may stand between) when a word of *contrast*
-  follows in the same sentence ("nicht Borgerservice, sondern ...").
+  follows in the same sentence ("nicht Borgerservice, sondern ...");
+* a clause with a word of *done* ("already", "just got", "już mam", "خلص طلع معي") and no word of
+  *lack*, not ending with a question mark, followed by at least :data:`DONE_REST_WORDS` words: "just
+  got my CPR number yesterday, but who do I go to when I'm ill?" asks about the doctor, "NemKonto
+  już mam założone w Nordei, ale w kadrach nie widzą mojego skattekort" about the tax card.
 
 A clause ends at punctuation (as in :func:`bot.nlu.topic_ranking.final_clause_start`) and before
 a word of *contrast*. Words of lack ("I don't have a CPR yet") are not set-aside words: the topic
@@ -32,7 +36,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from bot.nlu.gazetteer import tokens
 
 WORDS_FILE = Path(__file__).resolve().parents[2] / "data" / "i18n" / "set_aside.yml"
-KINDS = ("later", "first", "not", "bare_not", "contrast", "at", "articles", "contact", "where")
+KINDS = ("later", "first", "not", "bare_not", "contrast", "at", "articles", "contact", "where", "done", "lack")
+#: A clause saying a named topic is done ("NemKonto już mam założone, ...") is set aside only when at
+#: least this many words follow it: the question is there. "Mein Mann hat schon MitID, und ich?" asks
+#: about MitID (two words follow).
+DONE_REST_WORDS = 4
 #: Arabic prefixes meaning "at, in, to, with" ("بال" + "بورجرسيرفس"), read before an organisation's name.
 ARABIC_AT_PREFIXES = ("ب", "بال", "ل", "لل", "وب", "وبال", "في", "فال")
 #: How many words may stand between a bare negation and the name it sets aside ("nicht die CPR").
@@ -135,6 +143,14 @@ def set_aside_spans(text: str, language: Optional[str], names: Sequence[Span]) -
         asks = text[words[end - 1][2]:].lstrip()[:1] in _QUESTION_MARKS
         if any(match[1] == len(clause) for match in _matches(clause, later)) and not asks \
                 and not _matches(clause, firsts):
+            spans.append(span(start, end))
+    done, lack = _phrases("done", language), _phrases("lack", language)
+    for start, end in clauses:
+        # "just got my CPR number yesterday, but who do I go to when I'm ill?": the CPR number is had.
+        clause = folded[start:end]
+        asks = text[words[end - 1][2]:].lstrip()[:1] in _QUESTION_MARKS
+        if _matches(clause, done) and not _matches(clause, lack) and not asks \
+                and len(words) - end >= DONE_REST_WORDS:
             spans.append(span(start, end))
     for first_word, _ in _matches(folded, _phrases("not", language)):
         spans.append(span(first_word, clause_of(first_word)[1]))
