@@ -35,13 +35,11 @@ _TWO_NEEDS = ("'help me translate my CV into Danish and find a job' gets the CV 
 #: Broken by the 3,219 "on someone else's behalf / halfway through" example questions of 2026-12-06
 #: (sixth session), which raised the fresh round 13 from 0.845 to 0.877 and left rounds 1-12 at 0.9235
 #: (docs/nlu.md): the examples of the neighbouring entry now pull these three sentences. Strict, so a fix shows.
-_NEIGHBOUR_PULLED = ("since the on-behalf examples (2026-12-06) the CPR number, named in 'just got my CPR "
-                     "number, who do I go to when I am ill?', wins over the family doctor: da CPR 0.73 / "
-                     "family doctor 0.40; since the 'none' and follow-up examples (seventh session) also uk "
-                     "0.32 / 0.19 and ar 0.40 / 0.25")
+_NEIGHBOUR_PULLED = ("since the 'none' and follow-up examples (2026-12-06, seventh session) the CPR number, "
+                     "named in 'just got my CPR number yesterday but I don't know who to go to when I am ill', "
+                     "wins over the family doctor (0.40 / 0.25); the Arabic clause that says the CPR number "
+                     "is had runs on to 'ما بعرف' (I don't know), a word of lack, so it is not set aside")
 KNOWN: dict = {
-    ("da", "family_doctor", "situation"): _NEIGHBOUR_PULLED,
-    ("uk", "family_doctor", "situation"): _NEIGHBOUR_PULLED,
     ("ar", "family_doctor", "situation"): _NEIGHBOUR_PULLED,
     ("es", "job_search", "situation"): _OFFICIAL_HELP,
     ("ar", "job_search", "situation"): _OFFICIAL_HELP,
@@ -56,7 +54,8 @@ KNOWN: dict = {
     # the topic's answer with the address (2026-12-06, later).
     # da family doctor situation since the contrastive examples for easily confused entries (round 7).
     # de leisure situation (offered beside Culture Companions) and pl job search named pass again since
-    # the 'none' and follow-up examples (2026-12-06, seventh session).
+    # the 'none' and follow-up examples (2026-12-06, seventh session); da and uk family doctor situations
+    # ("just got my CPR number, who do I go to when I'm ill?") since a topic said to be had is set aside.
 }
 
 
