@@ -57,6 +57,9 @@ def test_a_chitchat_guess_the_topic_model_does_not_hear_keeps_the_turn_only_when
     assert [(item["name"], round(item["confidence"], 2)) for item in after] == [("ask_topic", 1.0), ("goodbye", 0.0)]
     # A question the topic model hears chit-chat in keeps its chit-chat intent ("thanks, is that all?").
     assert adjust(asks[0], asks, has_topic=True, understood=True, chat=0.5, question=True) is asks
+    # Asking for a person is a question by nature: "is there someone from International House I can chat with?"
+    person = ranking(request_human=0.95, ask_topic=0.05)
+    assert adjust(person[0], person, has_topic=True, understood=True, entry="ihnd", chat=0.0, question=True) is person
 
 
 def test_a_language_named_as_the_subject_of_a_question_is_no_switch():

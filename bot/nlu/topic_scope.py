@@ -105,6 +105,8 @@ STATEMENT_INTENTS = ("goodbye", "affirm", "deny", "thank")
 #: Chit-chat intents that may be questions themselves ("hello, anyone there?", "are you a bot?"): a
 #: question gives way from them only when the classifier is unsure and the topic model hears no chit-chat.
 WEAK_CHAT_INTENTS = ("greet", "bot_challenge", "ask_capabilities")
+#: Chit-chat intents that a question about an entry is not, however sure the classifier is (:func:`adjust`).
+ASKED_NOT_CHAT = (*STATEMENT_INTENTS, "ask_capabilities")
 #: A letter or digit: a message without any (an emoji) is never "not understood".
 WORD = re.compile(r"\w")
 #: What ends a question, in the scripts of our languages (Latin, Cyrillic, Arabic).
@@ -271,11 +273,15 @@ def adjust(
     top = ranking[0]
     top_name = top.get(INTENT_NAME_KEY)
     confidence = float(top[PREDICTED_CONFIDENCE_KEY])
-    # The classifier's own certainty keeps a chit-chat turn the topic model hears no chit-chat in
-    # only when the message is no question: "ok bye, I'll go to International House tomorrow" is a
-    # goodbye (0.91), "Do I have to pay to see a doctor in Denmark?" is not (goodbye 0.98, chat 0.00).
+    # The classifier's own certainty keeps a statement or the capabilities menu the topic model hears
+    # no chit-chat in only when the message is no question: "ok bye, I'll go to International House
+    # tomorrow" is a goodbye (0.91), "Do I have to pay to see a doctor in Denmark?" is not (goodbye
+    # 0.98, chat 0.00), nor "What about Innsbruck, when did that partnership start?" (capabilities
+    # 0.96). Asking for a person or whether one talks to a bot is a question by nature ("is there
+    # someone from International House I can chat with?", held-out set).
+    asked = question and top_name in ASKED_NOT_CHAT
     sure_chat = top_name not in QUESTION_INTENTS and confidence >= CHITCHAT_KEEP \
-        and (chat >= CHAT_AGREE or (confidence >= CHITCHAT_SURE and top_name != LANGUAGE_SWITCH and not question))
+        and (chat >= CHAT_AGREE or (confidence >= CHITCHAT_SURE and top_name != LANGUAGE_SWITCH and not asked))
     if top_name == PERSON_INTENT and understood and entry not in PERSON_ENTRIES:
         # "can someone look at my CV?", "my employer can't pay my salary, who helps?": a need told
         # around "someone" or "help" is a question about the entry found (the CV drop-in, NemKonto),
