@@ -15,6 +15,10 @@ are the same in every language. A short message with letters that only one suppo
 writes ("ține", "się", "niño": :func:`distinctive_letters`, learned from the training data) is in
 that language, whatever lingua makes of its few words. Norwegian and Swedish, which
 lingua often confuses with Danish and which Danish readers understand, count as Danish.
+A message lingua calls unsupported is ours when its letters are in a script only one supported
+language writes and are that language's, not the other's, in CLDR (:func:`written_in_own_letters`:
+dialect Arabic read as Persian); and a message that looks foreign only once its names are blanked
+keeps the surer of lingua's two readings (the whole text's, or the one without names).
 The ``language`` slot is decided from these entities by ``action_validate_slot_mappings``
 (``actions/language.py``), where the conversation's current language is known.
 """
