@@ -54,6 +54,11 @@ OUTCOME_NOTHING = "nothing"
 OUTCOME_OUT_OF_SCOPE = "out_of_scope"
 
 
+def say_out_of_scope(dispatcher: CollectingDispatcher) -> None:
+    """Tell the user we cannot help with that (``utter_out_of_scope``), stored as a non-answer."""
+    dispatcher.utter_message(response="utter_out_of_scope", outcome=OUTCOME_OUT_OF_SCOPE)
+
+
 def send(dispatcher: CollectingDispatcher, reply: Reply, **metadata: Any) -> None:
     """Send a reply through the dispatcher.
 
@@ -235,7 +240,7 @@ class EntryAnswerAction(ContentAction, ABC):
         """Answer about the resolved entry, or ask which one is meant (subclasses resolve only once)."""
         language = self.language(tracker)
         if resolution.outside:
-            dispatcher.utter_message(response="utter_out_of_scope", outcome=OUTCOME_OUT_OF_SCOPE)
+            say_out_of_scope(dispatcher)
             return []
         if resolution.entry is None:
             self.ask_which(dispatcher, resolution, language)

@@ -17,9 +17,9 @@ import actions.base as base
 from actions.base import (
     AREA_IDS,
     OUTCOME_NOTHING,
-    OUTCOME_OUT_OF_SCOPE,
     OUTCOME_SEARCH,
     ContentAction,
+    say_out_of_scope,
     send,
     topic_before_latest_message,
 )
@@ -84,7 +84,7 @@ class ActionOutOfScope(ContentAction):
         """Answer the follow-up about the conversation's topic, or send ``utter_out_of_scope``."""
         if asks_about_topic(tracker.latest_message, topic_before_latest_message(tracker), self.language(tracker)):
             return await ActionAnswerTopic().run(dispatcher, tracker, domain)
-        dispatcher.utter_message(response="utter_out_of_scope", outcome=OUTCOME_OUT_OF_SCOPE)
+        say_out_of_scope(dispatcher)
         return []
 
 

@@ -93,12 +93,9 @@ def asks_about_topic(parse: Mapping[str, Any], previous: Optional[str], language
     """
     if previous is None:
         return False
-    if any(entity.get("entity") == TOPIC_ENTITY for entity in parse.get("entities") or []):
-        return False
-    ranking = parse.get("topic_ranking")
-    if not isinstance(ranking, Mapping) or "none" not in ranking:
-        return False  # no topic model in the pipeline: nothing says it is about our content
-    none = float(ranking.get("none") or 0.0)
+    none = none_of_ours(parse)
+    if none is None:
+        return False  # a topic named, or no topic model: nothing says it is a follow-up about ours
     if none < OUT_OF_SCOPE_AGREE:
         return True
     return none < FIGURE_NONE_MAX and language is not None and asks_for_a_figure(str(parse.get("text") or ""), language)
@@ -116,12 +113,22 @@ def placed_outside(parse: Mapping[str, Any]) -> bool:
         True when the message names no topic and the topic model's "none of ours" probability is
         at least :data:`OUT_OF_SCOPE_AGREE`.
     """
+    none = none_of_ours(parse)
+    return none is not None and none >= OUT_OF_SCOPE_AGREE
+
+
+def none_of_ours(parse: Mapping[str, Any]) -> Optional[float]:
+    """The topic model's "none of ours" probability for a message that names no topic.
+
+    Returns:
+        None when the message names a topic or no topic model ran (no ``none`` in the parse data).
+    """
     if any(entity.get("entity") == TOPIC_ENTITY for entity in parse.get("entities") or []):
-        return False
+        return None
     ranking = parse.get("topic_ranking")
-    if not isinstance(ranking, Mapping):
-        return False
-    return float(ranking.get("none") or 0.0) >= OUT_OF_SCOPE_AGREE
+    if not isinstance(ranking, Mapping) or "none" not in ranking:
+        return None
+    return float(ranking.get("none") or 0.0)
 
 
 def asks_for_a_figure(text: str, language: str) -> bool:

@@ -42,6 +42,17 @@ def _negations() -> Dict[str, Tuple[Tuple[str, ...], ...]]:
             for language, phrases in raw.items()}
 
 
+def negation_phrases(language: Optional[str]) -> Tuple[Tuple[str, ...], ...]:
+    """The words of lack of a language (``negations``), each a tuple of folded words.
+
+    Every language's words when the language is not known.
+    """
+    by_language = _negations()
+    if language in by_language:
+        return by_language[language]
+    return tuple(dict.fromkeys(phrase for phrases in by_language.values() for phrase in phrases))
+
+
 def _gazetteer(entries: Mapping[str, Entry]) -> Gazetteer:
     """The topic gazetteer of these entries (the one the NLU uses, without the lexicon), built once."""
     cached = _built.get(TOPIC)
@@ -74,7 +85,7 @@ def answer_for_lack(entries: Mapping[str, Entry], text: str, language: str) -> O
     found = tokens(text)
     words = [word for word, _, _ in found]
     starts = [start for _, start, _ in found]
-    negations = _negations().get(language, ())
+    negations = negation_phrases(language)
     for entry_id in named:
         entry = entries.get(entry_id)
         for needed_id, target_id in (entry.without.items() if entry is not None else ()):
@@ -108,4 +119,4 @@ def negated_before(text: str, start: int, language: str, window: int = LANGUAGE_
     before = text[:start]
     clause_start = max((match.end() for match in _CLAUSE_END.finditer(before)), default=0)
     words = [word for word, _, _ in tokens(before[clause_start:])][-window:]
-    return _has_phrase(words, _negations().get(language, ()))
+    return _has_phrase(words, negation_phrases(language))

@@ -316,10 +316,10 @@ class Detector:
         # Czech or Polish) are never "unsupported".
         if self.vocabulary is not None and self.vocabulary.known_share(text) >= KNOWN_SHARE_SUPPORTED:
             return None
-        values = self._all_detector.compute_language_confidence_values(text)
-        if not values:
+        reading = self.lingua_reading(text)
+        if reading is None:
             return None
-        code, confidence = _iso(values[0].language), float(values[0].value)
+        code, confidence = reading
         if code in self.supported or confidence < self.unsupported_confidence:
             return None
         # A script only one supported language writes, in letters that language has and the other
@@ -330,13 +330,15 @@ class Detector:
         return self.aliases.get(code, code), confidence
 
     def lingua_reading(self, text: str) -> Optional[Tuple[str, float]]:
-        """Lingua's best language for the text among the supported and unsupported ones, if any."""
+        """Lingua's best language for the text, with its confidence, if any.
+
+        Among the supported and the unsupported languages; aliases ("nb" for Danish) are not applied.
+        """
         detector = self._all_detector or self._supported_detector
         values = detector.compute_language_confidence_values(text)
         if not values:
             return None
-        code = _iso(values[0].language)
-        return self.aliases.get(code, code), float(values[0].value)
+        return _iso(values[0].language), float(values[0].value)
 
     def detect(self, text: str, words: Optional[int] = None) -> Optional[Tuple[str, float]]:
         """Return ``(code, confidence)`` when the text is long and clear enough, else None.
@@ -537,8 +539,10 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
             # trouve International House North Denmark s'il vous plaît ?" stays French (0.998
             # without the name, English 0.73 with it). Lingua alone: our vocabulary knows the names.
             whole = self.detector.lingua_reading(text)
-            if whole is not None and whole[0] in self.supported and whole[1] > found[1]:
-                found = whole
+            if whole is not None:
+                code = self.detector.aliases.get(whole[0], whole[0])
+                if code in self.supported and whole[1] > found[1]:
+                    found = (code, whole[1])
         if found is None:
             if picker in self.supported:
                 return {"entity": "detected_language", "value": picker, "confidence": 0.0, "source": "widget_default"}

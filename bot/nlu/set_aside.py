@@ -14,7 +14,8 @@ the words of ``data/i18n/set_aside.yml``:
 * a bare negation right before a name (one word may stand between) when a word of *contrast*
   follows in the same sentence ("nicht Borgerservice, sondern ...");
 * a clause with a word of *done* ("already", "just got", "już mam", "خلص طلع معي") and no word of
-  *lack*, not ending with a question mark, followed by at least :data:`DONE_REST_WORDS` words: "just
+  lack (``negations`` in ``data/i18n/question_words.yml``, read by :mod:`bot.prerequisites`), not
+  ending with a question mark, followed by at least :data:`DONE_REST_WORDS` words: "just
   got my CPR number yesterday, but who do I go to when I'm ill?" asks about the doctor, "NemKonto
   już mam założone w Nordei, ale w kadrach nie widzą mojego skattekort" about the tax card.
 
@@ -34,9 +35,10 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from bot.nlu.gazetteer import tokens
+from bot.prerequisites import negation_phrases
 
 WORDS_FILE = Path(__file__).resolve().parents[2] / "data" / "i18n" / "set_aside.yml"
-KINDS = ("later", "first", "not", "bare_not", "contrast", "at", "articles", "contact", "where", "done", "lack")
+KINDS = ("later", "first", "not", "bare_not", "contrast", "at", "articles", "contact", "where", "done")
 #: A clause saying a named topic is done ("NemKonto już mam założone, ...") is set aside only when at
 #: least this many words follow it: the question is there. "Mein Mann hat schon MitID, und ich?" asks
 #: about MitID (two words follow).
@@ -137,20 +139,17 @@ def set_aside_spans(text: str, language: Optional[str], names: Sequence[Span]) -
     spans: List[Span] = []
     later = _phrases("later", language)
     firsts = _phrases("first", language)
+    done, lack = _phrases("done", language), negation_phrases(language)
     for start, end in clauses:
         clause = folded[start:end]
         # "can I change my doctor later?" asks about later; "the licence I'll swap later," sets it aside.
         asks = text[words[end - 1][2]:].lstrip()[:1] in _QUESTION_MARKS
-        if any(match[1] == len(clause) for match in _matches(clause, later)) and not asks \
-                and not _matches(clause, firsts):
-            spans.append(span(start, end))
-    done, lack = _phrases("done", language), _phrases("lack", language)
-    for start, end in clauses:
+        if asks:
+            continue
+        put_off = any(match[1] == len(clause) for match in _matches(clause, later)) and not _matches(clause, firsts)
         # "just got my CPR number yesterday, but who do I go to when I'm ill?": the CPR number is had.
-        clause = folded[start:end]
-        asks = text[words[end - 1][2]:].lstrip()[:1] in _QUESTION_MARKS
-        if _matches(clause, done) and not _matches(clause, lack) and not asks \
-                and len(words) - end >= DONE_REST_WORDS:
+        had = _matches(clause, done) and not _matches(clause, lack) and len(words) - end >= DONE_REST_WORDS
+        if put_off or had:
             spans.append(span(start, end))
     for first_word, _ in _matches(folded, _phrases("not", language)):
         spans.append(span(first_word, clause_of(first_word)[1]))
