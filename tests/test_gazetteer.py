@@ -78,3 +78,40 @@ def test_the_typo_index_finds_exactly_what_comparing_every_word_finds(gazetteer)
         if len(probe) < FUZZY_MIN_LENGTH:
             expected = None
         assert gazetteer._fuzzy_lookup(probe) == expected, probe
+
+
+def test_a_false_friend_is_found_and_marked_with_the_languages_it_is_no_match_in(real_kb):
+    """"la ce număr sun?" (which number do I call?) got the phone hours of Sunday, 2026-12-07."""
+    from bot.nlu.gazetteer import read_false_friends
+
+    lexicon_file = ROOT / "data" / "i18n" / "lexicon.yml"
+    friends = read_false_friends(lexicon_file)
+    assert "sun" in friends["ro"] and "fri" in friends["da"]
+    marked = build_gazetteer(real_kb, read_lexicon(lexicon_file), friends)
+    [day] = marked.find("la ce număr sun?")
+    assert (day.entity, day.value, day.text, day.false_friend_in) == ("day", "sun", "sun", ("ro",))
+    # The weekday names of every language are no false friends, and the section is no entity type.
+    [sunday] = marked.find("pot suna duminică?")[-1:]
+    assert (sunday.value, sunday.false_friend_in) == ("sun", ())
+    assert "false_friends" not in read_lexicon(lexicon_file)
+    again = Gazetteer.from_dict(marked.to_dict())
+    assert again.find("la ce număr sun?") == marked.find("la ce număr sun?")
+
+
+def test_the_language_detector_drops_the_false_friends_of_the_message_language():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.language_detector import LanguageDetector
+
+    component = LanguageDetector({}, None, None, ("en", "ro", "da", "de", "es", "pl", "uk", "ar"))  # type: ignore[arg-type]
+    sun = {"entity": "day", "value": "sun", "start": 13, "end": 16, "false_friend_in": ["ro"]}
+    phone = {"entity": "hours_kind", "value": "phone", "start": 0, "end": 2}
+    romanian = Message(data={"text": "pe cine sun? vreau numărul de telefon al lor", "entities": [sun, phone]})
+    component.process([romanian])
+    assert [(e["entity"], e["value"]) for e in romanian.get("entities")] == [
+        ("hours_kind", "phone"), ("detected_language", "ro")]
+    # In English the same word is Sunday.
+    sunday = dict(sun, start=20, end=23)
+    english = Message(data={"text": "are you open on the sun afternoon this week?", "entities": [sunday]})
+    component.process([english])
+    assert [(e["entity"], e["value"]) for e in english.get("entities")] == [("day", "sun"), ("detected_language", "en")]

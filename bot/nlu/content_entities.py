@@ -32,7 +32,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.external_files import files_fingerprint
-from bot.nlu.gazetteer import Gazetteer, build_gazetteer, read_lexicon
+from bot.nlu.gazetteer import FALSE_FRIEND_KEY, Gazetteer, build_gazetteer, read_false_friends, read_lexicon
 
 GAZETTEER_FILE = "gazetteer.json"
 
@@ -95,8 +95,8 @@ class ContentEntityExtractor(GraphComponent, EntityExtractorMixin):
         content_dir = Path(self._config["content_dir"])
         languages = read_languages(content_dir.resolve().parent.parent)
         knowledge_base = load_knowledge_base(content_dir, languages)
-        lexicon = read_lexicon(Path(self._config["lexicon_file"]))
-        self._gazetteer = build_gazetteer(knowledge_base, lexicon)
+        lexicon_file = Path(self._config["lexicon_file"])
+        self._gazetteer = build_gazetteer(knowledge_base, read_lexicon(lexicon_file), read_false_friends(lexicon_file))
         with self._model_storage.write_to(self._resource) as directory:
             (directory / GAZETTEER_FILE).write_text(json.dumps(self._gazetteer.to_dict()), encoding="utf-8")
         return self._resource
@@ -130,6 +130,7 @@ class ContentEntityExtractor(GraphComponent, EntityExtractorMixin):
                     ENTITY_ATTRIBUTE_START: match.start,
                     ENTITY_ATTRIBUTE_END: match.end,
                     "text": match.text,
+                    **({FALSE_FRIEND_KEY: list(match.false_friend_in)} if match.false_friend_in else {}),
                 }
                 for match in self._gazetteer.find(text)
             ]

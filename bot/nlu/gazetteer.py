@@ -79,6 +79,8 @@ class Match:
         start: Character offset of the match in the message.
         end: End offset.
         text: The matched text as the user wrote it.
+        false_friend_in: Languages in which the matched phrase is an everyday word with another
+            meaning (``false_friends`` in the lexicon): in a message in one of them, it is no match.
     """
 
     entity: str
@@ -86,18 +88,25 @@ class Match:
     start: int
     end: int
     text: str
+    false_friend_in: Tuple[str, ...] = ()
 
 
 class Gazetteer:
     """Finds known phrases in text."""
 
-    def __init__(self, phrases: Mapping[Tuple[str, ...], Tuple[str, str]]) -> None:
+    def __init__(
+        self, phrases: Mapping[Tuple[str, ...], Tuple[str, str]],
+        false_friends: Optional[Mapping[Tuple[str, ...], Sequence[str]]] = None,
+    ) -> None:
         """Create a gazetteer.
 
         Args:
             phrases: Normalised token tuples mapped to ``(entity, value)``.
+            false_friends: Normalised token tuples mapped to the languages in which they mean
+                something else (:func:`read_false_friends`).
         """
         self.phrases = dict(phrases)
+        self.false_friends = {key: tuple(languages) for key, languages in (false_friends or {}).items()}
         # Symmetric-delete index of the single words that may match with one typo: each word and
         # each of its one-letter deletions point to it. Two words within one edit (insertion,
         # deletion, substitution, swap) always share a key, so a lookup only checks the few words
@@ -110,12 +119,14 @@ class Gazetteer:
 
     def to_dict(self) -> Dict[str, Any]:
         """Serialise for persistence."""
-        return {"phrases": [[list(k), list(v)] for k, v in self.phrases.items()]}
+        return {"phrases": [[list(k), list(v)] for k, v in self.phrases.items()],
+                "false_friends": [[list(k), list(v)] for k, v in self.false_friends.items()]}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Gazetteer:
         """Restore a gazetteer saved with :meth:`to_dict`."""
-        return cls({tuple(k): (v[0], v[1]) for k, v in data["phrases"]})
+        return cls({tuple(k): (v[0], v[1]) for k, v in data["phrases"]},
+                   {tuple(k): tuple(v) for k, v in data.get("false_friends") or ()})
 
     def _fuzzy_lookup(self, word: str) -> Optional[Tuple[str, str]]:
         if len(word) < FUZZY_MIN_LENGTH:
@@ -142,7 +153,8 @@ class Gazetteer:
                     target = self._fuzzy_lookup(key[0])
                 if target is not None:
                     start, end = words[index][1], words[index + size - 1][2]
-                    found = (size, Match(target[0], target[1], start, end, text[start:end]))
+                    found = (size, Match(target[0], target[1], start, end, text[start:end],
+                                         self.false_friends.get(key, ())))
                     break
             if found is None:
                 index += 1
@@ -157,13 +169,16 @@ def _phrase(text: str) -> Tuple[str, ...]:
 
 
 def build_gazetteer(
-    entries: Iterable[Any], lexicon: Mapping[str, Mapping[str, Mapping[str, Sequence[str]]]]
+    entries: Iterable[Any], lexicon: Mapping[str, Mapping[str, Mapping[str, Sequence[str]]]],
+    false_friends: Optional[Mapping[str, Sequence[str]]] = None,
 ) -> Gazetteer:
     """Build a gazetteer from content entries and the lexicon.
 
     Args:
         entries: Knowledge-base entries (with ``id``, ``names`` and ``synonyms``).
         lexicon: Entity type -> value -> language -> phrases (``data/i18n/lexicon.yml``).
+        false_friends: Language -> phrases that are no match in a message in that language
+            (:func:`read_false_friends`).
 
     Returns:
         The gazetteer. Entry synonyms win over names; the lexicon never overrides a topic.
@@ -184,7 +199,37 @@ def build_gazetteer(
             for word in words:
                 if _phrase(word):
                     phrases[_phrase(word)] = ("topic", entry.id)
-    return Gazetteer(phrases)
+    friends: Dict[Tuple[str, ...], List[str]] = {}
+    for language, words in (false_friends or {}).items():
+        for word in words:
+            friends.setdefault(_phrase(word), []).append(language)
+    return Gazetteer(phrases, friends)
+
+
+#: The lexicon's section of words that one language's list holds and another language uses otherwise.
+FALSE_FRIENDS_KEY = "false_friends"
+
+
+def read_false_friends(path: Path) -> Dict[str, List[str]]:
+    """Language -> phrases that, in a message in that language, are not the entity they name elsewhere.
+
+    English "sun" is Sunday, Romanian "sun" is "I call" ("la ce număr sun?"): the lexicon's
+    ``false_friends`` section lists it under ``ro``. The gazetteer still matches the phrase and
+    marks the match (:attr:`Match.false_friend_in`); once the message's language is known,
+    :func:`without_false_friends` drops it.
+    """
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    section = data.get(FALSE_FRIENDS_KEY) or {}
+    return {str(language): [str(word) for word in words] for language, words in section.items()}
+
+
+#: The key of an entity found by the gazetteer that lists the languages it is a false friend in.
+FALSE_FRIEND_KEY = "false_friend_in"
+
+
+def without_false_friends(entities: List[Dict[str, Any]], language: str) -> List[Dict[str, Any]]:
+    """The entities less those that are false friends in the message's ``language``."""
+    return [entity for entity in entities if language not in (entity.get(FALSE_FRIEND_KEY) or ())]
 
 
 def read_lexicon(path: Path) -> Dict[str, Any]:
@@ -201,6 +246,7 @@ def read_lexicon(path: Path) -> Dict[str, Any]:
 
     excluded = {language: {normalise(word) for word in words}
                 for language, words in (data.pop("cldr_exclude", None) or {}).items()}
+    data.pop(FALSE_FRIENDS_KEY, None)
     days = data.setdefault("day", {})
     for index, key in enumerate(WEEKDAY_KEYS):
         by_language = days.setdefault(key, {})

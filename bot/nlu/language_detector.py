@@ -38,11 +38,18 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_END, ENTITY_ATTRIBUTE_START, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_VALUE,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.external_files import files_fingerprint
+from bot.nlu.gazetteer import without_false_friends
 from bot.nlu.training_texts import example_questions, nlu_examples
 
 SETTINGS_FILE = "language_detector.json"
@@ -557,12 +564,16 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Add the language entity to each message that has a clear language."""
+        """Add the language entity to each message that has a clear language.
+
+        The gazetteer's matches that are false friends in that language ("sun" in "la ce număr
+        sun?") are dropped here, the first step that knows the language.
+        """
         for message in messages:
             entity = self.detect(message)
             if entity is not None:
                 entity.update({ENTITY_ATTRIBUTE_START: 0, ENTITY_ATTRIBUTE_END: 0})
-                message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name([entity]),
-                            add_to_output=True)
+                found = without_false_friends(message.get(ENTITIES, []), str(entity[ENTITY_ATTRIBUTE_VALUE]))
+                message.set(ENTITIES, found + self.add_extractor_name([entity]), add_to_output=True)
         return messages
 
