@@ -109,3 +109,19 @@ def test_a_message_that_looks_foreign_only_without_its_names_is_judged_whole():
     house = {"entity": "topic", "value": "ihnd", "start": start, "end": end}
     found = component.detect(Message(data={"text": french, "entities": [house]}))
     assert (found["entity"], found["value"]) == ("unsupported_language", "fr")
+
+
+def test_arabic_in_latin_letters_with_digits_is_arabic():
+    """Arabizi ("Arabic chat alphabet") was answered in Danish: lingua reads its Latin letters as any
+    Latin-script language (2026-12-07)."""
+    from bot.nlu.language_detector import Detector, in_arabic_chat_letters
+
+    assert in_arabic_chat_letters("3ayez a3raf el mawa3id bta3 el international house")
+    assert in_arabic_chat_letters("ibni 3ando 7arara men embare7, wein arou7?")
+    # Ordinals, times, levels and module names are no chat-alphabet words.
+    assert not in_arabic_chat_letters("can I come on the 2nd at 9am or at 7pm?")
+    assert not in_arabic_chat_letters("I passed PD3 module 5 and have B2 Danish")
+    assert not in_arabic_chat_letters("only one w3rd here with a digit")
+    detector = Detector(SUPPORTED, ["fa", "ru", "fr"], {}, min_words=3, min_confidence=0.5)
+    assert detector.detect("3ayez a3raf el mawa3id bta3 el international house")[0] == "ar"
+    assert detector.detect("can I come on the 2nd at 9am or at 7pm?")[0] == "en"

@@ -233,6 +233,28 @@ class VocabularyModel:
         }
 
 
+#: A Latin word with a digit for an Arabic letter that Latin lacks (3 for ع, 7 for ح, 2 for ء, 5 for
+#: خ, 9 for ق): "ma3andish", "7aroura", "3ashan". English ordinals and times ("2nd", "7pm") are not.
+_CHAT_ALPHABET_WORD = re.compile(r"^[a-z]*[23579][a-z]{2,}$")
+_NOT_CHAT_ALPHABET = re.compile(r"^\d+(st|nd|rd|th|am|pm|kr|dkk|km|min|mins|hrs|kg)$")
+#: How many such words make a message Arabic written in Latin letters.
+CHAT_ALPHABET_MIN_WORDS = 2
+ARABIC = "ar"
+
+
+def in_arabic_chat_letters(text: str) -> bool:
+    """Whether the message is Arabic in Latin letters with digits for Arabic sounds (Arabizi).
+
+    "binti 7aroura 39.5 w l sa3a 11 bil lel ... la min bettesel?" and "ma3andish ay login danmarki
+    3ashan adkhol 3al bank" were answered in Danish (2026-12-07): lingua has no model of the chat
+    alphabet, and its Latin letters read as any Latin-script language. Two words with such a digit
+    are a sign no other supported language gives.
+    """
+    words = [word.lower() for word in re.findall(r"[^\W_]+", text)]
+    found = [word for word in words if _CHAT_ALPHABET_WORD.match(word) and not _NOT_CHAT_ALPHABET.match(word)]
+    return len(found) >= CHAT_ALPHABET_MIN_WORDS
+
+
 class Detector:
     """lingua over the supported languages, combined with the vocabulary model.
 
@@ -361,6 +383,8 @@ class Detector:
         count = words if words is not None else len(_WORD_RE.findall(text))
         if count < self.min_words or not _WORD_RE.search(text):
             return None
+        if ARABIC in self.supported and in_arabic_chat_letters(text):
+            return ARABIC, 1.0
         unsupported = self._unsupported(text)
         if unsupported is not None:
             return unsupported
