@@ -19,6 +19,9 @@ A message lingua calls unsupported is ours when its letters are in a script only
 language writes and are that language's, not the other's, in CLDR (:func:`written_in_own_letters`:
 dialect Arabic read as Persian); and a message that looks foreign only once its names are blanked
 keeps the surer of lingua's two readings (the whole text's, or the one without names).
+Arabic in Latin letters with digits for Arabic sounds ("ma3andish", "7aroura") is Arabic
+(:func:`in_arabic_chat_letters`). Gazetteer matches that are false friends in the detected
+language (Romanian "sun", "I call", is English "Sunday") are dropped from the message's entities.
 The ``language`` slot is decided from these entities by ``action_validate_slot_mappings``
 (``actions/language.py``), where the conversation's current language is known.
 """
