@@ -42,10 +42,12 @@ def _negations() -> Dict[str, Tuple[Tuple[str, ...], ...]]:
             for language, phrases in raw.items()}
 
 
+@lru_cache(maxsize=32)  # the supported and detected-unsupported language codes, and None
 def negation_phrases(language: Optional[str]) -> Tuple[Tuple[str, ...], ...]:
     """The words of lack of a language (``negations``), each a tuple of folded words.
 
-    Every language's words when the language is not known.
+    Every language's words when the language is not known (``None`` or an unknown code, as for a
+    message too short to detect); cached, since it is read on every message.
     """
     by_language = _negations()
     if language in by_language:

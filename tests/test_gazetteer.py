@@ -115,3 +115,14 @@ def test_the_language_detector_drops_the_false_friends_of_the_message_language()
     english = Message(data={"text": "are you open on the sun afternoon this week?", "entities": [sunday]})
     component.process([english])
     assert [(e["entity"], e["value"]) for e in english.get("entities")] == [("day", "sun"), ("detected_language", "en")]
+
+
+def test_a_malformed_false_friends_section_is_a_clear_error(tmp_path):
+    from bot.nlu.gazetteer import read_false_friends
+
+    lexicon_file = tmp_path / "lexicon.yml"
+    lexicon_file.write_text("false_friends:\n  ro: sun\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="false_friends must map language codes to lists of words"):
+        read_false_friends(lexicon_file)
+    lexicon_file.write_text("day: {}\n", encoding="utf-8")
+    assert read_false_friends(lexicon_file) == {}

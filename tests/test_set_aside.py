@@ -221,3 +221,11 @@ def test_a_list_named_with_one_of_its_items_is_the_kind_of_thing_the_item_is() -
                      for value, (start, end) in zip(("twin_wismar", "twin_cities"),
                                                     names_in(text, "Wismar", "twin cities"), strict=True))
     assert classifier.without_the_list([twins, wismar], text) == [twins, wismar]
+
+
+def test_the_words_of_lack_of_an_unknown_language_are_every_languages_and_read_once():
+    from bot.prerequisites import negation_phrases
+
+    every = negation_phrases(None)
+    assert set(negation_phrases("en")) <= set(every) and set(negation_phrases("pl")) <= set(every)
+    assert negation_phrases("") is negation_phrases("")

@@ -32,7 +32,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.external_files import files_fingerprint
-from bot.nlu.gazetteer import FALSE_FRIEND_KEY, Gazetteer, build_gazetteer, read_false_friends, read_lexicon
+from bot.nlu.gazetteer import FALSE_FRIEND_ENTITY_KEY, Gazetteer, build_gazetteer, read_false_friends, read_lexicon
 
 GAZETTEER_FILE = "gazetteer.json"
 
@@ -130,7 +130,7 @@ class ContentEntityExtractor(GraphComponent, EntityExtractorMixin):
                     ENTITY_ATTRIBUTE_START: match.start,
                     ENTITY_ATTRIBUTE_END: match.end,
                     "text": match.text,
-                    **({FALSE_FRIEND_KEY: list(match.false_friend_in)} if match.false_friend_in else {}),
+                    **({FALSE_FRIEND_ENTITY_KEY: list(match.false_friend_in)} if match.false_friend_in else {}),
                 }
                 for match in self._gazetteer.find(text)
             ]

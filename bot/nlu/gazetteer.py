@@ -219,17 +219,19 @@ def read_false_friends(path: Path) -> Dict[str, List[str]]:
     :func:`without_false_friends` drops it.
     """
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    section = data.get(FALSE_FRIENDS_KEY) or {}
+    section = (data.get(FALSE_FRIENDS_KEY) if isinstance(data, dict) else None) or {}
+    if not isinstance(section, dict) or not all(isinstance(words, list) for words in section.values()):
+        raise ValueError(f"{path}: {FALSE_FRIENDS_KEY} must map language codes to lists of words")
     return {str(language): [str(word) for word in words] for language, words in section.items()}
 
 
 #: The key of an entity found by the gazetteer that lists the languages it is a false friend in.
-FALSE_FRIEND_KEY = "false_friend_in"
+FALSE_FRIEND_ENTITY_KEY = "false_friend_in"
 
 
 def without_false_friends(entities: List[Dict[str, Any]], language: str) -> List[Dict[str, Any]]:
     """The entities less those that are false friends in the message's ``language``."""
-    return [entity for entity in entities if language not in (entity.get(FALSE_FRIEND_KEY) or ())]
+    return [entity for entity in entities if language not in (entity.get(FALSE_FRIEND_ENTITY_KEY) or ())]
 
 
 def read_lexicon(path: Path) -> Dict[str, Any]:
