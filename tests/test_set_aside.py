@@ -229,3 +229,42 @@ def test_the_words_of_lack_of_an_unknown_language_are_every_languages_and_read_o
     every = negation_phrases(None)
     assert set(negation_phrases("en")) <= set(every) and set(negation_phrases("pl")) <= set(every)
     assert negation_phrases("") is negation_phrases("")
+
+
+def _dog_or_daycare_classifier() -> TopicClassifier:
+    from bot.nlu.topic_examples import NONE_LABEL
+    from bot.nlu.topic_model import TopicModel
+
+    examples = {
+        "cpr": ["where do i get a cpr number", "cpr number registration", "register for the yellow card",
+                "how do i get my cpr", "cpr number please", "yellow health card"],
+        "daycare": ["a place in daycare for our baby", "who looks after our son while we work", "vuggestue",
+                    "kindergarten for my daughter", "daycare waiting list", "childcare for a one year old"],
+        NONE_LABEL: ["how do i register my dog", "which vet is good", "dog tax in denmark", "my dog is sick",
+                     "pet insurance for a dog", "where can i walk my dog"],
+    }
+    texts = [text for texts in examples.values() for text in texts]
+    labels = [label for label, texts in examples.items() for _ in texts]
+    return TopicClassifier({}, None, None, TopicModel.train(texts, labels))  # type: ignore[arg-type]
+
+
+def _topics_after(classifier: TopicClassifier, text: str) -> List[str]:
+    from rasa.shared.nlu.training_data.message import Message
+
+    start = text.index("CPR")
+    entities = [{"entity": "topic", "value": "cpr", "start": start, "end": start + 3},
+                {"entity": "detected_language", "value": "en", "start": 0, "end": 0}]
+    message = Message(data={"text": text, "entities": entities, "intent": {"name": "ask_topic"}})
+    classifier.process([message])
+    return [entity["value"] for entity in message.get("entities") if entity["entity"] == "topic"]
+
+
+def test_a_name_put_aside_as_done_is_not_the_topic_of_a_question_none_of_ours_answers() -> None:
+    classifier = _dog_or_daycare_classifier()
+    # The CPR is had (put aside); what is asked is none of ours: no topic is left to answer it with.
+    assert _topics_after(classifier, "We already have our CPR numbers and cards, how do we register our dog?") == []
+    # What is asked is ours: its entry answers.
+    assert _topics_after(classifier, "We already have our CPR numbers and cards, who looks after our son while "
+                                     "we work?") == ["daycare"]
+    # Nothing put aside: the name stays the topic.
+    assert _topics_after(classifier, "how do I get a CPR number?") == ["cpr"]

@@ -366,6 +366,13 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
                 # none of ours; the gazetteer's topic goes, so nothing answers it as housing.
                 message.set(ENTITIES, kept, add_to_output=True)
                 continue
+            if decision.outcome == NONE and len(considered) < len(found):
+                # "We have CPR and yellow cards now. How do we register our dog?": the CPR is put
+                # aside as done, and what is left is none of ours; the name put aside is not the
+                # topic either, so nothing answers it as the CPR.
+                aside = {id(entity) for entity in found} - {id(entity) for entity in considered}
+                message.set(ENTITIES, [entity for entity in entities if id(entity) not in aside], add_to_output=True)
+                continue
             if decision.outcome not in (ANSWER, CLARIFY) or list(decision.entries) == named:
                 continue
             by_value = {str(entity.get(ENTITY_ATTRIBUTE_VALUE)): entity for entity in found}
