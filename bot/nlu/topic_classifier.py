@@ -367,9 +367,9 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
                 message.set(ENTITIES, kept, add_to_output=True)
                 continue
             if decision.outcome == NONE and len(considered) < len(found):
-                # "We have CPR and yellow cards now. How do we register our dog?": the CPR is put
-                # aside as done, and what is left is none of ours; the name put aside is not the
-                # topic either, so nothing answers it as the CPR.
+                # "I already have a NemKonto. What is the cheapest way to send money home?": the
+                # NemKonto is put aside as had, and what is left is none of ours; the name put aside
+                # is not the topic either, so nothing answers it as the NemKonto.
                 aside = {id(entity) for entity in found} - {id(entity) for entity in considered}
                 message.set(ENTITIES, [entity for entity in entities if id(entity) not in aside], add_to_output=True)
                 continue
