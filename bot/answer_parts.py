@@ -112,9 +112,9 @@ def _prepared(summary: str, details: str, language: str, names: Tuple[str, ...])
 @lru_cache(maxsize=16)
 def _question_words(kind: str) -> Dict[str, Tuple[str, ...]]:
     """Per language, the phrases of ``kind`` as " word word " (folded, one space between words, padded)."""
-    import yaml
+    from bot.yaml_files import read_yaml
 
-    raw = yaml.safe_load(QUESTION_WORDS_FILE.read_text(encoding="utf-8"))[kind]
+    raw = read_yaml(QUESTION_WORDS_FILE)[kind]
     return {language: tuple(f" {' '.join(_WORD.findall(fold(word)))} " for word in words)
             for language, words in raw.items()}
 

@@ -175,9 +175,9 @@ def _same_word(word: str, name: str) -> bool:
 @lru_cache(maxsize=2)
 def _words(kind: str) -> Dict[str, FrozenSet[str]]:
     """Per language, the words of ``kind`` in ``data/i18n/citizenship.yml`` (folded)."""
-    import yaml
+    from bot.yaml_files import read_yaml
 
-    raw = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))[kind]
+    raw = read_yaml(WORDS_FILE)[kind]
     return {language: frozenset(normalise(word) for word in words) for language, words in raw.items()}
 
 

@@ -24,10 +24,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-import yaml
-
 from bot.content import special_days
 from bot.nlu.gazetteer import normalise
+from bot.yaml_files import read_yaml
 
 NAMED_DAYS_FILE = Path(__file__).resolve().parents[1] / "data" / "i18n" / "named_days.yml"
 
@@ -60,7 +59,7 @@ def _clean(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _word_lists() -> Dict[str, Any]:
-    return yaml.safe_load(NAMED_DAYS_FILE.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return read_yaml(NAMED_DAYS_FILE)  # type: ignore[no-any-return]
 
 
 @lru_cache(maxsize=16)

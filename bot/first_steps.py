@@ -29,8 +29,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import yaml
-
 from bot import citizenship
 from bot.answers import Button, Reply, topic_payload
 from bot.content.loader import KnowledgeBase
@@ -38,6 +36,7 @@ from bot.content.schema import CITIZEN_GROUPS
 from bot.i18n import translate as t
 from bot.nlu.gazetteer import normalise
 from bot.settings import get_settings
+from bot.yaml_files import read_yaml
 
 GROUP_SLOT = "citizenship_group"
 REASON_SLOT = "arrival_reason"
@@ -193,7 +192,7 @@ def load_words(path: Path) -> Dict[str, Dict[str, Dict[str, Tuple[str, ...]]]]:
     Raises:
         ValueError: If a kind, value or language is unknown, or a list is empty.
     """
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     languages = set(get_settings().languages)
     words: Dict[str, Dict[str, Dict[str, Tuple[str, ...]]]] = {}
     for kind, allowed in (("groups", GROUPS), ("reasons", REASONS)):

@@ -12,9 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional
 
-import yaml
-
 from bot.settings import get_settings
+from bot.yaml_files import read_yaml
 
 
 class MissingTranslationError(KeyError):
@@ -32,7 +31,7 @@ def load_catalogue(path: Optional[Path] = None) -> Dict[str, Dict[str, str]]:
         Message key -> language -> text.
     """
     path = path or get_settings().project_dir / "data" / "i18n" / "messages.yml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     messages = data.get("messages", {})
     if not isinstance(messages, dict):
         raise ValueError(f"{path}: 'messages' must be a mapping")

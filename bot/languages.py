@@ -22,9 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
-import yaml
-
 from bot.settings import get_settings
+from bot.yaml_files import read_yaml
 
 SWITCH_INTENT = "switch_language"
 
@@ -42,7 +41,7 @@ def parse_languages(path: Path) -> Tuple[Language, ...]:
     """Parse a languages file (``data/i18n/languages.yml``); the one reader of that file."""
     if not path.exists():
         return (Language("en", "English"),)
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = read_yaml(path) or {}
     languages = tuple(
         Language(str(item["code"]), str(item.get("name") or item["code"]), str(item.get("direction") or "ltr"))
         for item in raw.get("languages", [])

@@ -35,9 +35,9 @@ _built: Dict[str, Tuple[Mapping[str, Entry], Gazetteer]] = {}
 @lru_cache(maxsize=1)
 def _negations() -> Dict[str, Tuple[Tuple[str, ...], ...]]:
     """Per language, each word of lack as a tuple of normalised words ("n-am" -> ("n", "am"))."""
-    import yaml
+    from bot.yaml_files import read_yaml
 
-    raw = yaml.safe_load(QUESTION_WORDS_FILE.read_text(encoding="utf-8"))["negations"]
+    raw = read_yaml(QUESTION_WORDS_FILE)["negations"]
     return {language: tuple(tuple(word for word, _, _ in tokens(phrase)) for phrase in phrases)
             for language, phrases in raw.items()}
 

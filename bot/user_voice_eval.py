@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-import yaml
+from bot.yaml_files import read_yaml
 
 OUT_OF_SCOPE = "out_of_scope"
 ANSWER = "answer"
@@ -120,7 +120,7 @@ def load_set(directory: Path, languages: Optional[Sequence[str]] = None) -> List
     """Read every ``<lang>.yml`` and ``<lang>-<round>.yml`` of the set (or only the given languages)."""
     cases: List[Case] = []
     for path in sorted(directory.glob("*.yml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = read_yaml(path) or {}
         language = str(raw.get("language") or path.stem.partition("-")[0])
         if languages and language not in languages:
             continue

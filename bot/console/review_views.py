@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Tuple, Union
 from urllib.parse import parse_qsl, quote
 
-import yaml
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -32,6 +31,7 @@ from bot.console.audit import audit
 from bot.console.auth import console_error, require_role, wants_json
 from bot.console.review_db import ReviewInputError
 from bot.console.templating import apply_security_headers, render
+from bot.yaml_files import read_yaml
 
 review_bp = Blueprint("console_review", url_prefix="/console")
 
@@ -56,7 +56,7 @@ def domain_names(domain_file: Path) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     Returns:
         (intents, entities).
     """
-    data = yaml.safe_load(domain_file.read_text(encoding="utf-8")) or {}
+    data = read_yaml(domain_file) or {}
 
     def names(items: Any) -> Tuple[str, ...]:
         found = [next(iter(item)) if isinstance(item, dict) else str(item) for item in items or []]

@@ -28,11 +28,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
-import yaml
 from sqlalchemy.engine import Engine
 
 from bot.console import dismissals, non_answers
 from bot.console.transcripts import Turn
+from bot.yaml_files import read_yaml
 
 THUMBS_DOWN = "thumbs_down"
 REPHRASED = "rephrased"
@@ -74,7 +74,7 @@ def small_talk_words(nlu_dir: str) -> Mapping[str, FrozenSet[str]]:
     found: Dict[str, Set[str]] = {}
     for path in sorted(Path(nlu_dir).glob("*/*.yml")):
         language = path.parent.name
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = read_yaml(path) or {}
         for block in data.get("nlu") or []:
             if block.get("intent") in non_answers.CHITCHAT_INTENTS:
                 words = found.setdefault(language, set())

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Dict, Optional
 
 import holidays
-import yaml
+
+from bot.yaml_files import read_yaml
 
 NAMES_FILE = Path(__file__).resolve().parents[2] / "data" / "i18n" / "holidays.yml"
 
@@ -95,7 +96,7 @@ def dates_of(key: str, year: int) -> list[dt.date]:
 
 @lru_cache(maxsize=1)
 def _own_names() -> Dict[str, Dict[str, str]]:
-    data = yaml.safe_load(NAMES_FILE.read_text(encoding="utf-8")) or {}
+    data = read_yaml(NAMES_FILE) or {}
     return {str(key): {str(lang): str(text) for lang, text in names.items()} for key, names in data["names"].items()}
 
 

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import yaml
+from bot.yaml_files import read_yaml
 
 _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -38,7 +38,7 @@ def read_holdout(folder: Path) -> Dict[str, List[Tuple[str, str]]]:
     """Read ``<lang>.yml`` held-out files: language -> [(text, intent)]."""
     sets: Dict[str, List[Tuple[str, str]]] = {}
     for path in sorted(folder.glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = read_yaml(path) or {}
         examples = []
         for block in data.get("nlu", []):
             for line in str(block.get("examples", "")).splitlines():

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
-import yaml
+from bot.yaml_files import read_yaml
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "ß": "ss", "ł": "l", "đ": "d"})
@@ -218,7 +218,7 @@ def read_false_friends(path: Path) -> Dict[str, List[str]]:
     marks the match (:attr:`Match.false_friend_in`); once the message's language is known,
     :func:`without_false_friends` drops it.
     """
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     section = (data.get(FALSE_FRIENDS_KEY) if isinstance(data, dict) else None) or {}
     if not isinstance(section, dict) or not all(isinstance(words, list) for words in section.values()):
         raise ValueError(f"{path}: {FALSE_FRIENDS_KEY} must map language codes to lists of words")
@@ -241,7 +241,7 @@ def read_lexicon(path: Path) -> Dict[str, Any]:
     forms, typos, dialect and transliterated words. Names under ``cldr_exclude`` are not added,
     because they mean something else too (Romanian "luni" is also "months").
     """
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping of entity types")
     from bot.locale_format import LOCALES, WEEKDAY_KEYS, locale

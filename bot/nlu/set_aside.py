@@ -61,9 +61,9 @@ _QUESTION_MARKS = ("?", "\u061f")
 @lru_cache(maxsize=1)
 def set_aside_words() -> Dict[str, Words]:
     """Per kind and language, each phrase as a tuple of normalised words."""
-    import yaml
+    from bot.yaml_files import read_yaml
 
-    raw = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
+    raw = read_yaml(WORDS_FILE)
     return {kind: {language: tuple(tuple(word for word, _, _ in tokens(phrase)) for phrase in phrases)
                    for language, phrases in (raw.get(kind) or {}).items()}
             for kind in KINDS}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-import yaml
+from bot.yaml_files import read_yaml
 
 #: Labels of the topic model that are not entries: a question none of our entries answers
 #: (housing, the weather); chit-chat (hello, thanks); a follow-up that names no topic and is about
@@ -89,7 +89,7 @@ def read_question_files(
         if language not in languages:
             problems.lines.append(f"{path.name}: not a supported language")
             continue
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = read_yaml(path) or {}
         if not isinstance(raw, dict) or not isinstance(raw.get("entries"), dict):
             problems.lines.append(f"{path.name}: needs an 'entries' mapping of entry id to questions")
             continue

@@ -11,16 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, List, Sequence
 
-import yaml
-
 from bot.nlu.topic_examples import labelled_questions, read_question_files
+from bot.yaml_files import read_yaml
 
 
 def nlu_examples(nlu_dir: Path, language: str) -> List[str]:
     """Every example line of the language's NLU files, in file order (annotations left as written)."""
     lines: List[str] = []
     for path in sorted((nlu_dir / language).glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = read_yaml(path) or {}
         for block in data.get("nlu", []) or []:
             for line in str(block.get("examples", "")).splitlines():
                 text = line.strip()
