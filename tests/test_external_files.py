@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.nlu.content_entities import ContentEntityExtractor
 from bot.nlu.language_detector import LanguageDetector
 from bot.nlu.topic_classifier import TopicClassifier
@@ -56,3 +58,29 @@ def test_the_romanised_reader_sees_the_training_folders_and_example_questions(tm
     after_nlu = RomanisedReader.fingerprint_addon(config)
     (questions / "uk.yml").write_text("language: uk\nentries: {}\n")
     assert len({before, after_nlu, RomanisedReader.fingerprint_addon(config)}) == 3
+
+
+def test_a_change_to_the_code_training_runs_changes_every_components_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rasa hashes only the component class's own source; the topic model's features live in
+    # bot/nlu/topic_model.py, and a change there was trained from the cache.
+    from bot.nlu import external_files
+
+    code = tmp_path / "nlu"
+    code.mkdir()
+    (code / "topic_model.py").write_text("MIN_DF = 1\n")
+    monkeypatch.setattr(external_files, "TRAINING_CODE", (code,))
+    before = (TopicClassifier.fingerprint_addon({}), LanguageDetector.fingerprint_addon({}))
+    assert before == (TopicClassifier.fingerprint_addon({}), LanguageDetector.fingerprint_addon({}))
+    (code / "topic_model.py").write_text("MIN_DF = 2\n")
+    after = (TopicClassifier.fingerprint_addon({}), LanguageDetector.fingerprint_addon({}))
+    assert after[0] != before[0] and after[1] != before[1]
+
+
+def test_the_training_code_covers_the_topic_model_and_the_content_loader() -> None:
+    from bot.nlu.external_files import TRAINING_CODE
+
+    files = {path.relative_to(TRAINING_CODE[0].parents[1]).as_posix() for folder in TRAINING_CODE
+             for path in folder.rglob("*.py")}
+    assert {"bot/nlu/topic_model.py", "bot/nlu/topic_ranking.py", "bot/content/loader.py"} <= files
