@@ -105,8 +105,10 @@ def train(project_dir: Path, out_dir: Path, name: str, env: Dict[str, str], log_
     training cache (``.rasa/cache``), and a "training" of the baseline then takes seconds.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
+    # bot.run's command: Rasa's, through bot/rasa_train.py where the checkout has it (older ones do not).
+    runner = ["-m", "bot.rasa_train"] if (project_dir / "bot" / "rasa_train.py").is_file() else ["-m", "rasa"]
     command = [
-        sys.executable, "-m", "rasa", "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
+        sys.executable, *runner, "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
         "--out", str(out_dir), "--fixed-model-name", name, "--force",
     ]
     env = {**env, "RASA_CACHE_DIRECTORY": str(out_dir / "cache")}
