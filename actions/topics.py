@@ -42,6 +42,9 @@ class ActionAnswerTopic(EntryAnswerAction):
       A citizenship the message states is remembered for the checklist and later questions. The
       lead-in speaks of the group, not of the user ("Citizens of the EU/EEA and Switzerland do not
       need a residence permit"): "mi novia es sueca" names someone else's.
+    * A CPR question from someone whose message states an EU/EEA/Swiss citizenship, and does not
+      name the EU residence document, gets that document first: it is what they need to get a CPR
+      number (:data:`bot.right_to_stay.COMES_FIRST`).
     * "Which school is it?", "who runs the classes?", "which authority handles it?" about an entry
       with ``provided_by`` (Danish lessons: Sprogcenter Aalborg) is answered by that organisation.
     """
@@ -63,7 +66,8 @@ class ActionAnswerTopic(EntryAnswerAction):
         remembered = [SlotSet(fs.GROUP_SLOT, stated)] if stated else []
         instead = right_to_stay.redirect(entry.id if entry is not None else None,
                                          (candidate.id for candidate in resolution.candidates), stated,
-                                         tracker.get_slot(fs.GROUP_SLOT))
+                                         tracker.get_slot(fs.GROUP_SLOT),
+                                         named_entries(self.kb.entries, text) if text and stated else ())
         if instead is not None:
             return [*remembered, *self.right_to_stay(dispatcher, instead, language, text)]
         provider = self.provider_asked(resolution, text, language)

@@ -26,6 +26,14 @@ ENTRIES: Tuple[str, ...] = ("residence_permit", "eu_residence", CHECKLIST_ENTRY)
 INSTEAD: Dict[Tuple[str, str], str] = {
     (asked, group): step for asked in ENTRIES for group, step in FIRST_STEP.items() if step != asked
 }
+#: (entry asked about, group) -> the entry that comes before it for that group, when the message itself
+#: states the group and does not name that entry: an EU/EEA/Swiss citizen needs the EU residence
+#: document to get a CPR number (content-facts §1.5), so "I'm Romanian, what do I need to get my CPR
+#: number?" is answered with the document first. A message naming the document ("I got my EU
+#: residence document, where do I get the CPR?") is about the CPR number; a group known only from an
+#: earlier answer does not count (the checklist may have been followed since). Each pair has its
+#: lead-in ``right_to_stay_<asked>_<group>``.
+COMES_FIRST: Dict[Tuple[str, str], str] = {("cpr", "eu"): "eu_residence"}
 #: A "which one do you mean?" among these, from someone whose message states a citizenship, is about
 #: the right to stay: "soy rumana, tengo cita con SIRI el lunes, ¿qué papeles llevo?" between the EU
 #: residence document and SIRI.
@@ -53,7 +61,8 @@ class Redirect:
 
 
 def redirect(
-    asked: Optional[str], candidates: Iterable[str], stated: Optional[str], remembered: Optional[str]
+    asked: Optional[str], candidates: Iterable[str], stated: Optional[str], remembered: Optional[str],
+    named: Iterable[str] = (),
 ) -> Optional[Redirect]:
     """The entry for the asker's group, when the question is about another group's right to stay.
 
@@ -62,15 +71,20 @@ def redirect(
         candidates: The close entries offered otherwise ("which one do you mean?").
         stated: The group the message states (:func:`bot.citizenship.stated_group`).
         remembered: The group known from earlier in the conversation (the checklist's answer).
+        named: The entries the message names (:func:`bot.prerequisites.named_entries`).
 
     Returns:
         The redirect, or None when the entry asked about applies. "What do I do first?" follows
-        only what the message says, since the checklist itself asks for the group.
+        only what the message says, since the checklist itself asks for the group; so does a
+        step that needs another one first (:data:`COMES_FIRST`).
     """
     if asked is None and stated and SETTLED_BY_CITIZENSHIP.intersection(candidates):
         asked = CHECKLIST_ENTRY
     if asked is None:
         return None
+    first = COMES_FIRST.get((asked, str(stated)))
+    if first is not None:
+        return Redirect(asked, str(stated), first) if first not in set(named) else None
     group = stated if asked == CHECKLIST_ENTRY else stated or remembered
     instead = INSTEAD.get((asked, str(group)))
     return Redirect(asked, str(group), instead) if instead is not None else None

@@ -164,3 +164,32 @@ def test_one_step_named_in_a_getting_started_message_is_that_step(text, expected
         assert events[1] == {"event": "followup", "timestamp": None, "name": "first_steps_form"}
     else:
         assert metadata == [{"outcome": "answer", "entry": expected, "kind": "topic"}]
+
+
+def test_an_eu_citizen_asking_for_the_cpr_number_gets_the_eu_residence_document_first(real_kb):
+    """The document is what an EU/EEA/Swiss citizen needs to get a CPR number (content-facts §1.5)."""
+    text = "I'm from Portugal and I start at a hotel here next week. How do I get my CPR number?"
+    events, messages, metadata = run_with_metadata(ActionAnswerTopic(), asking(text, "cpr", "en"))
+    assert events == [slot("citizenship_group", "eu"), slot("topic", "eu_residence")]
+    assert metadata == [{"outcome": "answer", "entry": "eu_residence", "kind": "topic"}]
+    answer = topic_answer(real_kb, real_kb.get("eu_residence"), "en", cph(2026, 11, 30, 10, 0).date(), text)
+    assert messages[0]["text"] == (
+        "Citizens of the EU/EEA and Switzerland need the EU residence document before they can get a CPR number:"
+        + "\n\n" + answer.text)
+
+
+@pytest.mark.parametrize(("text", "language", "slots"), [
+    # The message names the document: they have it, so the CPR number is what is asked.
+    ("I'm Dutch and I already have my EU residence document, where do I get the CPR number?", "en", None),
+    ("jestem z Polski, mam już dokument pobytowy UE, gdzie dostanę numer CPR?", "pl", None),
+    # A Nordic citizen needs no document; the CPR number is the first step.
+    ("I'm Swedish, how do I get a CPR number?", "en", None),
+    # The group known only from the checklist's earlier answer: the checklist may have been followed.
+    ("how do I get the CPR number?", "en", {"citizenship_group": "eu"}),
+])
+def test_the_cpr_number_stays_the_answer_when_the_document_is_named_or_not_needed(real_kb, text, language, slots):
+    events, messages, metadata = run_with_metadata(ActionAnswerTopic(), asking(text, "cpr", language, slots))
+    assert events[-1] == slot("topic", "cpr")
+    assert metadata == [{"outcome": "answer", "entry": "cpr", "kind": "topic"}]
+    assert messages[0]["text"] == topic_answer(real_kb, real_kb.get("cpr"), language,
+                                               cph(2026, 11, 30, 10, 0).date(), text).text
