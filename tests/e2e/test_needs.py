@@ -175,3 +175,28 @@ def test_saying_one_does_not_speak_danish_does_not_switch_to_danish(stack, langu
     assert "utter_language_switched" not in turn.utter_actions
     assert [(outcome, entry) for outcome, entry, _ in turn.replies] == [("answer", "cpr")]
     assert turn.language == language
+
+
+#: "I'm from Portugal and start a job in Aalborg soon. How do I get a CPR number?", written for this test.
+EU_CITIZEN_ASKS_FOR_CPR: Dict[str, str] = {
+    "en": "I'm from Portugal and start a job in Aalborg soon. How do I get a CPR number?",
+    "da": "Jeg er fra Portugal og starter snart på et job i Aalborg. Hvordan får jeg et CPR-nummer?",
+    "de": "Ich komme aus Portugal und fange bald einen Job in Aalborg an. Wie bekomme ich eine CPR-Nummer?",
+    "pl": "Jestem z Portugalii i niedługo zaczynam pracę w Aalborgu. Jak dostać numer CPR?",
+    "uk": "Я з Португалії і скоро починаю роботу в Ольборзі. Як отримати номер CPR?",
+    "ro": "Sunt din Portugalia și încep curând un job în Aalborg. Cum obțin numărul CPR?",
+    "es": "Soy de Portugal y pronto empiezo a trabajar en Aalborg. ¿Cómo consigo el número CPR?",
+    "ar": "أنا من البرتغال وسأبدأ عملاً في ألبورغ قريباً. كيف أحصل على رقم CPR؟",
+}
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_eu_citizen_asking_for_the_cpr_number_is_told_the_eu_residence_document_comes_first(stack, language):
+    from bot.i18n import translate
+
+    first = ask_fresh(stack, EU_CITIZEN_ASKS_FOR_CPR[language])
+    assert first.answered == ["eu_residence"], first.replies
+    texts = [event["text"] for event in first.events if event["event"] == "bot"]
+    assert texts[0].startswith(translate("right_to_stay_cpr_eu", language) + "\n\n"), texts[0]
+    assert language_after(first.events, "en") == language
