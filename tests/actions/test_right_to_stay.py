@@ -7,7 +7,7 @@ entry recorded as answered, and the citizenship remembered when the message stat
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import pytest
 from rasa_sdk import Tracker
@@ -37,14 +37,20 @@ def slot(name: str, value: Any) -> Dict[str, Any]:
     return {"event": "slot", "timestamp": None, "name": name, "value": value}
 
 
-def test_an_eu_citizen_asking_what_to_do_first_gets_the_eu_residence_document(real_kb):
-    """"I'm Romanian, just arrived, what do I do first with the papers?" """
-    text = "sunt roman, tocmai am ajuns, ce fac prima data cu actele?"
-    events, messages, metadata = run_with_metadata(ActionAnswerTopic(), asking(text, "getting_started", "ro"))
+def eu_residence_first(real_kb, text: str, asked: str, language: str) -> List[Dict[str, Any]]:
+    """Run the action for an EU citizen's message; check it answers the EU residence document after the lead-in."""
+    events, messages, metadata = run_with_metadata(ActionAnswerTopic(), asking(text, asked, language))
     assert events == [slot("citizenship_group", "eu"), slot("topic", "eu_residence")]
     assert metadata == [{"outcome": "answer", "entry": "eu_residence", "kind": "topic"}]
-    answer = topic_answer(real_kb, real_kb.get("eu_residence"), "ro", cph(2026, 11, 30, 10, 0).date(), text)
-    assert messages[0]["text"] == translate("right_to_stay_getting_started_eu", "ro") + "\n\n" + answer.text
+    answer = topic_answer(real_kb, real_kb.get("eu_residence"), language, cph(2026, 11, 30, 10, 0).date(), text)
+    assert messages[0]["text"] == translate(f"right_to_stay_{asked}_eu", language) + "\n\n" + answer.text
+    return messages
+
+
+def test_an_eu_citizen_asking_what_to_do_first_gets_the_eu_residence_document(real_kb):
+    """"I'm Romanian, just arrived, what do I do first with the papers?" """
+    messages = eu_residence_first(real_kb, "sunt roman, tocmai am ajuns, ce fac prima data cu actele?",
+                                  "getting_started", "ro")
     # The personal checklist is the first button.
     checklist = entry_buttons(real_kb, ["getting_started"], "ro")[0]
     assert messages[0]["buttons"][0] == {"title": checklist.title, "payload": checklist.payload}
@@ -168,14 +174,10 @@ def test_one_step_named_in_a_getting_started_message_is_that_step(text, expected
 
 def test_an_eu_citizen_asking_for_the_cpr_number_gets_the_eu_residence_document_first(real_kb):
     """The document is what an EU/EEA/Swiss citizen needs to get a CPR number (content-facts §1.5)."""
-    text = "I'm from Portugal and I start at a hotel here next week. How do I get my CPR number?"
-    events, messages, metadata = run_with_metadata(ActionAnswerTopic(), asking(text, "cpr", "en"))
-    assert events == [slot("citizenship_group", "eu"), slot("topic", "eu_residence")]
-    assert metadata == [{"outcome": "answer", "entry": "eu_residence", "kind": "topic"}]
-    answer = topic_answer(real_kb, real_kb.get("eu_residence"), "en", cph(2026, 11, 30, 10, 0).date(), text)
-    assert messages[0]["text"] == (
-        "Citizens of the EU/EEA and Switzerland need the EU residence document before they can get a CPR number:"
-        + "\n\n" + answer.text)
+    messages = eu_residence_first(
+        real_kb, "I'm from Portugal and I start at a hotel here next week. How do I get my CPR number?", "cpr", "en")
+    assert messages[0]["text"].startswith(
+        "Citizens of the EU/EEA and Switzerland need the EU residence document before they can get a CPR number:")
 
 
 @pytest.mark.parametrize(("text", "language", "slots"), [
