@@ -5,7 +5,7 @@ Rasa writes the trained model as a ``.tar.gz`` with ``tarfile``'s ``"w:gz"``
 our archive is the topic model's SVM weights (116 MB of float32 numbers), which gzip barely
 shrinks at any level: measured on that file, level 9 took 23 s in a profiled training (56.6 s with
 another job on the second core) for 32 MB, level 6 8.0 s for 33 MB, level 1 2.9 s for 36 MB
-(``docs/benchmarks.md``, "Training time"). Level 6 is zlib's own default. Decompressing, when a
+(``docs/benchmarks.md``, "Training time profiled and cut"). Level 6 is zlib's own default. Decompressing, when a
 model is loaded, is as fast at every level. Nothing else of ``rasa train`` changes: this only sets
 the default level of ``tarfile``'s gzip writer in this process, then runs Rasa's command line.
 """
