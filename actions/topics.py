@@ -20,7 +20,7 @@ from actions.base import (
 from actions.first_steps import start_or_ask_again
 from bot import citizenship, right_to_stay
 from bot import first_steps as fs
-from bot.answer_parts import asks_who_provides
+from bot.answer_parts import asks_who_provides, speaks_for_employer
 from bot.answers import MAX_BUTTONS, Reply, entry_buttons, more_answer, topic_answer
 from bot.content import Entry
 from bot.i18n import translate
@@ -67,7 +67,8 @@ class ActionAnswerTopic(EntryAnswerAction):
         instead = right_to_stay.redirect(entry.id if entry is not None else None,
                                          (candidate.id for candidate in resolution.candidates), stated,
                                          tracker.get_slot(fs.GROUP_SLOT),
-                                         named_entries(self.kb.entries, text) if text and stated else ())
+                                         named_entries(self.kb.entries, text) if text and stated else (),
+                                         bool(text) and speaks_for_employer(text, language))
         if instead is not None:
             return [*remembered, *self.right_to_stay(dispatcher, instead, language, text)]
         provider = self.provider_asked(resolution, text, language)

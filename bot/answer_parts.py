@@ -167,6 +167,11 @@ def asks_who_provides(question: str, language: str) -> bool:
     return _asks("asks_who_provides", question, language, gap=True)
 
 
+def speaks_for_employer(question: str, language: str) -> bool:
+    """Whether the message is written for an employer about an employee ("we have hired an engineer")."""
+    return _asks("employer", question, language)
+
+
 #: How many words may stand between a verb of getting and the name it governs ("open a NemKonto").
 GET_WINDOW = 2
 

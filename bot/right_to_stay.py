@@ -34,6 +34,11 @@ INSTEAD: Dict[Tuple[str, str], str] = {
 #: earlier answer does not count (the checklist may have been followed since). Each pair has its
 #: lead-in ``right_to_stay_<asked>_<group>``.
 COMES_FIRST: Dict[Tuple[str, str], str] = {("cpr", "eu"): "eu_residence"}
+#: Groups for whom "what do I do first?" starts the personal checklist rather than naming the first
+#: step: a Nordic citizen's first step, the CPR number, is the first line of everyone's checklist. On
+#: the user-voice set, its writers expected the checklist for a Nordic citizen's "what first?" (4 turns,
+#: none expected the CPR number), and the EU residence document for an EU citizen's (docs/nlu.md).
+CHECKLIST_FIRST: FrozenSet[str] = frozenset({"nordic"})
 #: A "which one do you mean?" among these, from someone whose message states a citizenship, is about
 #: the right to stay: "soy rumana, tengo cita con SIRI el lunes, ¿qué papeles llevo?" between the EU
 #: residence document and SIRI.
@@ -62,7 +67,7 @@ class Redirect:
 
 def redirect(
     asked: Optional[str], candidates: Iterable[str], stated: Optional[str], remembered: Optional[str],
-    named: Iterable[str] = (),
+    named: Iterable[str] = (), for_employer: bool = False,
 ) -> Optional[Redirect]:
     """The entry for the asker's group, when the question is about another group's right to stay.
 
@@ -72,12 +77,19 @@ def redirect(
         stated: The group the message states (:func:`bot.citizenship.stated_group`).
         remembered: The group known from earlier in the conversation (the checklist's answer).
         named: The entries the message names (:func:`bot.prerequisites.named_entries`).
+        for_employer: Whether the message is written for an employer about an employee
+            (:func:`bot.answer_parts.speaks_for_employer`).
 
     Returns:
         The redirect, or None when the entry asked about applies. "What do I do first?" follows
         only what the message says, since the checklist itself asks for the group; so does a
         step that needs another one first (:data:`COMES_FIRST`).
     """
+    if asked == CHECKLIST_ENTRY and (for_employer or stated in CHECKLIST_FIRST):
+        # "we have hired an engineer from Ghana, what should he sort out first?": the whole checklist
+        # (its form reads the citizenship from the message). So for a Nordic citizen, whose first step
+        # is the CPR number that begins every checklist.
+        return None
     if asked is None and stated and SETTLED_BY_CITIZENSHIP.intersection(candidates):
         asked = CHECKLIST_ENTRY
     if asked is None:

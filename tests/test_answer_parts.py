@@ -69,7 +69,7 @@ def test_questions_that_ask_for_a_number(question, language, expected):
     assert asks_for_a_number(question, language) is expected
 
 
-@pytest.mark.parametrize("kind", ["asks_for_a_number", "asks_who_provides"])
+@pytest.mark.parametrize("kind", ["asks_for_a_number", "asks_who_provides", "employer"])
 def test_every_language_has_words_for_each_question_kind(kind):
     from bot.answer_parts import _question_words
     from bot.settings import get_settings
@@ -103,3 +103,19 @@ def test_arabic_question_words_are_found_with_the_conjunction_written_onto_them(
     assert asks_for_a_number("وقديش بندفع تقريبا؟", "ar")
     assert asks_for_a_number("وبكم؟", "ar")
     assert not asks_for_a_number("وين المكتب؟", "ar")  # "where": its "و" is no conjunction, nor a number
+
+
+@pytest.mark.parametrize(("question", "language", "expected"), [
+    ("our HR team asks: a new colleague from Kenya arrives next week", "en", True),
+    ("I'm from Ghana and start a new job on Monday", "en", False),
+    ("vi har lige ansat en tekniker fra Kenya", "da", True),
+    ("Jeg er fra Ghana og har fået et job", "da", False),
+    ("od marca zatrudniamy spawacza z Kenii, co musi zrobić?", "pl", True),
+    ("Jestem z Indii i od lutego pracuję w Aalborgu", "pl", False),
+    ("عندنا موظف جديد من كينيا يبدأ الشهر الجاي", "ar", True),
+    ("انا مهندسة من البرازيل وببدا شغل الاثنين", "ar", False),
+])
+def test_messages_written_for_an_employer_about_an_employee(question, language, expected):
+    from bot.answer_parts import speaks_for_employer
+
+    assert speaks_for_employer(question, language) is expected

@@ -84,12 +84,45 @@ def test_a_nordic_citizen_needs_neither_document_but_the_cpr_number(real_kb, ask
     assert messages[0]["text"] == translate(f"right_to_stay_{asked}_nordic", "da") + "\n\n" + answer.text
 
 
-def test_a_nordic_citizen_asking_what_to_do_first_gets_the_cpr_number():
-    events, messages, metadata = run_with_metadata(
+CHECKLIST_STARTED = [slot("topic", "getting_started"),
+                     {"event": "followup", "timestamp": None, "name": "first_steps_form"}]
+
+
+def test_a_nordic_citizen_asking_what_to_do_first_gets_the_checklist():
+    """The CPR number, a Nordic citizen's first step, begins every checklist: the checklist answers.
+
+    Its form reads the citizenship from the message (``first_steps.typed_group``) and asks only why
+    they came. Asked about a permit instead, the same citizen gets the CPR number (above).
+    """
+    events, messages, _ = run_with_metadata(
         ActionAnswerTopic(), asking("I'm Norwegian, what do I do first?", "getting_started", "en"))
-    assert events == [slot("citizenship_group", "nordic"), slot("topic", "cpr")]
-    assert metadata[0]["entry"] == "cpr"
-    assert messages[0]["text"].startswith(translate("right_to_stay_getting_started_nordic", "en") + "\n\n")
+    assert events == CHECKLIST_STARTED
+    assert messages == []
+
+
+#: An employer's "we have hired an engineer from Brazil, what should he do first?" in every language.
+FOR_AN_EMPLOYEE = {
+    "en": "I work in HR and we have hired an engineer from Brazil. What should he do first?",
+    "da": "Vi har ansat en ingeniør fra Brasilien. Hvad skal han gøre først?",
+    "de": "Wir haben einen Ingenieur aus Brasilien eingestellt. Was muss er zuerst erledigen?",
+    "es": "Trabajo en recursos humanos y hemos contratado a un ingeniero de Brasil. ¿Qué tiene que hacer primero?",
+    "pl": "Zatrudniamy inżyniera z Brazylii. Co musi załatwić najpierw?",
+    "ro": "Lucrez la HR și am angajat un inginer din Brazilia. Ce trebuie să facă mai întâi?",
+    "uk": "Ми найняли інженера з Бразилії. Що йому треба зробити спочатку?",
+    "ar": "أعمل في الموارد البشرية ووظفنا مهندسا من البرازيل. ماذا يجب أن يفعل أولا؟",
+}
+
+
+@pytest.mark.parametrize("language", sorted(FOR_AN_EMPLOYEE))
+def test_an_employer_asking_what_a_new_employee_does_first_gets_the_checklist(language):
+    """Not only the permit: the whole checklist for the hire (the form reads the citizenship)."""
+    from bot.citizenship import stated_group
+
+    text = FOR_AN_EMPLOYEE[language]
+    assert stated_group(text, language) == "non_eu"  # without the employer's words: the residence permit
+    events, messages, _ = run_with_metadata(ActionAnswerTopic(), asking(text, "getting_started", language))
+    assert events == CHECKLIST_STARTED
+    assert messages == []
 
 
 def test_a_question_between_close_entries_about_staying_is_settled_by_the_citizenship():
