@@ -181,11 +181,28 @@ def gets_the_name(question: str, start: int, language: str) -> bool:
 
     "how do I open a NemKonto?", "dónde saco el CPR?": the name is what the user wants to get
     (``get_verbs`` in ``data/i18n/question_words.yml``), at most :data:`GET_WINDOW` words after the verb.
-    "can I get it without a CPR?" has three words between: the CPR number is a condition there.
+    "can I get it without a CPR?" has three words between: the CPR number is a condition there, as
+    in "can I do it before I get my CPR?", where a word of time before (``before_getting``) stands
+    just before the verb.
     """
     verbs = {phrase.strip() for phrase in _question_words("get_verbs").get(language, ())}
-    before = _WORD.findall(fold(question[:start]))[-(GET_WINDOW + 1):]
-    return any(word in verbs for word in before)
+    words = _WORD.findall(fold(question[:start]))
+    first = max(0, len(words) - (GET_WINDOW + 1))
+    # A word of time before the verb ("before I get my CPR"), or between it and the name ("załatwić
+    # zanim dostanę CPR"), makes the name a condition.
+    return any(words[index] in verbs and not _before_getting(words[max(0, index - BEFORE_WINDOW):index], language)
+               and not _before_getting(words[index + 1:], language)
+               for index in range(first, len(words)))
+
+
+#: How many words before a verb of getting a word of time before may stand ("before I get").
+BEFORE_WINDOW = 3
+
+
+def _before_getting(words: Sequence[str], language: str) -> bool:
+    """Whether a word of time before ("before", "zanim", "înainte să") stands in ``words``."""
+    text = f" {' '.join(words)} "
+    return any(phrase in text for phrase in _question_words("before_getting").get(language, ()))
 
 
 def split_entry(entry: Entry, language: str, question: str = "") -> AnswerParts:

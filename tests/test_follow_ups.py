@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+import pytest
+
 from bot.answer_parts import gets_the_name
 from bot.follow_ups import names_a_condition, placed_outside
 
@@ -48,3 +50,34 @@ def test_a_question_naming_nothing_is_placed_outside_when_the_topic_model_says_s
     assert not placed_outside({**outside, "topic_ranking": {"none": 0.0}})
     assert not placed_outside({**outside, "topic_ranking": None})  # no topic model in the pipeline
     assert not placed_outside(parse("where is the CPR office?", "CPR", "cpr", none=0.9))
+
+
+#: Per language: a follow-up asking whether something can be done before the CPR number comes, and a
+#: question asking where to get it.
+BEFORE_GETTING = {
+    "en": ("can I apply for it before I get my CPR?", "where do I get my CPR?"),
+    "da": ("kan jeg søge inden jeg får CPR?", "hvor får jeg CPR?"),
+    "de": ("kann ich das machen, bevor ich die CPR bekomme?", "wo bekomme ich die CPR?"),
+    "es": ("¿lo puedo hacer antes de sacar el CPR?", "¿dónde saco el CPR?"),
+    "pl": ("mogę to załatwić zanim dostanę CPR?", "gdzie dostanę CPR?"),
+    "ro": ("pot să-l cer înainte să primesc CPR?", "unde primesc CPR?"),
+    "uk": ("можна це оформити до того як отримаю CPR?", "де отримати CPR?"),
+    "ar": ("ممكن اقدم قبل ما احصل على CPR؟", "وين احصل على CPR؟"),
+}
+
+
+def test_every_language_has_words_of_time_before_a_verb_of_getting():
+    from bot.answer_parts import _question_words
+    from bot.settings import get_settings
+
+    assert set(get_settings().languages) <= set(_question_words("before_getting")) == set(BEFORE_GETTING)
+
+
+@pytest.mark.parametrize("language", sorted(BEFORE_GETTING))
+def test_a_name_got_before_something_else_is_a_condition(language):
+    """"can I do it before I get my CPR?" after the tax card stays on the tax card; "where do I get it?" not."""
+    condition, question = BEFORE_GETTING[language]
+    assert not gets_the_name(condition, condition.index("CPR"), language)
+    assert names_a_condition(parse(condition, "CPR", "cpr"), "tax_card", language)
+    assert gets_the_name(question, question.index("CPR"), language)
+    assert not names_a_condition(parse(question, "CPR", "cpr"), "tax_card", language)
