@@ -12,6 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.answers import Reply, entry_buttons
+from bot.closed_times import answer_when_closed
 from bot.content import Entry, KnowledgeBase, get_knowledge_base
 from bot.content.hours import now
 from bot.first_steps import CHECKLIST_ENTRY
@@ -151,6 +152,24 @@ class ContentAction(Action, ABC):
         return values
 
     def resolve(self, tracker: Tracker) -> Resolution:
+        """Find the entry the latest message is about (:meth:`find_entry`), at the time it asks about.
+
+        A follow-up about the conversation's topic at a time the topic is closed (the evening, the
+        night, a weekend, a public holiday) is about the entry that covers that time: "and if it is
+        at night?" after the family doctor's answer is a question for the out-of-hours doctor
+        (:mod:`bot.closed_times`). Only a follow-up: in a question of its own, a time is often the
+        background ("my son has had earache since last night, do we need to book?"), which turned 4
+        turns of the user-voice set into the out-of-hours doctor (docs/nlu.md).
+        """
+        resolution = self.find_entry(tracker)
+        entry = resolution.entry
+        if entry is None or entry.id != topic_before_latest_message(tracker):
+            return resolution
+        instead = answer_when_closed(self.kb.entries, entry, question_text(tracker), self.language(tracker),
+                                     tracker.latest_message.get("entities") or [])
+        return Resolution(instead) if instead is not None else resolution
+
+    def find_entry(self, tracker: Tracker) -> Resolution:
         """Find the entry the latest message is about.
 
         The topics named in the message win; otherwise the topic of the conversation so far

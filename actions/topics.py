@@ -131,8 +131,17 @@ class ActionAnswerTopic(EntryAnswerAction):
         return self.remember(entry)
 
     def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
-        """The first bubble for the question: at most two sentences and the official link; buttons."""
-        return topic_answer(self.kb, entry, language, base.clock().date(), question_text(tracker))
+        """The first bubble for the question: at most two sentences and the official link; buttons.
+
+        An entry that answers for the conversation's topic at a time the topic is closed ("and if my
+        child gets sick at night?" after the family doctor) opens with its summary, which says what
+        to do then (the out-of-hours doctor's number), not with the sentences nearest the words.
+        """
+        question = question_text(tracker)
+        previous = self.kb.get(topic_before_latest_message(tracker))
+        if previous is not None and previous.when_closed == entry.id:
+            question = ""
+        return topic_answer(self.kb, entry, language, base.clock().date(), question)
 
 
 class ActionMoreDetails(EntryAnswerAction):

@@ -146,6 +146,10 @@ class Entry:
     #: ``{cpr: mitid_support}`` on MitID ("no MitID without a CPR number, who do I call?" asks for
     #: MitID Support's P-code line). Read by :mod:`bot.prerequisites`.
     without: Mapping[str, str] = field(default_factory=dict)
+    #: The entry that answers when this one is closed: asked about the evening, the night, a weekend
+    #: or a public holiday, the family doctor's question is the out-of-hours doctor's ("and if it is at
+    #: night?"). Read by :mod:`bot.closed_times`.
+    when_closed: Optional[str] = None
     #: The period the entry's information is about (a strategy's years, an event's dates): after
     #: ``valid_until`` the answer says the period has ended, and the validator fails.
     valid_from: Optional[dt.date] = None
@@ -369,7 +373,7 @@ def _parse_date(col: _Collector, raw: Any, path: str) -> Optional[dt.date]:
 _ENTRY_FIELDS = {
     "id", "kind", "area", "names", "synonyms", "summary", "details", "steps", "contact",
     "hours", "items", "links", "related", "sources", "verified", "uncertain", "contact_from", "provided_by",
-    "valid_from", "valid_until", "checklist", "uncertain_about", "without",
+    "valid_from", "valid_until", "checklist", "uncertain_about", "without", "when_closed",
 }
 
 
@@ -496,6 +500,7 @@ def parse_entry(col: _Collector, raw: Any, index: int) -> Optional[Entry]:
     if contact is not None and contact_from:
         col.error(f"{path}.contact_from", "an entry has either its own contact or contact_from, not both")
     provided_by = col.text(raw.get("provided_by"), f"{path}.provided_by", required=False)
+    when_closed = col.text(raw.get("when_closed"), f"{path}.when_closed", required=False)
     without: Dict[str, str] = {}
     raw_without = raw.get("without") or {}
     if not isinstance(raw_without, dict) or not all(
@@ -542,6 +547,7 @@ def parse_entry(col: _Collector, raw: Any, index: int) -> Optional[Entry]:
         contact_from=contact_from,
         provided_by=provided_by,
         without=without,
+        when_closed=when_closed,
         valid_from=period["valid_from"],
         valid_until=period["valid_until"],
         file=col.file,
@@ -607,6 +613,9 @@ def check_references(entries: Mapping[str, Entry]) -> List[ContentError]:
             if provider is None or provider.kind != "organisation" or provider.id == entry.id:
                 errors.append(ContentError(entry.file, f"entries[{entry.id}].provided_by",
                                            f"unknown id or not another organisation: {entry.provided_by!r}"))
+        if entry.when_closed and (entry.when_closed not in entries or entry.when_closed == entry.id):
+            errors.append(ContentError(entry.file, f"entries[{entry.id}].when_closed",
+                                       f"unknown id or the entry itself: {entry.when_closed!r}"))
         for needed_id, answer_id in entry.without.items():
             unknown = next((ref for ref in (needed_id, answer_id) if ref not in entries), None)
             if unknown is not None:

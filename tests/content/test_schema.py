@@ -128,6 +128,16 @@ def test_unknown_related_id(tmp_path: Path) -> None:
     assert problems(tmp_path) == ["a.yml: entries[alpha].related: unknown id 'nowhere'"]
 
 
+def test_unknown_or_own_when_closed_id(tmp_path: Path) -> None:
+    write_content(tmp_path, "a.yml", minimal_entry("alpha", when_closed="nowhere"),
+                  minimal_entry("beta", when_closed="beta"), minimal_entry("gamma", when_closed="alpha"))
+
+    assert problems(tmp_path) == [
+        "a.yml: entries[alpha].when_closed: unknown id or the entry itself: 'nowhere'",
+        "a.yml: entries[beta].when_closed: unknown id or the entry itself: 'beta'",
+    ]
+
+
 def test_unknown_items_id(tmp_path: Path) -> None:
     write_content(tmp_path, "a.yml", minimal_entry("menu", kind="list", items=["beta", "ghost"]), minimal_entry("beta"))
 

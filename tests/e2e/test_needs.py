@@ -102,6 +102,8 @@ class SecondTurn:
     replies: List[Tuple[Any, Any, Any]]
     utter_actions: List[Any]
     language: Any
+    #: The entries the first turn answered about.
+    first_answered: Tuple[Any, ...] = ()
 
 
 def second_turn(stack: Any, first: str, second: str) -> SecondTurn:
@@ -124,6 +126,8 @@ def second_turn(stack: Any, first: str, second: str) -> SecondTurn:
         replies=[(meta.get("outcome"), meta.get("entry"), meta.get("kind")) for meta in metadata],
         utter_actions=[meta.get("utter_action") for meta in metadata],
         language=language,
+        first_answered=tuple(event["metadata"].get("entry") for event in turns[0]
+                             if event["event"] == "bot" and (event.get("metadata") or {}).get("outcome") == "answer"),
     )
 
 
@@ -164,6 +168,20 @@ def test_when_to_call_them_after_a_service_gets_the_organisations_phone_hours(st
     turn = second_turn(stack, FOLLOW_UPS[language]["number"][0], FOLLOW_UPS[language]["call_them"])
     assert support.name(language) in turn.text, turn.text
     assert turn.replies == [("answer", "mitid", "hours")]
+    assert turn.language == language
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_follow_up_about_the_night_after_the_family_doctor_gets_the_out_of_hours_doctor(stack, language):
+    """"And if my child gets sick at night?" after the family doctor: the doctor is closed then."""
+    root = Path(__file__).resolve().parents[2]
+    night_doctor = load_knowledge_base(root / "data" / "content", read_languages(root)).get("out_of_hours_doctor")
+    assert night_doctor is not None and night_doctor.contact is not None and night_doctor.contact.phone
+    turn = second_turn(stack, *FOLLOW_UPS[language]["when_closed"])
+    assert turn.first_answered == ("family_doctor",)
+    assert [(outcome, entry) for outcome, entry, _ in turn.replies] == [("answer", "out_of_hours_doctor")], turn.replies
+    assert night_doctor.contact.phone in turn.text, turn.text
     assert turn.language == language
 
 
