@@ -162,6 +162,13 @@ def asks_whom_to_call(question: str, language: str) -> bool:
     return _asks("asks_whom_to_call", question, language)
 
 
+def asks_for_contact(question: str, language: str) -> bool:
+    """Whether the question asks for a way to reach someone: a number, whom to call, an e-mail, contact."""
+    from bot.nlu.set_aside import asks_how_to_reach
+
+    return asks_whom_to_call(question, language) or asks_how_to_reach(question, language)
+
+
 def asks_who_provides(question: str, language: str) -> bool:
     """Whether the question asks who runs or issues something, or which school or authority it is."""
     return _asks("asks_who_provides", question, language, gap=True)

@@ -98,6 +98,14 @@ def _matches(words: Sequence[str], phrases: Tuple[Phrase, ...]) -> List[Tuple[in
     return found
 
 
+def asks_how_to_reach(text: str, language: str) -> bool:
+    """Whether the message has a word that asks for a phone number, an e-mail or a way to reach someone.
+
+    The ``contact`` words of ``data/i18n/set_aside.yml``, as whole words ("phone", "ringe", "anrufen").
+    """
+    return bool(_matches([word for word, _, _ in tokens(text)], _phrases("contact", language)))
+
+
 def _breaks(text: str, pattern: re.Pattern) -> List[int]:
     return [match.start() for match in pattern.finditer(text)]
 

@@ -1,0 +1,61 @@
+"""A message the intent classifier read as a contact question gets a contact card only when it asks for one.
+
+"half of my first pay went to tax, how do I fix that?" asks what to do, not whom to call: the tax
+card's answer, not the tax agency's card (actions/contacts.py). "which number do I call about my
+tax card?" gets the card. In every language, on the real content.
+"""
+
+from __future__ import annotations
+
+import pytest
+from rasa_sdk import Tracker
+
+import actions.base
+from actions.contacts import ActionAnswerContact
+from bot.answers import contact_answer, topic_answer
+from tests.actions.test_actions import run_with_metadata
+from tests.conftest import cph
+
+#: Per language: a question about the tax card with no word asking for contact, and one asking for the number.
+TAX_CARD = {
+    "en": ("half of my first pay went to tax, how do I fix that?", "which number do I call about my tax card?"),
+    "da": ("halvdelen af min første løn gik til skat, hvad gør jeg?",
+           "hvilket nummer ringer jeg til om mit skattekort?"),
+    "de": ("die Hälfte meines ersten Lohns ging an Steuern, was mache ich?",
+           "welche Nummer rufe ich wegen meiner Steuerkarte an?"),
+    "es": ("la mitad de mi primer sueldo se fue en impuestos, ¿qué hago?",
+           "¿a qué número llamo por mi tarjeta de impuestos?"),
+    "pl": ("połowa mojej pierwszej wypłaty poszła na podatek, co robić?",
+           "pod jaki numer dzwonić w sprawie karty podatkowej?"),
+    "ro": ("jumătate din primul salariu s-a dus pe impozit, ce fac?", "la ce număr sun pentru cardul de taxe?"),
+    "uk": ("половина першої зарплати пішла на податок, що робити?", "за яким номером дзвонити щодо податкової картки?"),
+    "ar": ("نص أول راتب راح ضرايب، شو أعمل؟", "على أي رقم بتصل بخصوص بطاقة الضريبة؟"),
+}
+
+
+@pytest.fixture(autouse=True)
+def real_content(monkeypatch, real_kb):
+    monkeypatch.setattr(actions.base, "get_knowledge_base", lambda: real_kb)
+    monkeypatch.setattr(actions.base, "clock", lambda: cph(2026, 11, 30, 10, 0))
+
+
+def contact_question(text: str, language: str) -> Tracker:
+    latest = {"text": text, "intent": {"name": "ask_contact", "confidence": 0.95},
+              "entities": [{"entity": "topic", "value": "tax_card", "start": 0, "end": 1}]}
+    return Tracker("test", {"language": language, "topic": None}, latest, [], False, None, {}, "action_listen")
+
+
+@pytest.mark.parametrize("language", sorted(TAX_CARD))
+def test_only_a_message_asking_for_contact_gets_the_contact_card(real_kb, language):
+    what_to_do, which_number = TAX_CARD[language]
+    tax_card = real_kb.get("tax_card")
+
+    _, messages, metadata = run_with_metadata(ActionAnswerContact(), contact_question(what_to_do, language))
+    assert metadata == [{"outcome": "answer", "entry": "tax_card", "kind": "topic"}]
+    expected = topic_answer(real_kb, tax_card, language, cph(2026, 11, 30, 10, 0).date(), what_to_do)
+    assert messages[0]["text"] == expected.text
+
+    _, messages, metadata = run_with_metadata(ActionAnswerContact(), contact_question(which_number, language))
+    assert metadata == [{"outcome": "answer", "entry": "tax_card", "kind": "contact"}]
+    assert messages[0]["text"] == contact_answer(tax_card, language, real_kb, which_number).text
+    assert real_kb.get("tax_agency").contact.phone in messages[0]["text"]
