@@ -169,6 +169,13 @@ def asks_for_contact(question: str, language: str) -> bool:
     return asks_whom_to_call(question, language) or asks_how_to_reach(question, language)
 
 
+def asks_for_place(question: str, language: str) -> bool:
+    """Whether the question asks where something is: a word asking where, or for an address or a floor."""
+    from bot.nlu.set_aside import asks_where
+
+    return asks_where(question, language) or _asks("asks_for_address", question, language)
+
+
 def asks_who_provides(question: str, language: str) -> bool:
     """Whether the question asks who runs or issues something, or which school or authority it is."""
     return _asks("asks_who_provides", question, language, gap=True)

@@ -69,7 +69,7 @@ def test_questions_that_ask_for_a_number(question, language, expected):
     assert asks_for_a_number(question, language) is expected
 
 
-@pytest.mark.parametrize("kind", ["asks_for_a_number", "asks_who_provides", "employer"])
+@pytest.mark.parametrize("kind", ["asks_for_a_number", "asks_who_provides", "employer", "asks_for_address"])
 def test_every_language_has_words_for_each_question_kind(kind):
     from bot.answer_parts import _question_words
     from bot.settings import get_settings

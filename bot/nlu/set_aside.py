@@ -106,6 +106,11 @@ def asks_how_to_reach(text: str, language: str) -> bool:
     return bool(_matches([word for word, _, _ in tokens(text)], _phrases("contact", language)))
 
 
+def asks_where(text: str, language: str) -> bool:
+    """Whether the message has a word that asks where (the ``where`` words of ``data/i18n/set_aside.yml``)."""
+    return bool(_matches([word for word, _, _ in tokens(text)], _phrases("where", language)))
+
+
 def _breaks(text: str, pattern: re.Pattern) -> List[int]:
     return [match.start() for match in pattern.finditer(text)]
 

@@ -59,3 +59,39 @@ def test_only_a_message_asking_for_contact_gets_the_contact_card(real_kb, langua
     assert metadata == [{"outcome": "answer", "entry": "tax_card", "kind": "contact"}]
     assert messages[0]["text"] == contact_answer(tax_card, language, real_kb, which_number).text
     assert real_kb.get("tax_agency").contact.phone in messages[0]["text"]
+
+
+#: Per language: a question about International House with no word asking where or for an address,
+#: and one asking for its address.
+IHND = {
+    "en": ("do they help with job applications?", "what is their address?"),
+    "da": ("hjælper de med jobansøgninger?", "hvad er deres adresse?"),
+    "de": ("helfen die bei Bewerbungen?", "wie ist ihre Adresse?"),
+    "es": ("¿ayudan con las solicitudes de empleo?", "¿cuál es su dirección?"),
+    "pl": ("czy pomagają w pisaniu podań o pracę?", "jaki jest ich adres?"),
+    "ro": ("ajută și cu aplicațiile de job?", "care e adresa lor?"),
+    "uk": ("чи допомагають вони з заявами на роботу?", "яка в них адреса?"),
+    "ar": ("بيساعدوا بطلبات الشغل؟", "شو عنوانهم؟"),
+}
+
+
+def address_question(text: str, language: str) -> Tracker:
+    latest = {"text": text, "intent": {"name": "ask_address", "confidence": 0.95},
+              "entities": [{"entity": "topic", "value": "ihnd", "start": 0, "end": 1}]}
+    return Tracker("test", {"language": language, "topic": None}, latest, [], False, None, {}, "action_listen")
+
+
+@pytest.mark.parametrize("language", sorted(IHND))
+def test_only_a_message_asking_where_gets_the_address(real_kb, language):
+    from actions.contacts import ActionAnswerAddress
+    from bot.answers import address_answer
+
+    what, where = IHND[language]
+    ihnd = real_kb.get("ihnd")
+    _, messages, metadata = run_with_metadata(ActionAnswerAddress(), address_question(what, language))
+    assert metadata == [{"outcome": "answer", "entry": "ihnd", "kind": "topic"}]
+    assert messages[0]["text"] == topic_answer(real_kb, ihnd, language, cph(2026, 11, 30, 10, 0).date(), what).text
+
+    _, messages, metadata = run_with_metadata(ActionAnswerAddress(), address_question(where, language))
+    assert metadata == [{"outcome": "answer", "entry": "ihnd", "kind": "address"}]
+    assert messages[0]["text"] == address_answer(ihnd, language, real_kb, where).text
