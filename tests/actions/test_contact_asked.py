@@ -39,9 +39,10 @@ def real_content(monkeypatch, real_kb):
     monkeypatch.setattr(actions.base, "clock", lambda: cph(2026, 11, 30, 10, 0))
 
 
-def contact_question(text: str, language: str) -> Tracker:
-    latest = {"text": text, "intent": {"name": "ask_contact", "confidence": 0.95},
-              "entities": [{"entity": "topic", "value": "tax_card", "start": 0, "end": 1}]}
+def read_as(intent: str, entry: str, text: str, language: str) -> Tracker:
+    """A message the NLU read as ``intent`` about ``entry``, opening a conversation in ``language``."""
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.95},
+              "entities": [{"entity": "topic", "value": entry, "start": 0, "end": 1}]}
     return Tracker("test", {"language": language, "topic": None}, latest, [], False, None, {}, "action_listen")
 
 
@@ -50,12 +51,13 @@ def test_only_a_message_asking_for_contact_gets_the_contact_card(real_kb, langua
     what_to_do, which_number = TAX_CARD[language]
     tax_card = real_kb.get("tax_card")
 
-    _, messages, metadata = run_with_metadata(ActionAnswerContact(), contact_question(what_to_do, language))
+    contact = ActionAnswerContact()
+    _, messages, metadata = run_with_metadata(contact, read_as("ask_contact", "tax_card", what_to_do, language))
     assert metadata == [{"outcome": "answer", "entry": "tax_card", "kind": "topic"}]
     expected = topic_answer(real_kb, tax_card, language, cph(2026, 11, 30, 10, 0).date(), what_to_do)
     assert messages[0]["text"] == expected.text
 
-    _, messages, metadata = run_with_metadata(ActionAnswerContact(), contact_question(which_number, language))
+    _, messages, metadata = run_with_metadata(contact, read_as("ask_contact", "tax_card", which_number, language))
     assert metadata == [{"outcome": "answer", "entry": "tax_card", "kind": "contact"}]
     assert messages[0]["text"] == contact_answer(tax_card, language, real_kb, which_number).text
     assert real_kb.get("tax_agency").contact.phone in messages[0]["text"]
@@ -75,12 +77,6 @@ IHND = {
 }
 
 
-def address_question(text: str, language: str) -> Tracker:
-    latest = {"text": text, "intent": {"name": "ask_address", "confidence": 0.95},
-              "entities": [{"entity": "topic", "value": "ihnd", "start": 0, "end": 1}]}
-    return Tracker("test", {"language": language, "topic": None}, latest, [], False, None, {}, "action_listen")
-
-
 @pytest.mark.parametrize("language", sorted(IHND))
 def test_only_a_message_asking_where_gets_the_address(real_kb, language):
     from actions.contacts import ActionAnswerAddress
@@ -88,10 +84,10 @@ def test_only_a_message_asking_where_gets_the_address(real_kb, language):
 
     what, where = IHND[language]
     ihnd = real_kb.get("ihnd")
-    _, messages, metadata = run_with_metadata(ActionAnswerAddress(), address_question(what, language))
+    _, messages, metadata = run_with_metadata(ActionAnswerAddress(), read_as("ask_address", "ihnd", what, language))
     assert metadata == [{"outcome": "answer", "entry": "ihnd", "kind": "topic"}]
     assert messages[0]["text"] == topic_answer(real_kb, ihnd, language, cph(2026, 11, 30, 10, 0).date(), what).text
 
-    _, messages, metadata = run_with_metadata(ActionAnswerAddress(), address_question(where, language))
+    _, messages, metadata = run_with_metadata(ActionAnswerAddress(), read_as("ask_address", "ihnd", where, language))
     assert metadata == [{"outcome": "answer", "entry": "ihnd", "kind": "address"}]
     assert messages[0]["text"] == address_answer(ihnd, language, real_kb, where).text
