@@ -27,10 +27,10 @@ class ActionAnswerContact(EntryAnswerAction):
 
         The intent classifier reads many "how do I ..." messages as contact questions ("Can I join
         an a-kasse if I only moved here two months ago?", "my first salary came and they took more
-        than half"): 108 of the 368 in-scope single questions of the user-voice set it read so have no
-        word asking for a number, whom to call, an e-mail or contact (docs/nlu.md). Those get the
-        entry's answer, not a card of phone numbers; a button's payload (no typed text) still gets the
-        card.
+        than half"): 68 of the 368 in-scope single questions of the user-voice set it read so have no
+        word or part of a word asking for a number, whom to call, an e-mail or contact
+        (:func:`bot.answer_parts.asks_for_contact`; docs/nlu.md). Those get the entry's answer, not a
+        card of phone numbers; a button's payload (no typed text) still gets the card.
         """
         question = question_text(tracker)
         if question and not asks_for_contact(question, language):

@@ -166,14 +166,34 @@ def asks_for_contact(question: str, language: str) -> bool:
     """Whether the question asks for a way to reach someone: a number, whom to call, an e-mail, contact."""
     from bot.nlu.set_aside import asks_how_to_reach
 
-    return asks_whom_to_call(question, language) or asks_how_to_reach(question, language)
+    return (asks_whom_to_call(question, language) or asks_how_to_reach(question, language)
+            or _has_stem("contact_stems", question, language))
 
 
 def asks_for_place(question: str, language: str) -> bool:
     """Whether the question asks where something is: a word asking where, or for an address or a floor."""
     from bot.nlu.set_aside import asks_where
 
-    return asks_where(question, language) or _asks("asks_for_address", question, language)
+    return asks_where(question, language) or _has_stem("address_stems", question, language)
+
+
+@lru_cache(maxsize=4)
+def _stems(kind: str) -> Dict[str, Tuple[str, ...]]:
+    """Per language, the parts of words of ``kind``, folded; a space kept at either end marks a word's edge."""
+    from bot.yaml_files import read_yaml
+
+    def folded(stem: str) -> str:
+        core = " ".join(_WORD.findall(fold(stem)))
+        return (" " if stem.startswith(" ") else "") + core + (" " if stem.endswith(" ") else "")
+
+    return {language: tuple(folded(stem) for stem in stems)
+            for language, stems in read_yaml(QUESTION_WORDS_FILE)[kind].items()}
+
+
+def _has_stem(kind: str, question: str, language: str) -> bool:
+    """Whether one of the parts of words of ``kind`` stands anywhere in the folded question."""
+    text = f" {' '.join(_WORD.findall(fold(question)))} "
+    return any(stem in text for stem in _stems(kind).get(language, ()))
 
 
 def asks_who_provides(question: str, language: str) -> bool:

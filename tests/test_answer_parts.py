@@ -69,7 +69,7 @@ def test_questions_that_ask_for_a_number(question, language, expected):
     assert asks_for_a_number(question, language) is expected
 
 
-@pytest.mark.parametrize("kind", ["asks_for_a_number", "asks_who_provides", "employer", "asks_for_address"])
+@pytest.mark.parametrize("kind", ["asks_for_a_number", "asks_who_provides", "employer"])
 def test_every_language_has_words_for_each_question_kind(kind):
     from bot.answer_parts import _question_words
     from bot.settings import get_settings
@@ -119,3 +119,32 @@ def test_messages_written_for_an_employer_about_an_employee(question, language, 
     from bot.answer_parts import speaks_for_employer
 
     assert speaks_for_employer(question, language) is expected
+
+
+@pytest.mark.parametrize("kind", ["contact_stems", "address_stems"])
+def test_every_language_has_parts_of_words_for_contact_and_place(kind):
+    from bot.answer_parts import _stems
+    from bot.settings import get_settings
+
+    assert set(get_settings().languages) <= {language for language, stems in _stems(kind).items() if stems}
+
+
+@pytest.mark.parametrize(("question", "language"), [
+    ("How do I get in touch with their customer service?", "en"),
+    ("Hvad er e-mailadressen til dem?", "da"),
+    ("Jak skontaktować się z nimi?", "pl"),
+    ("Як зв'язатися з ними?", "uk"),
+    ("Cum iau legătura cu ei?", "ro"),
+    ("من هو الشخص المسؤول عن هذا؟", "ar"),
+])
+def test_compounds_and_inflections_ask_for_contact(question, language):
+    from bot.answer_parts import asks_for_contact
+
+    assert asks_for_contact(question, language)
+
+
+def test_a_compound_naming_an_address_asks_for_a_place():
+    from bot.answer_parts import asks_for_place
+
+    assert asks_for_place("Wie lautet die Straßenadresse?", "de")
+    assert not asks_for_place("Helfen die bei Bewerbungen?", "de")
