@@ -201,6 +201,11 @@ def asks_who_provides(question: str, language: str) -> bool:
     return _asks("asks_who_provides", question, language, gap=True)
 
 
+def names_a_closed_time(question: str, language: str) -> bool:
+    """Whether the question speaks of the evening, the night, the weekend or a public holiday (``closed_times``)."""
+    return _asks("closed_times", question, language)
+
+
 def speaks_for_employer(question: str, language: str) -> bool:
     """Whether the message is written for an employer about an employee ("we have hired an engineer")."""
     return _asks("employer", question, language)

@@ -1,7 +1,8 @@
 """Questions about a time when an entry is closed, answered by the entry that covers that time.
 
 The family doctor is closed on weekday evenings and nights, at weekends and on public holidays; the
-out-of-hours doctor covers those times (content-facts §2, the out-of-hours entry's own summary). So
+out-of-hours doctor covers those times (the out-of-hours entry's own summary, from the research notes
+in docs/research/everyday-topics-2026-12.md). So
 "and if it is at night?" after the family doctor's answer, or "can I see my doctor on Saturday?",
 asks for the out-of-hours doctor. An entry names the one that answers for it when it is closed in
 its ``when_closed`` field (``data/content/``).
@@ -23,11 +24,11 @@ CLOSED_DAYS = frozenset({"sat", "sun"})
 
 def asks_about_closed_time(text: str, language: str, entities: Iterable[Mapping[str, Any]] = ()) -> bool:
     """Whether the message asks about the evening, the night, a weekend day or a public holiday."""
-    from bot.answer_parts import _asks
+    from bot.answer_parts import names_a_closed_time
 
     if any(entity.get("entity") == "day" and entity.get("value") in CLOSED_DAYS for entity in entities):
         return True
-    return bool(text) and _asks("closed_times", text, language)
+    return bool(text) and names_a_closed_time(text, language)
 
 
 def answer_when_closed(
