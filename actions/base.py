@@ -161,16 +161,17 @@ class ContentAction(Action, ABC):
         background ("my son has had earache since last night, do we need to book?"), which turned 4
         turns of the user-voice set into the out-of-hours doctor (docs/nlu.md).
         """
-        resolution = self.find_entry(tracker)
+        previous = self.kb.get(topic_before_latest_message(tracker))
+        resolution = self.find_entry(tracker, previous)
         entry = resolution.entry
-        if entry is None or entry.id != topic_before_latest_message(tracker):
+        if entry is None or previous is None or entry.id != previous.id:
             return resolution
         instead = answer_when_closed(self.kb.entries, entry, question_text(tracker), self.language(tracker),
                                      tracker.latest_message.get("entities") or [])
         return Resolution(instead) if instead is not None else resolution
 
-    def find_entry(self, tracker: Tracker) -> Resolution:
-        """Find the entry the latest message is about.
+    def find_entry(self, tracker: Tracker, previous: Optional[Entry]) -> Resolution:
+        """Find the entry the latest message is about, given the conversation's topic before it.
 
         The topics named in the message win; otherwise the topic of the conversation so far
         (a follow-up such as "and the phone number?"); otherwise the action's default entry.
@@ -186,7 +187,6 @@ class ContentAction(Action, ABC):
         CPR number?" then asks about that step. A message naming the topic and one of the topic's
         own items ("and Wismar, how long has that twin town been one?") is about the item.
         """
-        previous = self.kb.get(topic_before_latest_message(tracker))
         entities = tracker.latest_message.get("entities", []) or []
         # "no MitID without a CPR number, who do I call?": the entry for someone who lacks what MitID
         # needs (bot.prerequisites).

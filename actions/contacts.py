@@ -10,7 +10,7 @@ import actions.base as base
 from actions.base import EntryAnswerAction, question_text
 from bot.answer_parts import asks_for_contact, asks_for_place
 from bot.answers import Reply, address_answer, contact_answer, topic_answer
-from bot.content import Entry
+from bot.content import Entry, KnowledgeBase
 
 
 class ActionAnswerContact(EntryAnswerAction):
@@ -34,7 +34,7 @@ class ActionAnswerContact(EntryAnswerAction):
         """
         question = question_text(tracker)
         if question and not asks_for_contact(question, language):
-            return topic_answer(self.kb, entry, language, base.clock().date(), question)
+            return entry_answer(self.kb, entry, language, question)
         return contact_answer(entry, language, self.kb, question)
 
 
@@ -56,5 +56,10 @@ class ActionAnswerAddress(EntryAnswerAction):
         """
         question = question_text(tracker)
         if question and not asks_for_place(question, language):
-            return topic_answer(self.kb, entry, language, base.clock().date(), question)
+            return entry_answer(self.kb, entry, language, question)
         return address_answer(entry, language, self.kb, question)
+
+
+def entry_answer(kb: KnowledgeBase, entry: Entry, language: str, question: str) -> Reply:
+    """The entry's answer to a message that asks for no contact or place (as a topic question would get)."""
+    return topic_answer(kb, entry, language, base.clock().date(), question)

@@ -22,6 +22,7 @@ from bot import citizenship, right_to_stay
 from bot import first_steps as fs
 from bot.answer_parts import asks_who_provides, speaks_for_employer
 from bot.answers import MAX_BUTTONS, Reply, entry_buttons, more_answer, topic_answer
+from bot.closed_times import answer_when_closed
 from bot.content import Entry
 from bot.i18n import translate
 from bot.prerequisites import named_entries
@@ -136,11 +137,15 @@ class ActionAnswerTopic(EntryAnswerAction):
         An entry that answers for the conversation's topic at a time the topic is closed ("and if my
         child gets sick at night?" after the family doctor) opens with its summary, which says what
         to do then (the out-of-hours doctor's number), not with the sentences nearest the words.
+        The same test as :meth:`~actions.base.ContentAction.resolve`'s, made only for an entry that
+        some entry's ``when_closed`` names (the conversation's events are read once more then).
         """
         question = question_text(tracker)
-        previous = self.kb.get(topic_before_latest_message(tracker))
-        if previous is not None and previous.when_closed == entry.id:
-            question = ""
+        if question and any(other.when_closed == entry.id for other in self.kb.entries.values()):
+            previous = self.kb.get(topic_before_latest_message(tracker))
+            if answer_when_closed(self.kb.entries, previous, question, language,
+                                  tracker.latest_message.get("entities") or []) is entry:
+                question = ""
         return topic_answer(self.kb, entry, language, base.clock().date(), question)
 
 

@@ -103,12 +103,17 @@ def asks_how_to_reach(text: str, language: str) -> bool:
 
     The ``contact`` words of ``data/i18n/set_aside.yml``, as whole words ("phone", "ringe", "anrufen").
     """
-    return bool(_matches([word for word, _, _ in tokens(text)], _phrases("contact", language)))
+    return _has_words("contact", text, language)
 
 
 def asks_where(text: str, language: str) -> bool:
     """Whether the message has a word that asks where (the ``where`` words of ``data/i18n/set_aside.yml``)."""
-    return bool(_matches([word for word, _, _ in tokens(text)], _phrases("where", language)))
+    return _has_words("where", text, language)
+
+
+def _has_words(kind: str, text: str, language: str) -> bool:
+    """Whether one of the phrases of ``kind`` stands in the message, as whole words."""
+    return bool(_matches([word for word, _, _ in tokens(text)], _phrases(kind, language)))
 
 
 def _breaks(text: str, pattern: re.Pattern) -> List[int]:
