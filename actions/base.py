@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answers import Reply, entry_buttons
+from bot.answers import Reply, entry_buttons, topic_answer
 from bot.closed_times import answer_when_closed
 from bot.content import Entry, KnowledgeBase, get_knowledge_base
 from bot.content.hours import now
@@ -37,11 +37,14 @@ class Resolution:
         entry: The single entry meant, if any.
         candidates: Several entries named at once (the user must choose).
         outside: Nothing of ours is meant (:func:`bot.follow_ups.placed_outside`): out of scope.
+        closed_time: ``entry`` covers the conversation's topic at a time the topic is closed ("and if
+            it is at night?" after the family doctor; :mod:`bot.closed_times`).
     """
 
     entry: Optional[Entry]
     candidates: Tuple[Entry, ...] = ()
     outside: bool = False
+    closed_time: bool = False
 
 
 #: What a reply did with the question, stored on the bot message (``metadata.outcome``) so that
@@ -119,6 +122,15 @@ def question_answered(tracker: Tracker, entry_id: str) -> str:
     return ""
 
 
+def entry_answer(kb: KnowledgeBase, entry: Entry, language: str, question: str) -> Reply:
+    """The entry's answer to a message that asks for no contact, place or opening hours.
+
+    The intent classifier reads many questions about a topic as contact, address or hours questions
+    (actions/contacts.py, actions/hours.py); those get what a topic question would get.
+    """
+    return topic_answer(kb, entry, language, clock().date(), question)
+
+
 class ContentAction(Action, ABC):
     """Base of the actions that answer from the knowledge base."""
 
@@ -168,7 +180,7 @@ class ContentAction(Action, ABC):
             return resolution
         instead = answer_when_closed(self.kb.entries, entry, question_text(tracker), self.language(tracker),
                                      tracker.latest_message.get("entities") or [])
-        return Resolution(instead) if instead is not None else resolution
+        return Resolution(instead, closed_time=True) if instead is not None else resolution
 
     def find_entry(self, tracker: Tracker, previous: Optional[Entry]) -> Resolution:
         """Find the entry the latest message is about, given the conversation's topic before it.
@@ -247,6 +259,10 @@ class EntryAnswerAction(ContentAction, ABC):
     def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
         """The reply about ``entry`` for this kind of question."""
 
+    def answer_resolved(self, resolution: Resolution, entry: Entry, tracker: Tracker, language: str) -> Reply:
+        """The reply about the resolved ``entry``; actions whose answer depends on how it was found override it."""
+        return self.answer(entry, tracker, language)
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
@@ -266,7 +282,7 @@ class EntryAnswerAction(ContentAction, ABC):
             # A follow-up typed instead of a tap on one of the buttons ("how often does it run?") is
             # about the likeliest of them, not about whichever name the slot mapping kept last.
             return self.remember(resolution.candidates[0]) if resolution.candidates else []
-        reply = self.answer(resolution.entry, tracker, language)
+        reply = self.answer_resolved(resolution, resolution.entry, tracker, language)
         # A contact card taken from another entry (MitID Support's for MitID) is still the answer about
         # the entry asked: the follow-ups ("how long does it take?") are about it. Measured both ways
         # in docs/nlu.md ("Follow-ups keep the topic", "Tried and taken back").

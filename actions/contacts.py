@@ -6,11 +6,10 @@ from typing import Optional, Text
 
 from rasa_sdk import Tracker
 
-import actions.base as base
-from actions.base import EntryAnswerAction, question_text
+from actions.base import EntryAnswerAction, entry_answer, question_text
 from bot.answer_parts import asks_for_contact, asks_for_place
-from bot.answers import Reply, address_answer, contact_answer, topic_answer
-from bot.content import Entry, KnowledgeBase
+from bot.answers import Reply, address_answer, contact_answer
+from bot.content import Entry
 
 
 class ActionAnswerContact(EntryAnswerAction):
@@ -58,8 +57,3 @@ class ActionAnswerAddress(EntryAnswerAction):
         if question and not asks_for_place(question, language):
             return entry_answer(self.kb, entry, language, question)
         return address_answer(entry, language, self.kb, question)
-
-
-def entry_answer(kb: KnowledgeBase, entry: Entry, language: str, question: str) -> Reply:
-    """The entry's answer to a message that asks for no contact or place (as a topic question would get)."""
-    return topic_answer(kb, entry, language, base.clock().date(), question)

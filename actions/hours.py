@@ -7,7 +7,8 @@ from typing import Optional, Text
 from rasa_sdk import Tracker
 
 import actions.base as base
-from actions.base import EntryAnswerAction, question_text
+from actions.base import EntryAnswerAction, entry_answer, question_text
+from bot.answer_parts import asks_when_open
 from bot.answers import Reply, contact_source
 from bot.content import Entry
 from bot.dates_asked import days_asked
@@ -31,8 +32,15 @@ class ActionAnswerHours(EntryAnswerAction):
         hours when the message names no topic but a kind of hours or a day: "when can I call them?"
         or "are they open on Sunday?" after the MitID answer ask when MitID Support answers the phone.
         "when can I get it?" (neither) and "when can I get MitID?" (a topic) get MitID's answer.
+
+        A typed message with no such cue and no word asking when or about opening hours
+        (:func:`bot.answer_parts.asks_when_open`) gets the entry's answer: "do the kids pay?" after
+        the bus answer asks about fares, not about a week of customer-service hours.
         """
         hours_cue = self.entity_values(tracker, "hours_kind") or self.entity_values(tracker, "day")
+        question = question_text(tracker)
+        if question and not hours_cue and not asks_when_open(question, language):
+            return entry_answer(self.kb, entry, language, question)
         if entry.hours is None and hours_cue and not self.entity_values(tracker, "topic"):
             # The organisation whose contact card answers for the service answers for its hours too.
             source = contact_source(self.kb, entry)
@@ -45,4 +53,4 @@ class ActionAnswerHours(EntryAnswerAction):
         text = str(tracker.latest_message.get("text") or "")
         asked = days_asked(text, language, moment.date(), [day for day in days if day != "now"])
         return hours_answer(entry, language, moment, asked, kind=kind, now_only=asked is None and "now" in days,
-                            kb=self.kb, question=question_text(tracker))
+                            kb=self.kb, question=question)

@@ -22,7 +22,6 @@ from bot import citizenship, right_to_stay
 from bot import first_steps as fs
 from bot.answer_parts import asks_who_provides, speaks_for_employer
 from bot.answers import MAX_BUTTONS, Reply, entry_buttons, more_answer, topic_answer
-from bot.closed_times import answer_when_closed
 from bot.content import Entry
 from bot.i18n import translate
 from bot.prerequisites import named_entries
@@ -132,21 +131,18 @@ class ActionAnswerTopic(EntryAnswerAction):
         return self.remember(entry)
 
     def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
-        """The first bubble for the question: at most two sentences and the official link; buttons.
+        """The first bubble for the question: at most two sentences and the official link; buttons."""
+        return topic_answer(self.kb, entry, language, base.clock().date(), question_text(tracker))
 
-        An entry that answers for the conversation's topic at a time the topic is closed ("and if my
-        child gets sick at night?" after the family doctor) opens with its summary, which says what
-        to do then (the out-of-hours doctor's number), not with the sentences nearest the words.
-        The same test as :meth:`~actions.base.ContentAction.resolve`'s, made only for an entry that
-        some entry's ``when_closed`` names (the conversation's events are read once more then).
+    def answer_resolved(self, resolution: base.Resolution, entry: Entry, tracker: Tracker, language: str) -> Reply:
+        """The answer; an entry found for a time the topic is closed opens with its summary.
+
+        "and if my child gets sick at night?" after the family doctor is answered by the out-of-hours
+        doctor, whose summary says what to do then (its number), not the sentences nearest the words.
         """
-        question = question_text(tracker)
-        if question and any(other.when_closed == entry.id for other in self.kb.entries.values()):
-            previous = self.kb.get(topic_before_latest_message(tracker))
-            if answer_when_closed(self.kb.entries, previous, question, language,
-                                  tracker.latest_message.get("entities") or []) is entry:
-                question = ""
-        return topic_answer(self.kb, entry, language, base.clock().date(), question)
+        if resolution.closed_time:
+            return topic_answer(self.kb, entry, language, base.clock().date(), "")
+        return self.answer(entry, tracker, language)
 
 
 class ActionMoreDetails(EntryAnswerAction):

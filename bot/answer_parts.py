@@ -177,6 +177,11 @@ def asks_for_place(question: str, language: str) -> bool:
     return asks_where(question, language) or _has_stem("address_stems", question, language)
 
 
+def asks_when_open(question: str, language: str) -> bool:
+    """Whether the question asks when something is open: a word for open, closed, hours, a time or "when"."""
+    return _has_stem("hours_stems", question, language)
+
+
 @lru_cache(maxsize=4)
 def _stems(kind: str) -> Dict[str, Tuple[str, ...]]:
     """Per language, the parts of words of ``kind``, folded; a space kept at either end marks a word's edge."""

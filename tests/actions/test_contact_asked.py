@@ -1,4 +1,4 @@
-"""A message the intent classifier read as a contact question gets a contact card only when it asks for one.
+"""A message read as a contact, address or hours question gets that part only when it asks for it.
 
 "half of my first pay went to tax, how do I fix that?" asks what to do, not whom to call: the tax
 card's answer, not the tax agency's card (actions/contacts.py). "which number do I call about my
@@ -91,3 +91,36 @@ def test_only_a_message_asking_where_gets_the_address(real_kb, language):
     _, messages, metadata = run_with_metadata(ActionAnswerAddress(), read_as("ask_address", "ihnd", where, language))
     assert metadata == [{"outcome": "answer", "entry": "ihnd", "kind": "address"}]
     assert messages[0]["text"] == address_answer(ihnd, language, real_kb, where).text
+
+
+#: Per language: a question about the bus with no word asking when or about opening hours (the
+#: fares), and one asking when they are open; neither names a weekday or a kind of hours.
+BUS = {
+    "en": ("do the kids pay too?", "when are they open?"),
+    "da": ("skal børnene også betale?", "hvornår har de åbent?"),
+    "de": ("zahlen die Kinder auch?", "wann haben die offen?"),
+    "es": ("¿los niños también pagan?", "¿qué horario tienen?"),
+    "pl": ("czy dzieci też płacą?", "kiedy są otwarci?"),
+    "ro": ("plătesc și copiii?", "când sunt deschiși?"),
+    "uk": ("діти теж платять?", "коли вони відкриті?"),
+    "ar": ("الولاد كمان بيدفعوا؟", "امتى بيفتحوا؟"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(BUS))
+def test_only_a_message_asking_when_gets_the_opening_hours(real_kb, language):
+    from actions.hours import ActionAnswerHours
+    from bot.hours_answer import hours_answer
+
+    fares, when_open = BUS[language]
+    bus = real_kb.get("public_transport")
+    _, messages, metadata = run_with_metadata(ActionAnswerHours(), read_as("ask_hours", "public_transport", fares,
+                                                                           language))
+    assert metadata == [{"outcome": "answer", "entry": "public_transport", "kind": "topic"}]
+    assert messages[0]["text"] == topic_answer(real_kb, bus, language, cph(2026, 11, 30, 10, 0).date(), fares).text
+
+    _, messages, metadata = run_with_metadata(ActionAnswerHours(), read_as("ask_hours", "public_transport", when_open,
+                                                                           language))
+    assert metadata == [{"outcome": "answer", "entry": "public_transport", "kind": "hours"}]
+    expected = hours_answer(bus, language, cph(2026, 11, 30, 10, 0), None, kb=real_kb, question=when_open)
+    assert messages[0]["text"] == expected.text
