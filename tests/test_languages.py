@@ -206,3 +206,40 @@ def test_a_payload_is_answered_in_the_language_its_metadata_names():
     assert language_turn("en", dict(greet, text="hej"), 1).slot is None
     assert language_turn("en", dict(greet, metadata={"language": "xx"}), 1).slot is None
     assert language_turn("en", dict(greet, metadata="da"), 1).slot is None
+
+
+# ------------------------------------------------------------------ a short, unsure message later on (issue #12)
+
+#: Per conversation language: a short follow-up written in it, and the language a detector misread
+#: it as (with lingua's and the vocabulary's combined confidence, below SHORT_SWITCH_CONFIDENCE).
+SHORT_MISREAD = {
+    "en": ("and the kids?", "da"),
+    "da": ("og børnene?", "de"),
+    "de": ("und die Kinder?", "da"),
+    "pl": ("a dzieci?", "uk"),
+    "uk": ("a dity?", "pl"),
+    "ro": ("trb programare inainte?", "da"),
+    "es": ("es presencial u online?", "en"),
+    "ar": ("من شحال العمر؟", "fa"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(SHORT_MISREAD))
+def test_a_short_unsure_message_later_on_keeps_the_conversation_language(language):
+    text, misread = SHORT_MISREAD[language]
+    kind = "detected_language" if misread in SUPPORTED else "unsupported_language"
+    entities = [entity(kind, misread, source="text", confidence=0.81)]
+    later = decide_language(language, "ask_topic", entities, SUPPORTED, first_message=False, text=text)
+    assert (later.language, later.changed, later.reason, later.unsupported) == (language, False, "kept", None)
+    # The same message opening a conversation is all there is to go by.
+    first = decide_language(language, "ask_topic", entities, SUPPORTED, first_message=True, text=text)
+    assert first.language == (misread if misread in SUPPORTED else "en")
+
+
+def test_a_sure_short_message_or_a_longer_one_still_switches():
+    sure = [entity("detected_language", "da", source="text", confidence=0.95)]
+    assert decide_language("en", "ask_topic", sure, SUPPORTED, text="hvor ligger det?").language == "da"
+    unsure = [entity("detected_language", "da", source="text", confidence=0.7)]
+    longer = "hvor ligger jeres kontor henne i forhold til banegården?"
+    assert decide_language("en", "ask_topic", unsure, SUPPORTED, text=longer).language == "da"
+    assert decide_language("en", "ask_topic", unsure, SUPPORTED, text="hvor ligger det?").language == "en"

@@ -289,6 +289,7 @@ async def reply_language(message: UserMessage) -> str:
         list(parse.get("entities") or []),
         get_settings().languages,
         first_message=users <= 1,  # as actions/language.py counts
+        text=str(parse.get("text") or message.text or ""),
     )
     return decision.language
 
