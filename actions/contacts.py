@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import EntryAnswerAction, entry_answer, question_text
+from actions.base import EntryAnswerAction, Resolution, entry_answer, question_text, topic_before_latest_message
 from bot.answer_parts import asks_for_contact, asks_for_place
-from bot.answers import Reply, address_answer, contact_answer
+from bot.answers import Reply, address_answer, contact_answer, contact_source
 from bot.content import Entry
+from bot.follow_ups import INFERRING_EXTRACTOR, TOPIC_ENTITY
 
 
 class ActionAnswerContact(EntryAnswerAction):
@@ -20,6 +22,31 @@ class ActionAnswerContact(EntryAnswerAction):
     def name(self) -> Text:
         """The action's name in the domain."""
         return "action_answer_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        """The card; a follow-up asking how to reach "them" is about the organisation behind it.
+
+        "what's their phone number?" after the EU residence document asks for SIRI, whose card
+        answers for the document: the answer is recorded as SIRI's, and SIRI becomes the topic, so
+        "are they open on Tuesday?" next asks about SIRI. A question that names the service ("which
+        number do I call about my EU residence document?") stays about the service, and so does a
+        first message: "my first pay slip took half, what is it exactly?" with a word for number is
+        no request for the tax agency's card (a first version for every message: +15 / -8).
+        """
+        resolution = self.resolve(tracker)
+        entry = resolution.entry
+        question = question_text(tracker)
+        named = [item for item in tracker.latest_message.get("entities") or []
+                 if item.get("entity") == TOPIC_ENTITY and item.get("extractor") != INFERRING_EXTRACTOR]
+        follow_up = entry is not None and entry.id == topic_before_latest_message(tracker)
+        if entry is not None and follow_up and question and not named \
+                and asks_for_contact(question, self.language(tracker)):
+            source = contact_source(self.kb, entry)
+            if source.id != entry.id:
+                resolution = Resolution(source)
+        return self.respond(dispatcher, tracker, resolution)
 
     def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
         """The entry's contact card, when the message asks for a way to reach someone.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 import actions.base as base
-from actions.base import EntryAnswerAction, entry_answer, question_text
+from actions.base import EntryAnswerAction, Resolution, entry_answer, question_text
 from bot.answer_parts import asks_when_open
 from bot.answers import Reply, contact_source
 from bot.content import Entry
@@ -24,14 +25,30 @@ class ActionAnswerHours(EntryAnswerAction):
         """The action's name in the domain."""
         return "action_answer_hours"
 
-    def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
-        """The entry's hours on the day or days asked, or now and for the week.
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        """The hours; for a service without hours of its own, those of the organisation behind it.
 
         A service with no hours of its own that takes its contact from an organisation (MitID from
         MitID Support, the EU residence document from SIRI) is answered with that organisation's
         hours when the message names no topic but a kind of hours or a day: "when can I call them?"
         or "are they open on Sunday?" after the MitID answer ask when MitID Support answers the phone.
-        "when can I get it?" (neither) and "when can I get MitID?" (a topic) get MitID's answer.
+        The answer is recorded as the organisation's, which becomes the topic (as for its contact
+        card: actions/contacts.py). "when can I get it?" (neither) and "when can I get MitID?" (a
+        topic) get MitID's answer.
+        """
+        resolution = self.resolve(tracker)
+        entry = resolution.entry
+        hours_cue = self.entity_values(tracker, "hours_kind") or self.entity_values(tracker, "day")
+        if entry is not None and entry.hours is None and hours_cue and not self.entity_values(tracker, "topic"):
+            source = contact_source(self.kb, entry)
+            if source.hours is not None:
+                resolution = Resolution(source)
+        return self.respond(dispatcher, tracker, resolution)
+
+    def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
+        """The entry's hours on the day or days asked, or now and for the week.
 
         A typed message with no such cue and no word asking when or about opening hours
         (:func:`bot.answer_parts.asks_when_open`) gets the entry's answer: "do the kids pay?" after
@@ -41,11 +58,6 @@ class ActionAnswerHours(EntryAnswerAction):
         question = question_text(tracker)
         if question and not hours_cue and not asks_when_open(question, language):
             return entry_answer(self.kb, entry, language, question)
-        if entry.hours is None and hours_cue and not self.entity_values(tracker, "topic"):
-            # The organisation whose contact card answers for the service answers for its hours too.
-            source = contact_source(self.kb, entry)
-            if source.hours is not None:
-                entry = source
         moment = base.clock()
         days = self.entity_values(tracker, "day")
         kinds = self.entity_values(tracker, "hours_kind")

@@ -122,6 +122,11 @@ def test_arabic_in_latin_letters_with_digits_is_arabic():
     assert not in_arabic_chat_letters("can I come on the 2nd at 9am or at 7pm?")
     assert not in_arabic_chat_letters("I passed PD3 module 5 and have B2 Danish")
     assert not in_arabic_chat_letters("only one w3rd here with a digit")
+    # The digit at a word's end after two letters ("ta3", "embare7") counts too, not DU2/PD2 or A2/B2.
+    assert in_arabic_chat_letters("lissa ma sajjalt 3al venteliste ta3 bo i nord")
+    assert in_arabic_chat_letters("sajjalt el CPR embare7 w el kart ma wsel, sa3a kam yiftaho?")
+    assert not in_arabic_chat_letters("du2 or du3, and is pd2 harder than pd3?")
+    assert not in_arabic_chat_letters("level a2 or b2 after module 3")
     detector = Detector(SUPPORTED, ["fa", "ru", "fr"], {}, min_words=3, min_confidence=0.5)
     assert detector.detect("3ayez a3raf el mawa3id bta3 el international house")[0] == "ar"
     assert detector.detect("can I come on the 2nd at 9am or at 7pm?")[0] == "en"

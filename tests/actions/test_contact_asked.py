@@ -124,3 +124,70 @@ def test_only_a_message_asking_when_gets_the_opening_hours(real_kb, language):
     assert metadata == [{"outcome": "answer", "entry": "public_transport", "kind": "hours"}]
     expected = hours_answer(bus, language, cph(2026, 11, 30, 10, 0), None, kb=real_kb, question=when_open)
     assert messages[0]["text"] == expected.text
+
+
+#: Per language: a follow-up asking how to reach "them", naming nothing, and a question naming the service.
+THEIR_NUMBER = {
+    "en": ("what's their phone number?", "which number do I call about my EU residence document?"),
+    "da": ("hvad er deres telefonnummer?", "hvilket nummer ringer jeg til om mit EU-opholdsdokument?"),
+    "de": ("wie ist ihre Telefonnummer?", "welche Nummer rufe ich wegen meiner EU-Aufenthaltsbescheinigung an?"),
+    "es": ("¿cuál es su número de teléfono?", "¿a qué número llamo por mi documento de residencia UE?"),
+    "pl": ("jaki jest ich numer telefonu?", "pod jaki numer dzwonić w sprawie dokumentu pobytowego UE?"),
+    "ro": ("care e numărul lor de telefon?", "la ce număr sun pentru documentul de ședere UE?"),
+    "uk": ("який у них номер телефону?", "за яким номером дзвонити щодо документа про проживання ЄС?"),
+    "ar": ("شو رقم تلفونهم؟", "على أي رقم بتصل بخصوص وثيقة الإقامة الأوروبية؟"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(THEIR_NUMBER))
+def test_a_follow_up_asking_how_to_reach_them_is_about_the_organisation_behind_the_card(real_kb, language):
+    their_number, named = THEIR_NUMBER[language]
+    siri = real_kb.get("siri")
+    assert real_kb.get("eu_residence").contact_from == "siri"
+
+    def after_eu_residence(text: str, entities: list) -> Tracker:
+        latest = {"text": text, "intent": {"name": "ask_contact", "confidence": 0.95}, "entities": entities}
+        return Tracker("test", {"language": language, "topic": "eu_residence"}, latest, [], False, None, {},
+                       "action_listen")
+
+    # The topic model's guess is no name in the message: still a follow-up about "them".
+    inferred = [{"entity": "topic", "value": "eu_residence", "extractor": "TopicClassifier", "confidence": 0.4}]
+    events, messages, metadata = run_with_metadata(ActionAnswerContact(), after_eu_residence(their_number, inferred))
+    assert metadata == [{"outcome": "answer", "entry": "siri", "kind": "contact"}]
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "siri"}]
+    assert messages[0]["text"] == contact_answer(siri, language, real_kb, their_number).text
+    assert siri.contact.phone in messages[0]["text"]
+
+    named_entity = [{"entity": "topic", "value": "eu_residence", "start": 0, "end": 1,
+                     "extractor": "ContentEntityExtractor"}]
+    events, _, metadata = run_with_metadata(ActionAnswerContact(), after_eu_residence(named, named_entity))
+    assert metadata == [{"outcome": "answer", "entry": "eu_residence", "kind": "contact"}]
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "eu_residence"}]
+
+
+#: Per language: after MitID, "are they open on Sunday?" (a day, no topic named).
+OPEN_ON_SUNDAY = {
+    "en": "are they open on sunday?", "da": "har de åbent om søndagen?", "de": "haben die sonntags offen?",
+    "es": "¿abren el domingo?", "pl": "czy są otwarci w niedzielę?", "ro": "sunt deschiși duminica?",
+    "uk": "вони працюють у неділю?", "ar": "بيفتحوا يوم الأحد؟",
+}
+
+
+@pytest.mark.parametrize("language", sorted(OPEN_ON_SUNDAY))
+def test_when_they_are_open_after_a_service_is_about_the_organisation_behind_it(real_kb, language):
+    from actions.hours import ActionAnswerHours
+    from bot.dates_asked import days_asked
+    from bot.hours_answer import hours_answer
+
+    text = OPEN_ON_SUNDAY[language]
+    support = real_kb.get("mitid_support")
+    assert real_kb.get("mitid").hours is None and real_kb.get("mitid").contact_from == "mitid_support"
+    latest = {"text": text, "intent": {"name": "ask_hours", "confidence": 0.95},
+              "entities": [{"entity": "day", "value": "sun", "start": 0, "end": 1}]}
+    track = Tracker("test", {"language": language, "topic": "mitid"}, latest, [], False, None, {}, "action_listen")
+    events, messages, metadata = run_with_metadata(ActionAnswerHours(), track)
+    assert metadata == [{"outcome": "answer", "entry": "mitid_support", "kind": "hours"}]
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "mitid_support"}]
+    moment = cph(2026, 11, 30, 10, 0)
+    asked = days_asked(text, language, moment.date(), ["sun"])
+    assert messages[0]["text"] == hours_answer(support, language, moment, asked, kb=real_kb, question=text).text
