@@ -285,6 +285,7 @@ class EntryAnswerAction(ContentAction, ABC):
         reply = self.answer_resolved(resolution, resolution.entry, tracker, language)
         # A contact card taken from another entry (MitID Support's for MitID) is still the answer about
         # the entry asked: the follow-ups ("how long does it take?") are about it. Measured both ways
-        # in docs/nlu.md ("Follow-ups keep the topic", "Tried and taken back").
+        # in docs/nlu.md ("Follow-ups keep the topic", "Tried and taken back"). Only a follow-up that
+        # asks how to reach "them" is resolved to the organisation itself (actions/contacts.py).
         send(dispatcher, reply, outcome=OUTCOME_ANSWER, entry=resolution.entry.id, kind=reply.kind)
         return self.remember(resolution.entry)

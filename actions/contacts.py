@@ -11,7 +11,7 @@ from actions.base import EntryAnswerAction, Resolution, entry_answer, question_t
 from bot.answer_parts import asks_for_contact, asks_for_place
 from bot.answers import Reply, address_answer, contact_answer, contact_source
 from bot.content import Entry
-from bot.follow_ups import INFERRING_EXTRACTOR, TOPIC_ENTITY
+from bot.follow_ups import names_a_topic
 
 
 class ActionAnswerContact(EntryAnswerAction):
@@ -38,10 +38,9 @@ class ActionAnswerContact(EntryAnswerAction):
         resolution = self.resolve(tracker)
         entry = resolution.entry
         question = question_text(tracker)
-        named = [item for item in tracker.latest_message.get("entities") or []
-                 if item.get("entity") == TOPIC_ENTITY and item.get("extractor") != INFERRING_EXTRACTOR]
         follow_up = entry is not None and entry.id == topic_before_latest_message(tracker)
-        if entry is not None and follow_up and question and not named \
+        if entry is not None and follow_up and question \
+                and not names_a_topic(tracker.latest_message.get("entities") or []) \
                 and asks_for_contact(question, self.language(tracker)):
             source = contact_source(self.kb, entry)
             if source.id != entry.id:

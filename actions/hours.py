@@ -40,12 +40,16 @@ class ActionAnswerHours(EntryAnswerAction):
         """
         resolution = self.resolve(tracker)
         entry = resolution.entry
-        hours_cue = self.entity_values(tracker, "hours_kind") or self.entity_values(tracker, "day")
-        if entry is not None and entry.hours is None and hours_cue and not self.entity_values(tracker, "topic"):
+        if entry is not None and entry.hours is None and self.hours_cue(tracker) \
+                and not self.entity_values(tracker, "topic"):
             source = contact_source(self.kb, entry)
             if source.hours is not None:
                 resolution = Resolution(source)
         return self.respond(dispatcher, tracker, resolution)
+
+    def hours_cue(self, tracker: Tracker) -> bool:
+        """Whether the message names a kind of hours ("phone hours") or a day (the NLU's entities)."""
+        return bool(self.entity_values(tracker, "hours_kind") or self.entity_values(tracker, "day"))
 
     def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:
         """The entry's hours on the day or days asked, or now and for the week.
@@ -54,9 +58,8 @@ class ActionAnswerHours(EntryAnswerAction):
         (:func:`bot.answer_parts.asks_when_open`) gets the entry's answer: "do the kids pay?" after
         the bus answer asks about fares, not about a week of customer-service hours.
         """
-        hours_cue = self.entity_values(tracker, "hours_kind") or self.entity_values(tracker, "day")
         question = question_text(tracker)
-        if question and not hours_cue and not asks_when_open(question, language):
+        if question and not self.hours_cue(tracker) and not asks_when_open(question, language):
             return entry_answer(self.kb, entry, language, question)
         moment = base.clock()
         days = self.entity_values(tracker, "day")

@@ -55,6 +55,12 @@ FIGURE_NONE_MAX = 0.9
 CONDITION_FOLLOW_UP = 0.3
 
 
+def names_a_topic(entities: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether the message names an entry: a topic entity found from a name, not inferred by the topic model."""
+    return any(entity.get("entity") == TOPIC_ENTITY and entity.get("extractor") != INFERRING_EXTRACTOR
+               for entity in entities)
+
+
 def keeps_topic(entities: Iterable[Mapping[str, Any]], previous: Optional[str]) -> bool:
     """Whether the message's topic entities should give way to the conversation's topic.
 
