@@ -176,9 +176,11 @@ class ContentAction(Action, ABC):
         previous = self.kb.get(topic_before_latest_message(tracker))
         resolution = self.find_entry(tracker, previous)
         entry = resolution.entry
-        if entry is None or previous is None or entry.id != previous.id:
+        # The follow-up stays on the topic, or already names the entry covering its closed times ("and
+        # if it's at night, which doctor?"): either way that entry answers, opening with its summary.
+        if entry is None or previous is None or entry.id not in (previous.id, previous.when_closed):
             return resolution
-        instead = answer_when_closed(self.kb.entries, entry, question_text(tracker), self.language(tracker),
+        instead = answer_when_closed(self.kb.entries, previous, question_text(tracker), self.language(tracker),
                                      tracker.latest_message.get("entities") or [])
         return Resolution(instead, closed_time=True) if instead is not None else resolution
 

@@ -43,3 +43,31 @@ def test_a_weekend_day_found_by_the_lexicon_is_a_closed_time(real_kb):
     entities = [{"entity": "day", "value": "sun", "start": 9, "end": 15}]
     assert asks_about_closed_time("and on sunday?", "en", entities)
     assert not asks_about_closed_time("and on monday?", "en", [{"entity": "day", "value": "mon"}])
+
+
+@pytest.mark.parametrize("language", sorted(TIMES))
+@pytest.mark.parametrize("named", [False, True], ids=["stays_on_the_topic", "names_the_night_doctor"])
+def test_the_night_doctor_answering_for_the_family_doctor_opens_with_its_summary(monkeypatch, real_kb, language,
+                                                                               named):
+    """Whether the NLU kept the family doctor or already found the out-of-hours doctor in the follow-up,
+    the answer opens with the out-of-hours doctor's summary (its number), not the nearest sentences."""
+    from rasa_sdk import Tracker
+
+    import actions.base
+    from actions.topics import ActionAnswerTopic
+    from bot.answers import topic_answer
+    from tests.actions.test_actions import run_with_metadata
+    from tests.conftest import cph
+
+    monkeypatch.setattr(actions.base, "get_knowledge_base", lambda: real_kb)
+    monkeypatch.setattr(actions.base, "clock", lambda: cph(2026, 11, 30, 10, 0))
+    night = TIMES[language][0]
+    entities = [{"entity": "topic", "value": "out_of_hours_doctor", "start": 0, "end": 1}] if named else []
+    latest = {"text": night, "intent": {"name": "ask_topic", "confidence": 0.95}, "entities": entities}
+    track = Tracker("t", {"language": language, "topic": "family_doctor"}, latest, [], False, None, {},
+                    "action_listen")
+    _, messages, metadata = run_with_metadata(ActionAnswerTopic(), track)
+    assert metadata == [{"outcome": "answer", "entry": "out_of_hours_doctor", "kind": "topic"}]
+    doctor = real_kb.get("out_of_hours_doctor")
+    assert messages[0]["text"] == topic_answer(real_kb, doctor, language, cph(2026, 11, 30, 10, 0).date(), "").text
+    assert doctor.contact.phone in messages[0]["text"]
