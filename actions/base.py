@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answers import Reply, entry_buttons, topic_answer
+from bot.answers import Reply, contact_source, entry_buttons, topic_answer
 from bot.closed_times import answer_when_closed
 from bot.content import Entry, KnowledgeBase, get_knowledge_base
 from bot.content.hours import now
@@ -247,6 +247,16 @@ class ContentAction(Action, ABC):
         else:
             send(dispatcher, Reply(translate("which_topic", language), entry_buttons(self.kb, AREA_IDS, language)),
                  outcome=OUTCOME_MENU)
+
+    def organisation_behind(self, entry: Entry) -> Optional[Entry]:
+        """The organisation whose contact card (and hours) answer for ``entry``, if another entry's.
+
+        MitID takes its card from MitID Support, the EU residence document from SIRI
+        (:func:`bot.answers.contact_source`); a follow-up asking how to reach "them" or when "they"
+        are open is about that organisation (actions/contacts.py, actions/hours.py).
+        """
+        source = contact_source(self.kb, entry)
+        return source if source.id != entry.id else None
 
     @staticmethod
     def remember(entry: Entry) -> List[Dict[str, Any]]:

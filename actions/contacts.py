@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import EntryAnswerAction, Resolution, entry_answer, question_text, topic_before_latest_message
 from bot.answer_parts import asks_for_contact, asks_for_place
-from bot.answers import Reply, address_answer, contact_answer, contact_source
+from bot.answers import Reply, address_answer, contact_answer
 from bot.content import Entry
 from bot.follow_ups import names_a_topic
 
@@ -42,9 +42,9 @@ class ActionAnswerContact(EntryAnswerAction):
         if entry is not None and follow_up and question \
                 and not names_a_topic(tracker.latest_message.get("entities") or []) \
                 and asks_for_contact(question, self.language(tracker)):
-            source = contact_source(self.kb, entry)
-            if source.id != entry.id:
-                resolution = Resolution(source)
+            organisation = self.organisation_behind(entry)
+            if organisation is not None:
+                resolution = Resolution(organisation)
         return self.respond(dispatcher, tracker, resolution)
 
     def answer(self, entry: Entry, tracker: Tracker, language: str) -> Reply:

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.base as base
 from actions.base import EntryAnswerAction, Resolution, entry_answer, question_text
 from bot.answer_parts import asks_when_open
-from bot.answers import Reply, contact_source
+from bot.answers import Reply
 from bot.content import Entry
 from bot.dates_asked import days_asked
 from bot.hours_answer import hours_answer
@@ -42,9 +42,9 @@ class ActionAnswerHours(EntryAnswerAction):
         entry = resolution.entry
         if entry is not None and entry.hours is None and self.hours_cue(tracker) \
                 and not self.entity_values(tracker, "topic"):
-            source = contact_source(self.kb, entry)
-            if source.hours is not None:
-                resolution = Resolution(source)
+            organisation = self.organisation_behind(entry)
+            if organisation is not None and organisation.hours is not None:
+                resolution = Resolution(organisation)
         return self.respond(dispatcher, tracker, resolution)
 
     def hours_cue(self, tracker: Tracker) -> bool:

@@ -41,9 +41,13 @@ def real_content(monkeypatch, real_kb):
 
 def read_as(intent: str, entry: str, text: str, language: str) -> Tracker:
     """A message the NLU read as ``intent`` about ``entry``, opening a conversation in ``language``."""
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.95},
-              "entities": [{"entity": "topic", "value": entry, "start": 0, "end": 1}]}
-    return Tracker("test", {"language": language, "topic": None}, latest, [], False, None, {}, "action_listen")
+    return message(intent, text, language, [{"entity": "topic", "value": entry, "start": 0, "end": 1}])
+
+
+def message(intent: str, text: str, language: str, entities: list, topic: str | None = None) -> Tracker:
+    """A message the NLU read as ``intent`` with ``entities``, in a conversation whose topic is ``topic``."""
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": entities}
+    return Tracker("test", {"language": language, "topic": topic}, latest, [], False, None, {}, "action_listen")
 
 
 @pytest.mark.parametrize("language", sorted(TAX_CARD))
@@ -146,9 +150,7 @@ def test_a_follow_up_asking_how_to_reach_them_is_about_the_organisation_behind_t
     assert real_kb.get("eu_residence").contact_from == "siri"
 
     def after_eu_residence(text: str, entities: list) -> Tracker:
-        latest = {"text": text, "intent": {"name": "ask_contact", "confidence": 0.95}, "entities": entities}
-        return Tracker("test", {"language": language, "topic": "eu_residence"}, latest, [], False, None, {},
-                       "action_listen")
+        return message("ask_contact", text, language, entities, topic="eu_residence")
 
     # The topic model's guess is no name in the message: still a follow-up about "them".
     inferred = [{"entity": "topic", "value": "eu_residence", "extractor": "TopicClassifier", "confidence": 0.4}]
@@ -182,9 +184,8 @@ def test_when_they_are_open_after_a_service_is_about_the_organisation_behind_it(
     text = OPEN_ON_SUNDAY[language]
     support = real_kb.get("mitid_support")
     assert real_kb.get("mitid").hours is None and real_kb.get("mitid").contact_from == "mitid_support"
-    latest = {"text": text, "intent": {"name": "ask_hours", "confidence": 0.95},
-              "entities": [{"entity": "day", "value": "sun", "start": 0, "end": 1}]}
-    track = Tracker("test", {"language": language, "topic": "mitid"}, latest, [], False, None, {}, "action_listen")
+    track = message("ask_hours", text, language, [{"entity": "day", "value": "sun", "start": 0, "end": 1}],
+                    topic="mitid")
     events, messages, metadata = run_with_metadata(ActionAnswerHours(), track)
     assert metadata == [{"outcome": "answer", "entry": "mitid_support", "kind": "hours"}]
     assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "mitid_support"}]
