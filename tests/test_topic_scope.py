@@ -136,6 +136,17 @@ def test_a_question_the_topic_model_places_outside_our_content_is_out_of_scope()
     assert unsure is before
 
 
+def test_out_of_scope_on_top_takes_a_close_question_intent_when_the_topic_model_agrees():
+    """A near tie would end as nlu_fallback, and the content search would offer entries for a boat trip."""
+    from bot.nlu.topic_scope import adjust_without_topic
+
+    before = ranking(out_of_scope=0.38, ask_topic=0.34, request_human=0.28)
+    after = adjust_without_topic(before, follow_up=0.0, none=0.95, question=True)
+    assert [(item["name"], round(item["confidence"], 2)) for item in after] == [
+        ("out_of_scope", 0.72), ("request_human", 0.28), ("ask_topic", 0.0)]
+    assert adjust_without_topic(before, follow_up=0.0, none=0.4, question=True) is before
+
+
 def test_a_weekday_without_a_topic_is_an_hours_follow_up_unless_surely_none_of_ours():
     """'a w piątek?' (pl): the model's follow-up probability is low, but a bare weekday asks for hours."""
     from bot.nlu.topic_scope import adjust_without_topic

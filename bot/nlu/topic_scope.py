@@ -26,7 +26,10 @@ Two more cases use the topic model's labels that are not entries, when the messa
   (``ask_contact`` gets the turn);
 * a question about something none of our entries covers ("where can I rent a cheap flat?": the
   model's ``none`` probability at least ``OUT_OF_SCOPE_MIN``) is out of scope, even though it is
-  phrased like our questions; otherwise it would get International House's address;
+  phrased like our questions; otherwise it would get International House's address. When
+  ``out_of_scope`` is already on top, the question intents' share moves to it too: a near tie
+  between the two (the FallbackClassifier's ``ambiguity_threshold``) would otherwise end as
+  ``nlu_fallback``, and the content search would offer entries for a boat trip on the Limfjord;
 * a question (a question mark ends it or one of its sentences) is not a goodbye, a yes or a no: "do I have to take a
   test?" was read as ``goodbye`` (0.87), "krieg ich dann gar nichts?" as ``deny``. When the model's
   ``none`` is below ``OUT_OF_SCOPE_AGREE``, those statement intents give way to the best question intent.
@@ -58,6 +61,7 @@ QUESTION_TIE = 0.05
 #: How many intents of the ranking are kept in the parse data (Rasa's own default).
 KEPT_RANKING = 10
 HOURS_INTENT = "ask_hours"
+OUT_OF_SCOPE = "out_of_scope"
 CONTACT_INTENT = "ask_contact"
 #: Entities that make a message without a topic a question about opening hours.
 HOURS_ENTITIES = ("day", "hours_kind")
@@ -215,7 +219,7 @@ def adjust_without_topic(
             return _move(ranking, {str(item.get(INTENT_NAME_KEY)) for item in ranking} - set(QUESTION_INTENTS),
                          target)
     questions = [item for item in ranking if item.get(INTENT_NAME_KEY) in QUESTION_INTENTS]
-    sure_other = top_name not in QUESTION_INTENTS and top_name != "out_of_scope" \
+    sure_other = top_name not in QUESTION_INTENTS and top_name != OUT_OF_SCOPE \
         and float(top[PREDICTED_CONFIDENCE_KEY]) >= CHITCHAT_KEEP
     hours_follow_up = hours_cue and none < OUT_OF_SCOPE_MIN
     leading = follow_up >= FOLLOW_UP_LEAD_MIN and follow_up >= FOLLOW_UP_LEAD * max(none, chat)
@@ -232,8 +236,8 @@ def adjust_without_topic(
             target = next((item for item in questions if item.get(INTENT_NAME_KEY) == wanted), target)
             moving |= set(QUESTION_INTENTS) - {wanted}
         return _move(ranking, moving, target)
-    out_of_scope = next((item for item in ranking if item.get(INTENT_NAME_KEY) == "out_of_scope"), None)
-    if none >= OUT_OF_SCOPE_MIN and top_name in QUESTION_INTENTS and out_of_scope is not None:
+    out_of_scope = next((item for item in ranking if item.get(INTENT_NAME_KEY) == OUT_OF_SCOPE), None)
+    if none >= OUT_OF_SCOPE_MIN and top_name in (*QUESTION_INTENTS, OUT_OF_SCOPE) and out_of_scope is not None:
         return _move(ranking, set(QUESTION_INTENTS), out_of_scope)
     # A weak greeting or "are you a bot?" guess on a question the topic model hears no chit-chat in
     # is a question too: "kiedy rusza następna grupa?" (when does the next group start?) after
@@ -269,7 +273,7 @@ def adjust(
     """
     if not has_topic or not ranking:
         return ranking
-    moving = {"out_of_scope"}
+    moving = {OUT_OF_SCOPE}
     top = ranking[0]
     top_name = top.get(INTENT_NAME_KEY)
     confidence = float(top[PREDICTED_CONFIDENCE_KEY])
