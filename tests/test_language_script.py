@@ -127,6 +127,14 @@ def test_arabic_in_latin_letters_with_digits_is_arabic():
     assert in_arabic_chat_letters("sajjalt el CPR embare7 w el kart ma wsel, sa3a kam yiftaho?")
     assert not in_arabic_chat_letters("du2 or du3, and is pd2 harder than pd3?")
     assert not in_arabic_chat_letters("level a2 or b2 after module 3")
+    # A word with two digits counts ("by2dfa3o"); one digit word and two everyday Arabizi words do,
+    # and three such words without a digit; "B2B" and "B2C" do not.
+    assert in_arabic_chat_letters("bt2oul el sharika by2dfa3o")
+    assert in_arabic_chat_letters("ana lessa ma3andish login")
+    assert in_arabic_chat_letters("momken gozi kaman yesajjel?")
+    assert not in_arabic_chat_letters("we sell b2b and b2c software from aalborg")
+    assert not in_arabic_chat_letters("el bus 2 sale a las 7 de la mañana?")
     detector = Detector(SUPPORTED, ["fa", "ru", "fr"], {}, min_words=3, min_confidence=0.5)
     assert detector.detect("3ayez a3raf el mawa3id bta3 el international house")[0] == "ar"
     assert detector.detect("can I come on the 2nd at 9am or at 7pm?")[0] == "en"
+
