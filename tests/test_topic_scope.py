@@ -121,9 +121,25 @@ def test_a_sure_chitchat_intent_or_a_language_switch_is_not_a_follow_up():
     from bot.nlu.topic_scope import adjust_without_topic
 
     sure = ranking(thank=0.85, ask_topic=0.15)
-    assert adjust_without_topic(sure, follow_up=0.9, none=0.0) is sure
+    assert adjust_without_topic(sure, follow_up=0.9, none=0.0, chat=0.9) is sure
     switch = ranking(switch_language=0.5, ask_topic=0.3, greet=0.2)
     assert adjust_without_topic(switch, follow_up=0.9, none=0.0) is switch
+
+
+def test_a_sure_chitchat_guess_gives_way_when_the_topic_model_hears_a_follow_up_and_no_chitchat():
+    """"do we have to pay" after the school was read as goodbye (0.97), "is it automatic" as bot_challenge."""
+    from bot.nlu.topic_scope import adjust_without_topic
+
+    misread = ranking(goodbye=0.97, ask_topic=0.02, out_of_scope=0.01)
+    after = adjust_without_topic(misread, follow_up=0.85, none=0.03, chat=0.02)
+    assert [(item["name"], round(item["confidence"], 2)) for item in after] == [
+        ("ask_topic", 1.0), ("goodbye", 0.0), ("out_of_scope", 0.0)]
+    # Chit-chat the topic model hears too ("ok bye": chat 1.00), or no follow-up reading, keeps the turn.
+    assert adjust_without_topic(misread, follow_up=0.85, none=0.03, chat=0.5) is misread
+    assert adjust_without_topic(misread, follow_up=0.2, none=0.03, chat=0.02) is misread
+    # A request for a person is no chit-chat: it keeps the turn when sure.
+    person = ranking(request_human=0.9, ask_topic=0.1)
+    assert adjust_without_topic(person, follow_up=0.85, none=0.0, chat=0.0) is person
 
 
 def test_a_question_the_topic_model_places_outside_our_content_is_out_of_scope():

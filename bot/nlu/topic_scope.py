@@ -109,6 +109,8 @@ STATEMENT_INTENTS = ("goodbye", "affirm", "deny", "thank")
 #: Chit-chat intents that may be questions themselves ("hello, anyone there?", "are you a bot?"): a
 #: question gives way from them only when the classifier is unsure and the topic model hears no chit-chat.
 WEAK_CHAT_INTENTS = ("greet", "bot_challenge", "ask_capabilities")
+#: Chit-chat intents proper: the topic model learns them as its ``chat`` label (bot/nlu/topic_classifier.py).
+CHAT_ONLY_INTENTS = (*STATEMENT_INTENTS, *WEAK_CHAT_INTENTS)
 #: Chit-chat intents that a question about an entry is not, however sure the classifier is (:func:`adjust`).
 ASKED_NOT_CHAT = (*STATEMENT_INTENTS, "ask_capabilities")
 #: A letter or digit: a message without any (an emoji) is never "not understood".
@@ -219,8 +221,13 @@ def adjust_without_topic(
             return _move(ranking, {str(item.get(INTENT_NAME_KEY)) for item in ranking} - set(QUESTION_INTENTS),
                          target)
     questions = [item for item in ranking if item.get(INTENT_NAME_KEY) in QUESTION_INTENTS]
+    # A sure chit-chat guess keeps the turn, unless the topic model hears no chit-chat in the message
+    # and reads it as a follow-up: "do we have to pay" after the school was read as ``goodbye``
+    # (0.97; chit-chat 0.02, follow-up 0.85), "is it automatic" as ``bot_challenge`` (0.94; 0.00 and
+    # 0.99), while "ok bye" and "is this automated" have chit-chat 1.00.
+    misread_chat = top_name in CHAT_ONLY_INTENTS and chat < CHAT_AGREE and follow_up >= FOLLOW_UP_MIN
     sure_other = top_name not in QUESTION_INTENTS and top_name != OUT_OF_SCOPE \
-        and float(top[PREDICTED_CONFIDENCE_KEY]) >= CHITCHAT_KEEP
+        and float(top[PREDICTED_CONFIDENCE_KEY]) >= CHITCHAT_KEEP and not misread_chat
     hours_follow_up = hours_cue and none < OUT_OF_SCOPE_MIN
     leading = follow_up >= FOLLOW_UP_LEAD_MIN and follow_up >= FOLLOW_UP_LEAD * max(none, chat)
     if (follow_up >= FOLLOW_UP_MIN or leading or hours_follow_up) and top_name not in KEEP_INTENTS and not sure_other \
