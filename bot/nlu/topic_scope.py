@@ -90,8 +90,11 @@ KEEP_INTENTS = ("switch_language",)
 #: is sure is a follow-up (at least SWITCH_FOLLOW_UP) and hears no chit-chat in (below CHAT_AGREE) asks
 #: about the topic in a language: "is it in english?" after Spouse Space (follow-up 1.00, chit-chat
 #: 0.00) was answered "I'll answer in English" without an answer. "can you answer in English?" and
-#: "kan du skrive på engelsk?" have chit-chat 1.00; "in english?" (two words) stays a switch.
-SWITCH_FOLLOW_UP = 0.9
+#: "kan du skrive på engelsk?" have chit-chat 1.00; "in english?" (two words) stays a switch. A
+#: follow-up reading of 0.5 is enough (it was 0.9): "geht auch mein deutsches konto?" (does my German
+#: account work too?, after NemKonto: follow-up 0.79, chit-chat 0.00) was a switch to German, while
+#: ten switch requests in eight languages have chit-chat 0.88-1.00 and follow-up 0.00-0.11.
+SWITCH_FOLLOW_UP = 0.5
 SWITCH_QUESTION_WORDS = 3
 #: The topic model's follow-up probability above which a message is a question about the current topic.
 FOLLOW_UP_MIN = 0.5
