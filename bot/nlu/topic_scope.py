@@ -17,7 +17,9 @@ Two more cases use the topic model's labels that are not entries, when the messa
 * a follow-up ("how much is it?", "and on Friday?": the model's ``follow_up`` probability at least
   ``FOLLOW_UP_MIN``) is a question about the conversation's current topic, not out of scope or
   chit-chat: every non-question intent (unless sure, or a language switch) gives way to the best
-  question intent, so that a short follow-up is not left to the FallbackClassifier;
+  question intent, so that a short follow-up is not left to the FallbackClassifier. A sure
+  chit-chat guess gives way too when the model hears no chit-chat in the message (``chat`` below
+  ``CHAT_AGREE``): "do we have to pay" is no goodbye;
 * a weekday or a kind of hours with no topic ("a w piątek?", "and in the evening?") is an hours
   follow-up even when the model's follow-up probability is lower, unless the model is sure that
   none of our entries is meant ("which pharmacy is open on Sunday?"): ``ask_hours`` gets the turn.
