@@ -255,7 +255,7 @@ def test_a_language_switch_asked_as_a_follow_up_question_is_about_the_topic():
     # "geht auch mein deutsches konto?" after NemKonto: follow-up 0.79, chit-chat 0.00 asks about the account.
     german = ranking(switch_language=0.61, out_of_scope=0.19, goodbye=0.07, ask_topic=0.05, bot_challenge=0.08)
     after = adjust_without_topic(german, follow_up=0.79, none=0.0, chat=0.0, question=True, words=5)
-    assert [item["name"] for item in after][0] == "ask_topic" and round(after[0]["confidence"], 2) == 1.0
+    assert (after[0]["name"], round(after[0]["confidence"], 2)) == ("ask_topic", 1.0)
 
 
 def test_a_message_with_no_word_our_examples_had_is_a_fallback():
