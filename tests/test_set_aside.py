@@ -76,6 +76,10 @@ KEPT = [
     ("de", "Mein Mann hat schon MitID, und ich?", ("MitID",)),
     ("en", "I already know I don't have a CPR number, so how do I get MitID then?", ("CPR", "MitID")),
     ("en", "I have already applied for the tax card? or not, how do I check it", ("tax card",)),
+    # A done-clause that is the first half of an either-or question (2026-12-07, thirteenth session).
+    ("de", "Darf mein Sohn mit 15 schon zum Dänischunterricht, oder muss er bis 18 warten?", ("Dänischunterricht",)),
+    ("en", "can my son already get MitID at 15, or only once he turns 18?", ("MitID",)),
+    ("da", "kan min datter allerede få MitID som 13-årig, eller først når hun bliver 15?", ("MitID",)),
 ]
 
 

@@ -15,7 +15,8 @@ the words of ``data/i18n/set_aside.yml``:
   follows in the same sentence ("nicht Borgerservice, sondern ...");
 * a clause with a word of *done* ("already", "just got", "już mam", "خلص طلع معي") and no word of
   lack (``negations`` in ``data/i18n/question_words.yml``, read by :mod:`bot.prerequisites`), not
-  ending with a question mark, followed by at least :data:`DONE_REST_WORDS` words: "just
+  ending with a question mark, followed by at least :data:`DONE_REST_WORDS` words, and not by a
+  clause that begins with a word of *or* (the other half of an either-or question): "just
   got my CPR number yesterday, but who do I go to when I'm ill?" asks about the doctor, "NemKonto
   już mam założone w Nordei, ale w kadrach nie widzą mojego skattekort" about the tax card.
 
@@ -38,7 +39,7 @@ from bot.nlu.gazetteer import tokens
 from bot.prerequisites import negation_phrases
 
 WORDS_FILE = Path(__file__).resolve().parents[2] / "data" / "i18n" / "set_aside.yml"
-KINDS = ("later", "first", "not", "bare_not", "contrast", "at", "articles", "contact", "where", "done")
+KINDS = ("later", "first", "not", "bare_not", "contrast", "at", "articles", "contact", "where", "done", "or")
 #: A clause saying a named topic is done ("NemKonto już mam założone, ...") is set aside only when at
 #: least this many words follow it: the question is there. "Mein Mann hat schon MitID, und ich?" asks
 #: about MitID (two words follow).
@@ -158,6 +159,7 @@ def set_aside_spans(text: str, language: Optional[str], names: Sequence[Span]) -
     later = _phrases("later", language)
     firsts = _phrases("first", language)
     done, lack = _phrases("done", language), negation_phrases(language)
+    alternatives = {start for start, _ in _matches(folded, _phrases("or", language))}
     for start, end in clauses:
         clause = folded[start:end]
         # "can I change my doctor later?" asks about later; "the licence I'll swap later," sets it aside.
@@ -166,7 +168,10 @@ def set_aside_spans(text: str, language: Optional[str], names: Sequence[Span]) -
             continue
         put_off = any(match[1] == len(clause) for match in _matches(clause, later)) and not _matches(clause, firsts)
         # "just got my CPR number yesterday, but who do I go to when I'm ill?": the CPR number is had.
-        had = _matches(clause, done) and not _matches(clause, lack) and len(words) - end >= DONE_REST_WORDS
+        # "Kann sie mit 14 schon MitID bekommen, oder erst ab 18?": the next clause's "or" makes
+        # this one half of the question.
+        had = _matches(clause, done) and not _matches(clause, lack) and len(words) - end >= DONE_REST_WORDS \
+            and end not in alternatives
         if put_off or had:
             spans.append(span(start, end))
     for first_word, _ in _matches(folded, _phrases("not", language)):
