@@ -126,3 +126,21 @@ def test_a_malformed_false_friends_section_is_a_clear_error(tmp_path):
         read_false_friends(lexicon_file)
     lexicon_file.write_text("day: {}\n", encoding="utf-8")
     assert read_false_friends(lexicon_file) == {}
+
+
+@pytest.mark.parametrize("text", [
+    "hvad koster en dagsbillet til aalborg zoo?",
+    "cuánto cuesta entrar al zoo de aalborg con niños",
+    "ile kosztuje bilet do zoo w aalborgu",
+    "скільки коштує квиток в ольборзький зоопарк",
+    "كم سعر تذكرة حديقة حيوان ألبورغ",
+])
+def test_the_zoos_own_name_is_not_the_diversity_evening(gazetteer, text):
+    """A ticket for an ordinary day at the zoo was answered with the evening held there (round 25, 2026-12-07)."""
+    assert "diversity_evening" not in [value for entity, value, _ in found(gazetteer, text) if entity == "topic"]
+
+
+def test_the_evening_at_the_zoo_is_still_the_diversity_evening(gazetteer):
+    topics = [value for entity, value, _ in found(gazetteer, "hvornår er der aften i aalborg zoo for udlændinge?")
+              if entity == "topic"]
+    assert topics == ["diversity_evening"]
