@@ -19,6 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SET_DIR = ROOT / "tests" / "user_voice"
 FAILURE_CLASSES = ("need", "two_topics", "kind", "language")
 COST_LIKE = ("cost", "duration", "eligibility", "documents")
+#: Classes whose questions tell a situation rather than name a topic: round 26's questions at the border
+#: of what we cover (``near_in`` answered by an entry, ``near_out`` by none) were written as situations,
+#: with entry names in at most a third of them.
+SITUATION_CLASSES = ("need", "near_in", "near_out")
 
 
 def training_sentences() -> set:
@@ -58,7 +62,7 @@ def test_every_language_has_enough_questions_conversations_and_every_failure_cla
         conversations = [case for case in cases if case.language == language and case.conversation]
         assert len(questions) >= 120, language
         assert len(conversations) >= 20, language
-        assert sum(turn.cls == "need" for turn in questions) * 2 >= len(questions), language
+        assert sum(turn.cls in SITUATION_CLASSES for turn in questions) * 2 >= len(questions), language
         classes = {turn.cls for turn in questions}
         assert set(FAILURE_CLASSES) <= classes, (language, classes)
         assert classes & set(COST_LIKE), language
