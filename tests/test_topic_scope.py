@@ -205,11 +205,15 @@ def test_a_calling_word_that_asks_for_the_number_or_the_person_is_a_contact_ques
 def test_a_need_told_around_someone_is_a_question_about_the_entry_found():
     # "kann mal jemand über meinen lebenslauf schauen?": request_human 0.83, the CV drop-in understood.
     before = ranking(request_human=0.83, ask_hours=0.12, ask_topic=0.05)
-    after = adjust(before[0], before, has_topic=True, understood=True, entry="cv_drop_in")
+    after = adjust(before[0], before, has_topic=True, understood=True, entry="cv_drop_in", chat=0.0)
     assert after[0]["name"] == "ask_hours" and round(after[0]["confidence"], 2) == 0.95
     # Asking for someone at the house itself stays a request for a person; so does one with no entry.
     assert adjust(before[0], before, has_topic=True, understood=True, entry="ihnd") is before
     assert adjust(before[0], before, has_topic=True, understood=False) is before
+    # So does a bare request the topic model guesses an entry for but hears chit-chat in: "хочу
+    # поговорити з людиною" (I want to talk to a person) was the tax agency (0.49, chat 0.24).
+    bare = ranking(request_human=1.0, bot_challenge=0.0, ask_contact=0.0, out_of_scope=0.0)
+    assert adjust(bare[0], bare, has_topic=True, understood=True, entry="tax_agency", chat=0.24) is bare
 
 
 def test_a_question_is_not_a_goodbye_a_yes_or_a_no_unless_none_of_ours():
