@@ -144,3 +144,12 @@ def test_the_evening_at_the_zoo_is_still_the_diversity_evening(gazetteer):
     topics = [value for entity, value, _ in found(gazetteer, "hvornår er der aften i aalborg zoo for udlændinge?")
               if entity == "topic"]
     assert topics == ["diversity_evening"]
+
+
+def test_arabic_in_latin_letters_names_the_danish_lessons_and_the_yellow_card(gazetteer):
+    """"3ayza at3allem danish, a3mel eh?" (I want to learn Danish, what do I do?) was read as a request
+    to answer in Danish, and "el kart el asfar" (the yellow card) named nothing (2026-12-07)."""
+    topics = [(m.value, m.text) for m in gazetteer.find("3ayza at3allem danish, a3mel eh?") if m.entity == "topic"]
+    assert topics == [("danish_lessons", "at3allem danish")]
+    topics = [(m.value, m.text) for m in gazetteer.find("el kart el asfar mawsalsh lessa") if m.entity == "topic"]
+    assert topics == [("cpr", "el kart el asfar")]

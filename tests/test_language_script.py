@@ -134,6 +134,10 @@ def test_arabic_in_latin_letters_with_digits_is_arabic():
     assert in_arabic_chat_letters("momken gozi kaman yesajjel?")
     assert not in_arabic_chat_letters("we sell b2b and b2c software from aalborg")
     assert not in_arabic_chat_letters("el bus 2 sale a las 7 de la mañana?")
+    # More everyday words: "where do I buy", "without", "which", "how much", "from", "to the".
+    assert in_arabic_chat_letters("sim card bdoon cpr, anhy sherka? ana lessa wasel mn yomen")
+    assert in_arabic_chat_letters("wein ashtri tazkara lel bus men el matar lel center?")
+    assert in_arabic_chat_letters("el kart el asfar mawsalsh lessa, a3mel eh?")
     detector = Detector(SUPPORTED, ["fa", "ru", "fr"], {}, min_words=3, min_confidence=0.5)
     assert detector.detect("3ayez a3raf el mawa3id bta3 el international house")[0] == "ar"
     assert detector.detect("can I come on the 2nd at 9am or at 7pm?")[0] == "en"

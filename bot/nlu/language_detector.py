@@ -254,7 +254,7 @@ CHAT_ALPHABET_MIN_WORDS = 2
 ARABIZI_WORDS = frozenset(
     "ana lessa lissa momken mumkin kaman shu chno wach wla wala fel bel kif kifesh msh mesh mafeesh dyal "
     "dyali dyalna khass bghit baddi bde leh emta imta feen wein chi hna gozi mrati binti wldi lazem lazim "
-    "yom bukra ndir kayn kayna bach lih ghir".split()
+    "yom bukra ndir kayn kayna bach lih ghir eh ezay izay bkam bikam bdoon bdun anhy mn lel ashtri".split()
 )
 #: With one digit word, this many of those words make the message Arabizi; without one, one more.
 ARABIZI_WORDS_WITH_DIGIT = 2
