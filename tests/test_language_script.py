@@ -142,3 +142,14 @@ def test_arabic_in_latin_letters_with_digits_is_arabic():
     assert detector.detect("3ayez a3raf el mawa3id bta3 el international house")[0] == "ar"
     assert detector.detect("can I come on the 2nd at 9am or at 7pm?")[0] == "en"
 
+
+
+def test_letters_of_one_of_our_languages_beat_a_reading_as_a_language_answered_as_another():
+    """"Będę codziennie dojeżdżać z Aalborga do Frederikshavn" read as Nynorsk (0.81), which is
+    answered in Danish: Danish never writes "ę" or "ż" (2026-12-07)."""
+    from bot.nlu.language_detector import Detector
+
+    detector = Detector(SUPPORTED, ["fr", "nn", "nb", "sv"], {"nn": "da", "nb": "da", "sv": "da"}, min_words=3,
+                        min_confidence=0.5, letters={"ę": "pl", "ż": "pl", "ć": "pl", "ł": "pl"})
+    assert detector.detect("Będę codziennie dojeżdżać z Aalborga do Frederikshavn") == ("pl", 1.0)
+    assert detector.detect("Jeg skal pendle hver dag fra Aalborg til Frederikshavn")[0] == "da"

@@ -384,6 +384,13 @@ class Detector:
         own = language_by_script(text, self.scripts)
         if own is not None and written_in_own_letters(text, own, code):
             return None
+        # A language answered as one of ours (Norwegian as Danish) is no reading at all when the
+        # letters belong to another of ours: "Będę codziennie dojeżdżać z Aalborga do Frederikshavn"
+        # read as Nynorsk (0.81) and was answered in Danish; Danish never writes "ę" or "ż".
+        aliased = self.aliases.get(code)
+        letters = self.by_letters(text) if aliased is not None else None
+        if letters is not None and letters[0] != aliased:
+            return None
         return self.aliases.get(code, code), confidence
 
     def lingua_reading(self, text: str) -> Optional[Tuple[str, float]]:
