@@ -71,3 +71,11 @@ def test_the_night_doctor_answering_for_the_family_doctor_opens_with_its_summary
     doctor = real_kb.get("out_of_hours_doctor")
     assert messages[0]["text"] == topic_answer(real_kb, doctor, language, cph(2026, 11, 30, 10, 0).date(), "").text
     assert doctor.contact.phone in messages[0]["text"]
+
+
+def test_a_family_doctor_closed_now_is_a_closed_time():
+    """"der hausarzt hat schon zu" (the GP has already closed) with a child's fever was answered with
+    International House's opening hours (2026-12-07): closed now is the out-of-hours doctor's time."""
+    assert asks_about_closed_time("fast 40 fieber und der hausarzt hat schon zu. was machen wir jetzt??", "de")
+    assert asks_about_closed_time("the GP is closed and my son has a fever", "en")
+    assert not asks_about_closed_time("wie komme ich zu meinem hausarzt?", "de")

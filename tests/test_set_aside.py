@@ -80,6 +80,10 @@ KEPT = [
     ("de", "Darf mein Sohn mit 15 schon zum Dänischunterricht, oder muss er bis 18 warten?", ("Dänischunterricht",)),
     ("en", "can my son already get MitID at 15, or only once he turns 18?", ("MitID",)),
     ("da", "kan min datter allerede få MitID som 13-årig, eller først når hun bliver 15?", ("MitID",)),
+    # "schon zu" is "already closed": a place closed now is not a topic had (2026-12-07, fourteenth session).
+    ("de", "unsere kleine (2) hat seit heut nachmittag fast 40 fieber und der hausarzt hat schon zu. was machen wir "
+     "jetzt??", ("hausarzt",)),
+    ("en", "my son has a high fever and the GP is already closed, what do we do now?", ("GP",)),
 ]
 
 

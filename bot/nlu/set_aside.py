@@ -16,7 +16,8 @@ the words of ``data/i18n/set_aside.yml``:
 * a clause with a word of *done* ("already", "just got", "już mam", "خلص طلع معي") and no word of
   lack (``negations`` in ``data/i18n/question_words.yml``, read by :mod:`bot.prerequisites`), not
   ending with a question mark, followed by at least :data:`DONE_REST_WORDS` words, and not by a
-  clause that begins with a word of *or* (the other half of an either-or question): "just
+  clause that begins with a word of *or* (the other half of an either-or question), and not
+  speaking of a place closed now (:func:`says_closed`: "der Hausarzt hat schon zu"): "just
   got my CPR number yesterday, but who do I go to when I'm ill?" asks about the doctor, "NemKonto
   już mam założone w Nordei, ale w kadrach nie widzą mojego skattekort" about the tax card.
 
@@ -121,6 +122,13 @@ def _breaks(text: str, pattern: re.Pattern) -> List[int]:
     return [match.start() for match in pattern.finditer(text)]
 
 
+def says_closed(clause: str, language: Optional[str]) -> bool:
+    """Whether a clause speaks of a closed time or a place closed now (``closed_times``: "hat schon zu")."""
+    from bot.answer_parts import names_a_closed_time  # the answer side's word lists; imported when used
+
+    return bool(language) and names_a_closed_time(clause, str(language))
+
+
 def set_aside_spans(text: str, language: Optional[str], names: Sequence[Span]) -> List[Span]:
     """The character spans of the message that set a named topic aside.
 
@@ -170,8 +178,9 @@ def set_aside_spans(text: str, language: Optional[str], names: Sequence[Span]) -
         # "just got my CPR number yesterday, but who do I go to when I'm ill?": the CPR number is had.
         # "Kann sie mit 14 schon MitID bekommen, oder erst ab 18?": the next clause's "or" makes
         # this one half of the question.
+        # "der hausarzt hat schon zu" (the GP has already closed): "schon" says closed, not had.
         had = _matches(clause, done) and not _matches(clause, lack) and len(words) - end >= DONE_REST_WORDS \
-            and end not in alternatives
+            and end not in alternatives and not says_closed(text[words[start][1]:words[end - 1][2]], language)
         if put_off or had:
             spans.append(span(start, end))
     for first_word, _ in _matches(folded, _phrases("not", language)):
