@@ -184,6 +184,12 @@ class ContentAction(Action, ABC):
                                      tracker.latest_message.get("entities") or [])
         return Resolution(instead, closed_time=True) if instead is not None else resolution
 
+    def asks_when_topic_closed(self, tracker: Tracker) -> bool:
+        """Whether the latest message asks about a time the conversation's topic is closed ("and at night?")."""
+        previous = self.kb.get(topic_before_latest_message(tracker))
+        return answer_when_closed(self.kb.entries, previous, question_text(tracker), self.language(tracker),
+                                  tracker.latest_message.get("entities") or []) is not None
+
     def find_entry(self, tracker: Tracker, previous: Optional[Entry]) -> Resolution:
         """Find the entry the latest message is about, given the conversation's topic before it.
 

@@ -49,7 +49,8 @@ class ActionSearchContent(ContentAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         """Search the content for the latest message; never invent an answer."""
-        if asks_about_topic(tracker.latest_message, topic_before_latest_message(tracker), self.language(tracker)):
+        if asks_about_topic(tracker.latest_message, topic_before_latest_message(tracker), self.language(tracker),
+                            closed_time=self.asks_when_topic_closed(tracker)):
             return await ActionAnswerTopic().run(dispatcher, tracker, domain)
         language = self.language(tracker)
         text = tracker.latest_message.get("text") or ""
@@ -82,7 +83,8 @@ class ActionOutOfScope(ContentAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         """Answer the follow-up about the conversation's topic, or send ``utter_out_of_scope``."""
-        if asks_about_topic(tracker.latest_message, topic_before_latest_message(tracker), self.language(tracker)):
+        if asks_about_topic(tracker.latest_message, topic_before_latest_message(tracker), self.language(tracker),
+                            closed_time=self.asks_when_topic_closed(tracker)):
             return await ActionAnswerTopic().run(dispatcher, tracker, domain)
         say_out_of_scope(dispatcher)
         return []

@@ -715,3 +715,21 @@ def test_the_checklists_own_next_button_and_a_started_checklist_still_continue_i
     # Typed, with no topic before it: the checklist starts.
     events, _ = run(ActionFirstStepsChecklist(), tracker("what now?", "next_step"))
     assert events == [{"event": "followup", "timestamp": None, "name": "first_steps_form"}]
+
+
+def test_a_question_about_the_topics_closed_time_is_a_follow_up_unless_the_model_is_sure(monkeypatch, real_kb):
+    """"¿y si mi hijo se pone malo de noche?" after the family doctor: out of scope 0.89, none 0.72 once
+    the examples of night pharmacies and night vets were learned (2026-12-07); the out-of-hours doctor
+    answers for the family doctor at night."""
+    monkeypatch.setattr(actions.base, "get_knowledge_base", lambda: real_kb)
+    history = [{"event": "user", "text": "¿cómo elijo un médico de cabecera aquí?"}, slot_event("family_doctor"),
+               {"event": "bot", "text": "..."}, {"event": "user", "text": "¿y si mi hijo se pone malo de noche?"}]
+    slots = {"topic": "family_doctor", "language": "es"}
+    _, _, metadata = run_with_metadata(ActionOutOfScope(), tracker(
+        "¿y si mi hijo se pone malo de noche?", "out_of_scope", slots=slots, events=history, none=0.72))
+    assert metadata == [{"outcome": "answer", "entry": "out_of_hours_doctor", "kind": "topic"}]
+    # Sure it is none of ours, or no closed time asked about: out of scope.
+    for text, none in (("¿y si mi hijo se pone malo de noche?", 0.95), ("¿y el dentista de mi hijo?", 0.72)):
+        _, _, metadata = run_with_metadata(ActionOutOfScope(), tracker(
+            text, "out_of_scope", slots=slots, events=history, none=none))
+        assert metadata == [{"outcome": "out_of_scope"}], text

@@ -288,7 +288,10 @@ def test_suspect_answers_are_visible_to_a_reviewer(driver: webdriver.Chrome, con
     stack.ask("how can I get my tax card", sender=senders["again"])
     # A known set in a language no other test of this module uses: 2 questions answered (one of them
     # a suspect: the hospital), 1 not answered (the weather).
-    for number, question in enumerate(["Gdzie jest najbliższy szpital?", "Jak zdobyć kartę podatkową?",
+    # "Gdzie jest szpital w Aalborgu?" is answered with the life-science sector (no address) from the
+    # topic model alone: no such fact. ("Gdzie jest najbliższy szpital?", the nearest hospital, is no
+    # longer answered at all since the near-topic examples of 2026-12-07: none of ours, rightly.)
+    for number, question in enumerate(["Gdzie jest szpital w Aalborgu?", "Jak zdobyć kartę podatkową?",
                                        "Jaka będzie jutro pogoda?"]):
         stack.ask(question, sender=f"spl{number}{run}", metadata={"language": "pl"})
 
