@@ -16,7 +16,7 @@ from bot.closed_times import answer_when_closed
 from bot.content import Entry, KnowledgeBase, get_knowledge_base
 from bot.content.hours import now
 from bot.first_steps import CHECKLIST_ENTRY
-from bot.follow_ups import keeps_topic, names_a_condition, placed_outside
+from bot.follow_ups import asks_about_topic, keeps_topic, names_a_condition, placed_outside
 from bot.prerequisites import answer_for_lack
 from bot.settings import get_settings
 from bot.topic_words import follow_up_speaks_of_topic
@@ -184,11 +184,18 @@ class ContentAction(Action, ABC):
                                      tracker.latest_message.get("entities") or [])
         return Resolution(instead, closed_time=True) if instead is not None else resolution
 
-    def asks_when_topic_closed(self, tracker: Tracker) -> bool:
-        """Whether the latest message asks about a time the conversation's topic is closed ("and at night?")."""
-        previous = self.kb.get(topic_before_latest_message(tracker))
-        return answer_when_closed(self.kb.entries, previous, question_text(tracker), self.language(tracker),
-                                  tracker.latest_message.get("entities") or []) is not None
+    def follows_up_topic(self, tracker: Tracker) -> bool:
+        """Whether a message the NLU read as out of scope or unsure of is a follow-up about the topic.
+
+        :func:`bot.follow_ups.asks_about_topic`, told whether the message asks about a time the
+        conversation's topic is closed ("and at night?" after the family doctor), which another
+        entry covers.
+        """
+        topic = topic_before_latest_message(tracker)
+        language = self.language(tracker)
+        closed_time = answer_when_closed(self.kb.entries, self.kb.get(topic), question_text(tracker), language,
+                                         tracker.latest_message.get("entities") or []) is not None
+        return asks_about_topic(tracker.latest_message, topic, language, closed_time=closed_time)
 
     def find_entry(self, tracker: Tracker, previous: Optional[Entry]) -> Resolution:
         """Find the entry the latest message is about, given the conversation's topic before it.

@@ -2,7 +2,7 @@
 
 Both first check whether the message is a follow-up about the conversation's topic that the intent
 classifier misread ("do we pay anything for it?" read as out of scope after the school answer):
-then it is answered about that topic (:func:`bot.follow_ups.asks_about_topic`).
+then it is answered about that topic (:meth:`actions.base.ContentAction.follows_up_topic`).
 """
 
 from __future__ import annotations
@@ -21,13 +21,11 @@ from actions.base import (
     ContentAction,
     say_out_of_scope,
     send,
-    topic_before_latest_message,
 )
 from actions.topics import ActionAnswerTopic
 from bot.answers import Reply, entry_buttons, human_contact
 from bot.content import KnowledgeBase
 from bot.content.search import ContentIndex
-from bot.follow_ups import asks_about_topic
 from bot.handoff.replies import offer_person_reply
 from bot.i18n import translate
 
@@ -49,8 +47,7 @@ class ActionSearchContent(ContentAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         """Search the content for the latest message; never invent an answer."""
-        if asks_about_topic(tracker.latest_message, topic_before_latest_message(tracker), self.language(tracker),
-                            closed_time=self.asks_when_topic_closed(tracker)):
+        if self.follows_up_topic(tracker):
             return await ActionAnswerTopic().run(dispatcher, tracker, domain)
         language = self.language(tracker)
         text = tracker.latest_message.get("text") or ""
@@ -83,8 +80,7 @@ class ActionOutOfScope(ContentAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         """Answer the follow-up about the conversation's topic, or send ``utter_out_of_scope``."""
-        if asks_about_topic(tracker.latest_message, topic_before_latest_message(tracker), self.language(tracker),
-                            closed_time=self.asks_when_topic_closed(tracker)):
+        if self.follows_up_topic(tracker):
             return await ActionAnswerTopic().run(dispatcher, tracker, domain)
         say_out_of_scope(dispatcher)
         return []
