@@ -17,7 +17,7 @@ from bot.content import Entry, KnowledgeBase, get_knowledge_base
 from bot.content.hours import now
 from bot.first_steps import CHECKLIST_ENTRY
 from bot.follow_ups import asks_about_topic, keeps_topic, names_a_condition, placed_outside
-from bot.prerequisites import answer_for_lack
+from bot.prerequisites import answer_for_lack, condition_of_topic
 from bot.settings import get_settings
 from bot.topic_words import follow_up_speaks_of_topic
 
@@ -226,6 +226,10 @@ class ContentAction(Action, ABC):
         if previous is not None and previous.id != CHECKLIST_ENTRY \
                 and names_a_condition(tracker.latest_message, previous.id, self.language(tracker)):
             # "and without a CPR?": the named entry is a condition of the topic, not a new one.
+            return Resolution(previous)
+        if previous is not None and previous.id != CHECKLIST_ENTRY and condition_of_topic(
+                self.kb.entries, previous, question_text(tracker), self.language(tracker)):
+            # "og skal jeg have cpr nummer først?" after Danish lessons, whose text says it needs one.
             return Resolution(previous)
         if previous is not None and previous.id != CHECKLIST_ENTRY and follow_up_speaks_of_topic(
                 previous, self.kb.entries, question_text(tracker), list(entities), self.language(tracker)):

@@ -122,3 +122,133 @@ def negated_before(text: str, start: int, language: str, window: int = LANGUAGE_
     clause_start = max((match.end() for match in _CLAUSE_END.finditer(before)), default=0)
     words = [word for word, _, _ in tokens(before[clause_start:])][-window:]
     return _has_phrase(words, negation_phrases(language))
+
+
+@lru_cache(maxsize=1)
+def _requirements() -> Dict[str, Tuple[Tuple[str, ...], ...]]:
+    """Per language, each word of need as a tuple of normalised words ("have to" -> ("have", "to"))."""
+    from bot.yaml_files import read_yaml
+
+    raw = read_yaml(QUESTION_WORDS_FILE)["requirements"]
+    return {language: tuple(tuple(word for word, _, _ in tokens(phrase)) for phrase in phrases)
+            for language, phrases in raw.items()}
+
+
+def requirement_phrases(language: Optional[str]) -> Tuple[Tuple[str, ...], ...]:
+    """The words of need of a language; every language's when it is not known."""
+    by_language = _requirements()
+    if language in by_language:
+        return by_language[language]
+    return tuple(dict.fromkeys(phrase for phrases in by_language.values() for phrase in phrases))
+
+
+#: The entries each topic's own text names, per (topic, language, text): the text is in the key so that
+#: content reloaded with new wording is read afresh.
+_spoken_of: Dict[Tuple[str, str, str], frozenset] = {}
+
+
+def mentioned_entries(entries: Mapping[str, Entry], entry: Entry) -> List[str]:
+    """The ids of the other entries that the entry's own text names, in any of its languages."""
+    return sorted({entry_id for language in entry.summary for entry_id in _named_in_topic(entries, entry, language)})
+
+
+def _named_in_topic(entries: Mapping[str, Entry], topic: Entry, language: str) -> frozenset:
+    """The ids of the other entries that the topic's own text (summary, details, steps) names."""
+    text = " ".join([topic.summary.get(language, ""), topic.details.get(language, ""),
+                     *(step.get(language, "") for step in topic.steps.values())])
+    key = (topic.id, language, text)
+    if key not in _spoken_of:
+        _spoken_of[key] = frozenset(named_entries(entries, text)) - {topic.id}
+    return _spoken_of[key]
+
+
+def condition_of_topic(entries: Mapping[str, Entry], topic: Entry, text: str, language: str) -> bool:
+    """Whether a follow-up names one other entry as a condition of the conversation's topic.
+
+    "og skal jeg have cpr nummer først?" and "he won't have a cpr number right away tho" after the
+    answer about Danish lessons, "pot s-o fac fără CPR?" after the tax card: the message names the CPR
+    number, and the name alone would take the conversation there; the question is still about the
+    topic, whose own text says it needs a CPR number. The topic model's follow-up probability
+    (:func:`bot.follow_ups.names_a_condition`) misses most of these short messages.
+
+    Args:
+        entries: The knowledge base's entries by id.
+        topic: The conversation's topic before the message.
+        text: The user's message.
+        language: The conversation's language.
+
+    Returns:
+        True when the message names exactly one entry other than the topic, the topic's own text
+        in that language names it too, and the message names it as lacked or needed
+        (:func:`named_as_condition`; "ok and where do I get the CPR then?" asks for the CPR number).
+    """
+    if not text or text.startswith("/"):
+        return False
+    matches = [match for match in _gazetteer(entries).find(text) if match.entity == TOPIC]
+    named = {match.value for match in matches}
+    if len(named) != 1 or topic.id in named or not named <= _named_in_topic(entries, topic, language):
+        return False
+    return any(named_as_condition(text, match.start, language) for match in matches)
+
+
+def named_as_condition(text: str, start: int, language: Optional[str], own_clause: bool = True) -> bool:
+    """Whether the name at ``start`` is named as something lacked or needed, not asked about.
+
+    Args:
+        text: The message.
+        start: Where the name begins.
+        language: The message's language (every language's words when None).
+        own_clause: Whether a last clause of its own (at least :data:`QUESTION_CLAUSE_WORDS` words)
+            after the name's clause makes the name context of that clause's question, not a condition
+            ("انا لسا ما عندي cpr، مين بيعطيني الكود؟" asks who gives the code). A message naming
+            another entry has its question there anyway.
+
+    Returns:
+        True when a word of lack stands at most :data:`LACK_BEFORE` words before the name ("fără
+        CPR", whatever the verb), or a word of lack, need (``requirements``) or time before
+        (``before_getting``) at most :data:`CONDITION_BEFORE` typed words before it and no verb of
+        getting governs it (:func:`bot.answer_parts.gets_the_name`: "where do I get the CPR?").
+    """
+    from bot.answer_parts import gets_the_name
+    from bot.nlu.topic_ranking import final_clause_start
+
+    if own_clause:
+        clause = final_clause_start(text)
+        if len(tokens(text[clause:])) >= QUESTION_CLAUSE_WORDS and start < clause:
+            return False
+    found = tokens(text)
+    starts = [offset for _, offset, _ in found]
+    if start not in starts:
+        return False
+    words = [word for word, _, _ in found]
+    first = starts.index(start)
+    # The window counts words as typed: "won't" is one word, two tokens.
+    typed = len(tokens(" ".join(text[:start].split()[-CONDITION_BEFORE:])))
+    before = words[max(0, first - typed):first]
+    negations = negation_phrases(language)
+    if _has_phrase(before[-LACK_BEFORE:], negations):
+        return True
+    phrases = negations + requirement_phrases(language) + _before_getting(language)
+    return _has_phrase(before, phrases) and not gets_the_name(text, start, language or "")
+
+
+@lru_cache(maxsize=32)
+def _before_getting(language: Optional[str]) -> Tuple[Tuple[str, ...], ...]:
+    """The words of time before ("before", "zanim", "قبل") of a language, each a tuple of folded words."""
+    from bot.yaml_files import read_yaml
+
+    raw = read_yaml(QUESTION_WORDS_FILE)["before_getting"]
+    phrases = raw.get(language) if language in raw else [phrase for values in raw.values() for phrase in values]
+    return tuple(tuple(word for word, _, _ in tokens(phrase)) for phrase in phrases)
+
+
+#: How many words before a name a word of lack, need or time before may stand for the name to be a
+#: condition ("he won't have a cpr", "skal hun have cpr", "what do they need for the cpr part"). Only
+#: before it: after it, such a word is about something else ("hvis mit.dk ikke virker", "welche
+#: Partnerstädte hat Aalborg sonst noch?").
+CONDITION_BEFORE = 3
+#: A last clause of fewer words than this ("hvad så?", "and then?") asks nothing of its own.
+QUESTION_CLAUSE_WORDS = 3
+#: A word of lack this close before a name makes it a condition even after a verb of getting
+#: ("fac fără CPR", "open it without a CPR").
+LACK_BEFORE = 2

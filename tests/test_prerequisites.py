@@ -64,3 +64,47 @@ def test_a_language_named_to_say_one_lacks_it_is_negated_in_every_language():
     assert [code for code, (text, name) in asked.items() if negated_before(text, text.index(name), code)] == []
     # A word of lack in another clause does not count: "no, in Danish please" asks for Danish.
     assert not negated_before("no, in danish please", 7, "en")
+
+
+@pytest.mark.parametrize(("topic", "text", "language"), [
+    ("danish_lessons", "do i need a cpr first or can i sign up right away", "en"),
+    ("danish_lessons", "he won't have a cpr number right away tho", "en"),
+    ("daycare", "skal hun have cpr nummer først?", "da"),
+    ("leisure", "har ikke sygesikringskort endnu, hvad så?", "da"),
+    ("mitid", "hab aber noch keine cpr nummer", "de"),
+    ("nemkonto", "y se puede abrir sin cpr?", "es"),
+    ("leisure", "a bez sundhedskort się da?", "pl"),
+    ("tax_card", "pot s-o fac fără CPR?", "ro"),
+    ("danish_lessons", "треба мати цпр?", "uk"),
+    ("nemkonto", "بدون CPR بيصير؟", "ar"),
+    ("danish_lessons", "ana lessa ma3andeesh cpr", "ar"),
+])
+def test_a_follow_up_lacking_or_needing_what_the_topic_speaks_of_stays_on_the_topic(real_kb, topic, text, language):
+    from bot.prerequisites import condition_of_topic
+
+    assert condition_of_topic(real_kb.entries, real_kb.entries[topic], text, language)
+
+
+@pytest.mark.parametrize(("topic", "text", "language"), [
+    # A verb of getting governs the name: the question is about it.
+    ("danish_lessons", "ok and where do i get the cpr then? i live in aalborg", "en"),
+    ("mitid", "where do I get a CPR number?", "en"),
+    # The word of need is about something else, after the name, or in a clause before the question.
+    ("twin_wismar", "Welche Partnerstädte hat Aalborg sonst noch?", "de"),
+    ("digital_post", "hvem ringer jeg til hvis mit.dk ikke virker", "da"),
+    ("mitid", "طيب انا لسا ما عندي cpr، مين بيعطيني الكود اللي بيحكوا عنه؟", "ar"),
+    ("daycare", "sie hat aber noch keine CPR-Nummer. wo registrieren wir sie?", "de"),
+    # The topic's own text does not speak of the entry named, or names it itself.
+    ("partner_cities", "do I need a CPR number first?", "en"),
+    ("cpr", "do I need a CPR number first?", "en"),
+])
+def test_a_follow_up_asking_about_the_named_entry_is_not_a_condition(real_kb, topic, text, language):
+    from bot.prerequisites import condition_of_topic
+
+    assert not condition_of_topic(real_kb.entries, real_kb.entries[topic], text, language)
+
+
+def test_every_language_has_words_of_need():
+    from bot.prerequisites import _requirements
+
+    assert all(_requirements().get(language) for language in get_settings().languages)

@@ -276,3 +276,30 @@ def test_a_name_put_aside_as_done_is_not_the_topic_of_a_question_none_of_ours_an
                                      "we work?") == ["daycare"]
     # Nothing put aside: the name stays the topic.
     assert _topics_after(classifier, "how do I get a CPR number?") == ["cpr"]
+
+
+@pytest.mark.parametrize(("text", "language", "names", "kept_values"), [
+    # The CPR number lacked beside the tax card, whose text speaks of it: the tax card is asked about.
+    ("Mein neuer Arbeitgeber sagt, ohne Steuerkarte ziehen sie mir 55% ab. Ich hab aber noch keine CPR-Nummer, "
+     "was mach ich jetzt?", "de", (("tax_card", "Steuerkarte"), ("cpr", "CPR-Nummer")), ["tax_card"]),
+    ("min arbejdsgiver vil have mit nemkonto nr men jeg har ikke fået cpr endnu. hvad gør jeg", "da",
+     (("nemkonto", "nemkonto"), ("cpr", "cpr")), ["nemkonto"]),
+    # A verb of getting governs the CPR number: both stay for the ranking to weigh.
+    ("the bank needs a CPR number for my NemKonto, so where do I get the CPR?", "en",
+     (("cpr", "CPR number"), ("nemkonto", "NemKonto"), ("cpr", "CPR?")), ["cpr", "nemkonto", "cpr"]),
+    # Named as had, not lacked: kept.
+    ("I have my CPR number now, how do I get a tax card?", "en", (("cpr", "CPR number"), ("tax_card", "tax card")),
+     ["cpr", "tax_card"]),
+])
+def test_a_name_lacked_beside_an_entry_that_speaks_of_it_is_its_condition(text, language, names, kept_values) -> None:
+    found, offset = [], 0
+    for value, surface in names:
+        start = text.index(surface.rstrip("?"), offset)
+        found.append({"entity": "topic", "value": value, "start": start, "end": start + len(surface.rstrip("?"))})
+        offset = start + 1
+    classifier = TopicClassifier({}, None, None,  # type: ignore[arg-type]
+                                 mentions={"tax_card": ["cpr"], "nemkonto": ["cpr"]})
+    kept = classifier.without_conditions(found, text, language)
+    assert [entity["value"] for entity in kept] == kept_values
+    # Without the content's mention, nothing is a condition.
+    assert TopicClassifier({}, None, None).without_conditions(found, text, language) == found  # type: ignore[arg-type]

@@ -122,6 +122,7 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
         organisations: Sequence[str] = (),
         name_words: Optional[Mapping[str, Sequence[str]]] = None,
         items: Optional[Mapping[str, Sequence[str]]] = None,
+        mentions: Optional[Mapping[str, Sequence[str]]] = None,
     ) -> None:
         """Create the component (use :meth:`create` or :meth:`load`)."""
         self._config = {**self.get_default_config(), **config}
@@ -135,6 +136,9 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
         self._name_words = {entry_id: frozenset(words) for entry_id, words in (name_words or {}).items()}
         #: The entries that list others (Aalborg's twin cities: Wismar, Galway...), with their items.
         self._items = {entry_id: frozenset(ids) for entry_id, ids in (items or {}).items()}
+        #: The other entries each entry's own text names, in any language (the tax card's speaks of
+        #: the CPR number): a name lacked or needed beside such an entry is its condition.
+        self._mentions = {entry_id: frozenset(ids) for entry_id, ids in (mentions or {}).items()}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -201,20 +205,27 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
         labels = [label for _, label in pairs]
         self._model = TopicModel.train(texts, labels, c=float(self._config["c"]),
                                        weights={NONE_LABEL: float(self._config["none_weight"])})
-        organisations, name_words, items = self.entry_facts()
+        organisations, name_words, items, mentions = self.entry_facts()
         self._organisations = frozenset(organisations)
         self._name_words = {entry_id: frozenset(words) for entry_id, words in name_words.items()}
         self._items = {entry_id: frozenset(ids) for entry_id, ids in items.items()}
+        self._mentions = {entry_id: frozenset(ids) for entry_id, ids in mentions.items()}
         with self._model_storage.write_to(self._resource) as directory:
             self._model.save(directory)
             (directory / SETTINGS_FILE).write_text(json.dumps(
-                {"examples": len(pairs), "organisations": organisations, "name_words": name_words, "items": items}
+                {"examples": len(pairs), "organisations": organisations, "name_words": name_words, "items": items,
+                 "mentions": mentions}
             ), encoding="utf-8")
         return self._resource
 
-    def entry_facts(self) -> Tuple[List[str], Dict[str, List[str]], Dict[str, List[str]]]:
-        """The content's organisations, each entry's names' folded words (3+ letters), the lists' items."""
+    def entry_facts(self) -> Tuple[List[str], Dict[str, List[str]], Dict[str, List[str]], Dict[str, List[str]]]:
+        """The content's facts the decision reads besides the model.
+
+        The organisations, each entry's names' folded words (3+ letters), the lists' items, and the
+        other entries each entry's own text names (:func:`bot.prerequisites.mentioned_entries`).
+        """
         from bot.content.loader import load_knowledge_base
+        from bot.prerequisites import mentioned_entries
         from bot.settings import read_languages
 
         content_dir = Path(self._config["content_dir"])
@@ -223,7 +234,8 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
         name_words = {entry.id: sorted({word for name in entry.names.values() for word, _, _ in tokens(name)
                                         if len(word) >= 3}) for entry in kb}
         items = {entry.id: list(entry.items) for entry in kb if entry.items}
-        return organisations, name_words, items
+        mentions = {entry.id: ids for entry in kb if (ids := mentioned_entries(kb.entries, entry))}
+        return organisations, name_words, items, mentions
 
     @classmethod
     def load(
@@ -239,7 +251,7 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
             model = TopicModel.load(directory)
             settings = json.loads((directory / SETTINGS_FILE).read_text(encoding="utf-8"))
         return cls(config, model_storage, resource, model, settings.get("organisations") or (),
-                   settings.get("name_words") or {}, settings.get("items") or {})
+                   settings.get("name_words") or {}, settings.get("items") or {}, settings.get("mentions") or {})
 
     def decide(self, text: str, named: List[str], focus: Optional[Focus] = None) -> TopicDecision:
         """The decision for one message text and the entries the gazetteer found in it.
@@ -320,6 +332,33 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
             return found
         return [entity for entity in found if str(entity.get(ENTITY_ATTRIBUTE_VALUE)) not in lists]
 
+    def without_conditions(
+        self, found: List[Dict[str, Any]], text: str, language: Optional[str]
+    ) -> List[Dict[str, Any]]:
+        """The names found, less those named as lacked or needed beside an entry whose text speaks of them.
+
+        "Mein neuer Arbeitgeber sagt, ohne Steuerkarte ziehen sie mir 55% ab. Ich hab aber noch keine
+        CPR-Nummer, was mach ich jetzt?": the tax card's text says it needs a CPR number, and the CPR
+        number is named as lacked (:func:`bot.prerequisites.named_as_condition`), so it is the tax card's
+        condition, not the question. "no CPR yet, where do I get one?" names nothing else: kept.
+        """
+        from bot.prerequisites import named_as_condition
+
+        values = {str(entity.get(ENTITY_ATTRIBUTE_VALUE)) for entity in found}
+        if len(values) < 2:
+            return found
+        # An entry is a condition when every mention of it is ("needs a CPR number ... where do I get
+        # the CPR?" asks for it the second time).
+        conditions = {value for value in values if any(value in self._mentions.get(other, ()) for other in values)}
+        for entity in found:
+            value = str(entity.get(ENTITY_ATTRIBUTE_VALUE))
+            if value in conditions and not named_as_condition(
+                    text, int(entity.get(ENTITY_ATTRIBUTE_START) or 0), language, own_clause=False):
+                conditions.discard(value)
+        if not conditions or conditions >= values:
+            return found
+        return [entity for entity in found if str(entity.get(ENTITY_ATTRIBUTE_VALUE)) not in conditions]
+
     def by_its_name(self, entry_id: str, surface: str) -> bool:
         """Whether the words found for an entry include a word of one of its names."""
         own = self._name_words.get(entry_id, frozenset())
@@ -344,6 +383,7 @@ class TopicClassifier(GraphComponent, EntityExtractorMixin):
             intent = (message.get(INTENT) or {}).get("name")
             read, considered = self.without_set_aside(str(text), found, message_language(entities), intent)
             considered = self.without_the_list(considered, read)
+            considered = self.without_conditions(considered, read, message_language(entities))
             offsets = [(str(entity.get(ENTITY_ATTRIBUTE_VALUE)), int(entity.get(ENTITY_ATTRIBUTE_START) or 0))
                        for entity in considered]
             in_view = list(dict.fromkeys(value for value, _ in offsets))
