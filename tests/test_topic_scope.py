@@ -307,3 +307,46 @@ def test_a_language_the_user_lacks_is_no_switch():
     assert {"name": "switch_language", "confidence": 0.0} in after
     only_chat = ranking(switch_language=0.9, greet=0.1)
     assert language_denied(only_chat) is only_chat
+
+
+def test_a_language_switch_naming_no_language_is_a_follow_up_when_the_topic_model_hears_no_chitchat():
+    """"kann man einfach so vorbeigehen" after the family doctor: switch 0.41, follow-up 0.61, chat 0.05."""
+    from bot.nlu.topic_scope import adjust_without_topic
+
+    switch = ranking(switch_language=0.41, ask_topic=0.3, greet=0.29)
+    after = adjust_without_topic(switch, follow_up=0.61, none=0.01, chat=0.05, names_language=False)
+    assert after[0] == {"name": "ask_topic", "confidence": 1.0}
+    # A language named ("auf deutsch bitte"), or chit-chat heard, keeps the switch.
+    assert adjust_without_topic(switch, follow_up=0.61, none=0.01, chat=0.05, names_language=True) is switch
+    assert adjust_without_topic(switch, follow_up=0.61, none=0.01, chat=0.5, names_language=False) is switch
+
+
+def test_a_question_naming_a_topic_is_no_bot_challenge_when_the_topic_model_hears_no_chitchat():
+    """"und kindergeld, kommt das automatisch?" was bot_challenge 0.94 (chit-chat 0.00)."""
+    automatic = ranking(bot_challenge=0.94, ask_topic=0.06)
+    after = adjust(automatic[0], automatic, has_topic=True, understood=True, chat=0.0, question=True)
+    assert after[0] == {"name": "ask_topic", "confidence": 1.0}
+    # "are you a bot or someone from International House?": the topic model hears chit-chat.
+    assert adjust(automatic[0], automatic, has_topic=True, understood=True, chat=0.9, question=True) is automatic
+
+
+def test_a_message_opening_with_a_word_of_question_asks_in_every_language():
+    from bot.nlu.topic_scope import is_question
+
+    asks = {"en": "and how long does it take", "da": "og hvad koster det",
+            "de": "was muss er nach dem antrag noch machen", "es": "y cuanto cuesta eso", "pl": "a ile to kosztuje",
+            "ro": "si cat costa", "uk": "а скільки це коштує",
+            "ar": "وشو اسم المدرسة"}
+    assert [language for language, text in asks.items() if not is_question(text, language)] == []
+    tells = {"en": "ok bye, see you", "da": "tak for hjælpen", "de": "danke schön", "es": "vale gracias",
+             "pl": "dzięki wielkie", "ro": "mersi mult", "uk": "дякую, до побачення", "ar": "ما عندي cpr"}
+    assert [language for language, text in tells.items() if is_question(text, language)] == []
+    # A question mark is enough in any language; an unknown language reads every language's words.
+    assert is_question("CPR?") and is_question("hvad er det", None)
+
+
+def test_every_language_has_words_of_question():
+    from bot.nlu.topic_scope import _openers
+    from bot.settings import get_settings
+
+    assert all(_openers(language)[0] and _openers(language)[1] for language in get_settings().languages)

@@ -40,7 +40,8 @@ Two more cases use the topic model's labels that are not entries, when the messa
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Set, Text
+from functools import lru_cache
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -51,6 +52,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.answer_parts import asks_whom_to_call
 from bot.follow_ups import OUT_OF_SCOPE_AGREE
+from bot.nlu.gazetteer import tokens
 from bot.nlu.topic_classifier import KNOWN_WORDS_KEY, message_language
 from bot.prerequisites import negated_before
 
@@ -117,8 +119,10 @@ STATEMENT_INTENTS = ("goodbye", "affirm", "deny", "thank")
 WEAK_CHAT_INTENTS = ("greet", "bot_challenge", "ask_capabilities")
 #: Chit-chat intents proper: the topic model learns them as its ``chat`` label (bot/nlu/topic_classifier.py).
 CHAT_ONLY_INTENTS = (*STATEMENT_INTENTS, *WEAK_CHAT_INTENTS)
-#: Chit-chat intents that a question about an entry is not, however sure the classifier is (:func:`adjust`).
-ASKED_NOT_CHAT = (*STATEMENT_INTENTS, "ask_capabilities")
+#: Chit-chat intents that a question about an entry is not, however sure the classifier is, when the topic
+#: model hears no chit-chat in it (:func:`adjust`). "Are you a bot?" has chit-chat 1.00; "und kindergeld,
+#: kommt das automatisch?" (does it come automatically?) was ``bot_challenge`` 0.94 with chit-chat 0.00.
+ASKED_NOT_CHAT = (*STATEMENT_INTENTS, "ask_capabilities", "bot_challenge")
 #: A letter or digit: a message without any (an emoji) is never "not understood".
 WORD = re.compile(r"\w")
 #: What ends a question, in the scripts of our languages (Latin, Cyrillic, Arabic).
@@ -185,18 +189,54 @@ def settle_question_kind(ranking: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return _move(ranking, names - {TOPIC_INTENT}, target)
 
 
-def is_question(text: str) -> bool:
-    """Whether the message asks something: a question mark (Latin or Arabic) ends it or one of its sentences.
+def is_question(text: str, language: Optional[str] = None) -> bool:
+    """Whether the message asks something.
 
-    "tengo que pedirlo yo? venimos de España" asks, although its last sentence does not (read as
-    ``goodbye`` 0.96 after the child benefit answer, 2026-12-06).
+    A question mark (Latin or Arabic) ends it or one of its sentences: "tengo que pedirlo yo? venimos de
+    España" asks, although its last sentence does not (read as ``goodbye`` 0.96 after the child benefit
+    answer, 2026-12-06). Or it opens with a word of question (``interrogatives`` in
+    ``data/i18n/question_words.yml``), after an "and" at most: "was muss er nach dem antrag noch machen"
+    (read as ``goodbye`` 0.98).
     """
-    return any(mark in text for mark in QUESTION_MARKS)
+    if any(mark in text for mark in QUESTION_MARKS):
+        return True
+    words = [word for word, _, _ in tokens(text)][:3]
+    if not words:
+        return False
+    openers, ands = _openers(language)
+    if words[0] in ands or words[0] in ARABIC_AND:
+        words = words[1:]
+    if any(tuple(words[:len(phrase)]) == phrase for phrase in openers):
+        return True
+    # "وشو اسم المدرسة": the Arabic "and" written onto the word of question.
+    return bool(words) and words[0][:1] in ARABIC_AND and any(phrase == (words[0][1:],) for phrase in openers)
+
+
+#: Arabic "and" and "so", also written onto the next word ("وشو", "فكيف").
+ARABIC_AND = ("و", "ف")
+
+
+@lru_cache(maxsize=32)
+def _openers(language: Optional[str]) -> Tuple[Tuple[Tuple[str, ...], ...], FrozenSet[str]]:
+    """The words that open a question and the words of "and" of a language (every language's when unknown)."""
+    from bot.answer_parts import QUESTION_WORDS_FILE
+    from bot.yaml_files import read_yaml
+
+    raw = read_yaml(QUESTION_WORDS_FILE)
+
+    def phrases(kind: str) -> List[str]:
+        by_language = raw[kind]
+        return list(by_language[language]) if language in by_language else [
+            phrase for values in by_language.values() for phrase in values]
+
+    openers = tuple(dict.fromkeys(tuple(word for word, _, _ in tokens(phrase)) for phrase in phrases("interrogatives")))
+    ands = frozenset(word for phrase in phrases("and_words") for word, _, _ in tokens(phrase))
+    return openers, ands
 
 
 def adjust_without_topic(
     ranking: List[Dict[str, Any]], follow_up: float, none: float, hours_cue: bool = False, chat: float = 0.0,
-    question: bool = False, words: int = 0, whom_to_call: bool = False,
+    question: bool = False, words: int = 0, whom_to_call: bool = False, names_language: bool = True,
 ) -> List[Dict[str, Any]]:
     """The ranking of a message that names no topic, given the topic model's other labels.
 
@@ -211,6 +251,10 @@ def adjust_without_topic(
         whom_to_call: Whether the message asks for a telephone number or whom to call and names no
             day: a calling word ("which number do I call?") is then no hours cue, and ``ask_contact``
             gets the turn.
+        names_language: Whether the message names a language. A language switch that names none,
+            in a message the topic model hears no chit-chat in, is no switch to keep: "kann man
+            einfach so vorbeigehen" (can one just drop by?) after the family doctor was read as a
+            switch (0.41; chit-chat 0.05, follow-up 0.61).
 
     Returns:
         The adjusted ranking (the same object when nothing changes).
@@ -219,6 +263,7 @@ def adjust_without_topic(
         return ranking
     top = ranking[0]
     top_name = str(top.get(INTENT_NAME_KEY))
+    keep_intents = KEEP_INTENTS if names_language or chat >= CHAT_AGREE else ()
     if top_name == LANGUAGE_SWITCH and question and words >= SWITCH_QUESTION_WORDS \
             and follow_up >= SWITCH_FOLLOW_UP and chat < CHAT_AGREE:
         questions = [item for item in ranking if item.get(INTENT_NAME_KEY) in QUESTION_INTENTS]
@@ -236,12 +281,12 @@ def adjust_without_topic(
         and float(top[PREDICTED_CONFIDENCE_KEY]) >= CHITCHAT_KEEP and not misread_chat
     hours_follow_up = hours_cue and none < OUT_OF_SCOPE_MIN
     leading = follow_up >= FOLLOW_UP_LEAD_MIN and follow_up >= FOLLOW_UP_LEAD * max(none, chat)
-    if (follow_up >= FOLLOW_UP_MIN or leading or hours_follow_up) and top_name not in KEEP_INTENTS and not sure_other \
+    if (follow_up >= FOLLOW_UP_MIN or leading or hours_follow_up) and top_name not in keep_intents and not sure_other \
             and questions:
         # Every non-question intent gives way, also when a question intent is already on top: a weak
         # "ask_topic 0.3" beside chit-chat crumbs would otherwise end as nlu_fallback ("and friday?").
         moving = {str(item.get(INTENT_NAME_KEY)) for item in ranking}
-        moving -= {*QUESTION_INTENTS, *KEEP_INTENTS}
+        moving -= {*QUESTION_INTENTS, *keep_intents}
         target = max(questions, key=lambda i: i[PREDICTED_CONFIDENCE_KEY])
         if hours_follow_up:
             # "which number do I call?" has the calling word of phone hours but asks for the number.
@@ -260,7 +305,7 @@ def adjust_without_topic(
     if question and (top_name in STATEMENT_INTENTS or weak_chat) and none < OUT_OF_SCOPE_AGREE and questions:
         target = max(questions, key=lambda i: i[PREDICTED_CONFIDENCE_KEY])
         return _move(ranking, {str(item.get(INTENT_NAME_KEY)) for item in ranking} - set(QUESTION_INTENTS)
-                     - set(KEEP_INTENTS), target)
+                     - set(keep_intents), target)
     return ranking
 
 
@@ -369,7 +414,7 @@ class TopicScopeAdjuster(GraphComponent):
                 new_ranking = not_understood(ranking)
             elif has_topic:
                 new_ranking = adjust(intent, ranking, has_topic, understood, best,
-                                     chat=float(topics.get("chat", 1.0)), question=is_question(text))
+                                     chat=float(topics.get("chat", 1.0)), question=is_question(text, language or None))
                 if understood:
                     new_ranking = settle_question_kind(new_ranking)
             else:
@@ -378,8 +423,9 @@ class TopicScopeAdjuster(GraphComponent):
                                                    float(topics.get("none") or 0.0),
                                                    hours_cue=bool(kinds & set(HOURS_ENTITIES)),
                                                    chat=float(topics.get("chat") or 0.0),
-                                                   question=is_question(text),
-                                                   words=len(text.split()), whom_to_call=whom_to_call)
+                                                   question=is_question(text, language or None),
+                                                   words=len(text.split()), whom_to_call=whom_to_call,
+                                                   names_language=LANGUAGE_ENTITY in kinds)
             if new_ranking is not given:
                 message.set(INTENT, {INTENT_NAME_KEY: new_ranking[0][INTENT_NAME_KEY],
                                      PREDICTED_CONFIDENCE_KEY: new_ranking[0][PREDICTED_CONFIDENCE_KEY]},
