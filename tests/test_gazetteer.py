@@ -153,3 +153,19 @@ def test_arabic_in_latin_letters_names_the_danish_lessons_and_the_yellow_card(ga
     assert topics == [("danish_lessons", "at3allem danish")]
     topics = [(m.value, m.text) for m in gazetteer.find("el kart el asfar mawsalsh lessa") if m.entity == "topic"]
     assert topics == [("cpr", "el kart el asfar")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("خلص طلعنا رقم الـCPR لي ولمرتي", [("cpr", "CPR")]),
+    ("شو بيعملو بالborgerservice بالزبط؟", [("borgerservice", "borgerservice")]),
+    ("بدي سجل بنتي للvuggestue", [("daycare", "vuggestue")]),
+])
+def test_a_latin_name_with_an_arabic_article_or_preposition_written_onto_it_is_found(gazetteer, text, expected):
+    """Arabic writes "the", "with", "to" onto the next word, a Latin one too: "رقم الـCPR" named nothing."""
+    assert [(m.value, m.text) for m in gazetteer.find(text) if m.entity == "topic"] == expected
+
+
+def test_the_arabic_family_doctor_of_everyday_speech_is_found(gazetteer):
+    """"كيف منختار دكتور عيلة قريب من البيت؟" (how do we choose a family doctor near home?)."""
+    topics = [m.value for m in gazetteer.find("كيف منختار دكتور عيلة قريب من البيت؟") if m.entity == "topic"]
+    assert topics == ["family_doctor"]
