@@ -21,6 +21,8 @@ from bot.yaml_files import read_yaml
 #: "للvuggestue"): the script changing inside a word is where a word ends, so the Latin name is found.
 _ARABIC_SCRIPT = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
 _WORD_RE = re.compile(rf"[{_ARABIC_SCRIPT}]+|(?:(?![{_ARABIC_SCRIPT}])\w)+", re.UNICODE)
+#: Where Arabic script meets a Latin letter inside a word, either way round.
+SCRIPT_CHANGE = re.compile(rf"(?<=[{_ARABIC_SCRIPT}])(?=[a-z])|(?<=[a-z])(?=[{_ARABIC_SCRIPT}])", re.IGNORECASE)
 _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "ß": "ss", "ł": "l", "đ": "d"})
 MAX_PHRASE_TOKENS = 6
 FUZZY_MIN_LENGTH = 6

@@ -15,7 +15,7 @@ import pickle
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from bot.nlu.gazetteer import normalise
+from bot.nlu.gazetteer import SCRIPT_CHANGE, normalise
 
 MODEL_FILE = "topic_model.pkl"
 #: The name of the word features in the pipeline's feature union (:func:`_pipeline`).
@@ -23,8 +23,13 @@ WORDS_PART = "words"
 
 
 def normalise_text(text: str) -> str:
-    """Lower-case the text and remove diacritics, as the gazetteer does for single words."""
-    return normalise(text)
+    """Lower-case the text and remove diacritics, as the gazetteer does for single words.
+
+    A Latin word with an Arabic article or preposition written onto it ("الـCPR", "بالborgerservice")
+    is split from it, as the gazetteer's words are (:data:`bot.nlu.gazetteer.SCRIPT_CHANGE`): the
+    model learns "cpr" from "رقم الـCPR" as from "CPR".
+    """
+    return SCRIPT_CHANGE.sub(" ", normalise(text))
 
 
 class TopicModel:
