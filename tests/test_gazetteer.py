@@ -169,3 +169,10 @@ def test_the_arabic_family_doctor_of_everyday_speech_is_found(gazetteer):
     """"كيف منختار دكتور عيلة قريب من البيت؟" (how do we choose a family doctor near home?)."""
     topics = [m.value for m in gazetteer.find("كيف منختار دكتور عيلة قريب من البيت؟") if m.entity == "topic"]
     assert topics == ["family_doctor"]
+
+
+def test_the_topic_model_reads_a_latin_word_apart_from_the_arabic_written_onto_it():
+    from bot.nlu.topic_model import normalise_text
+
+    assert normalise_text("رقم الـCPR وبالborgerservice") == "رقم الـ cpr وبال borgerservice"
+    assert normalise_text("Sundhedskørt 3ayza") == "sundhedskort 3ayza"
