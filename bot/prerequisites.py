@@ -32,27 +32,40 @@ TOPIC = "topic"
 _built: Dict[str, Tuple[Mapping[str, Entry], Gazetteer]] = {}
 
 
-@lru_cache(maxsize=1)
-def _negations() -> Dict[str, Tuple[Tuple[str, ...], ...]]:
-    """Per language, each word of lack as a tuple of normalised words ("n-am" -> ("n", "am"))."""
+@lru_cache(maxsize=16)
+def _phrases_by_language(kind: str) -> Dict[str, Tuple[Tuple[str, ...], ...]]:
+    """Per language, each phrase of ``kind`` in ``data/i18n/question_words.yml``, as folded words.
+
+    "n-am" is ("n", "am"): the phrases are matched against a message's folded words.
+    """
     from bot.yaml_files import read_yaml
 
-    raw = read_yaml(QUESTION_WORDS_FILE)["negations"]
+    raw = read_yaml(QUESTION_WORDS_FILE)[kind]
     return {language: tuple(tuple(word for word, _, _ in tokens(phrase)) for phrase in phrases)
             for language, phrases in raw.items()}
 
 
-@lru_cache(maxsize=32)  # the supported and detected-unsupported language codes, and None
-def negation_phrases(language: Optional[str]) -> Tuple[Tuple[str, ...], ...]:
-    """The words of lack of a language (``negations``), each a tuple of folded words.
+@lru_cache(maxsize=128)  # a few kinds, times the supported and detected-unsupported codes and None
+def phrases_of(kind: str, language: Optional[str]) -> Tuple[Tuple[str, ...], ...]:
+    """The phrases of ``kind`` of a language, each a tuple of folded words.
 
-    Every language's words when the language is not known (``None`` or an unknown code, as for a
-    message too short to detect); cached, since it is read on every message.
+    Every language's phrases when the language is not known (``None`` or an unknown code, as for a
+    message too short to detect); cached, since they are read on every message.
     """
-    by_language = _negations()
+    by_language = _phrases_by_language(kind)
     if language in by_language:
         return by_language[language]
     return tuple(dict.fromkeys(phrase for phrases in by_language.values() for phrase in phrases))
+
+
+def _negations() -> Dict[str, Tuple[Tuple[str, ...], ...]]:
+    """Per language, each word of lack (``negations``)."""
+    return _phrases_by_language("negations")
+
+
+def negation_phrases(language: Optional[str]) -> Tuple[Tuple[str, ...], ...]:
+    """The words of lack of a language (``negations``), each a tuple of folded words."""
+    return phrases_of("negations", language)
 
 
 def _gazetteer(entries: Mapping[str, Entry]) -> Gazetteer:
@@ -124,22 +137,9 @@ def negated_before(text: str, start: int, language: str, window: int = LANGUAGE_
     return _has_phrase(words, negation_phrases(language))
 
 
-@lru_cache(maxsize=1)
 def _requirements() -> Dict[str, Tuple[Tuple[str, ...], ...]]:
-    """Per language, each word of need as a tuple of normalised words ("have to" -> ("have", "to"))."""
-    from bot.yaml_files import read_yaml
-
-    raw = read_yaml(QUESTION_WORDS_FILE)["requirements"]
-    return {language: tuple(tuple(word for word, _, _ in tokens(phrase)) for phrase in phrases)
-            for language, phrases in raw.items()}
-
-
-def requirement_phrases(language: Optional[str]) -> Tuple[Tuple[str, ...], ...]:
-    """The words of need of a language; every language's when it is not known."""
-    by_language = _requirements()
-    if language in by_language:
-        return by_language[language]
-    return tuple(dict.fromkeys(phrase for phrases in by_language.values() for phrase in phrases))
+    """Per language, each word of need (``requirements``)."""
+    return _phrases_by_language("requirements")
 
 
 #: The entries each topic's own text names, per (topic, language, text): the text is in the key so that
@@ -228,18 +228,8 @@ def named_as_condition(text: str, start: int, language: Optional[str], own_claus
     negations = negation_phrases(language)
     if _has_phrase(before[-LACK_BEFORE:], negations):
         return True
-    phrases = negations + requirement_phrases(language) + _before_getting(language)
+    phrases = negations + phrases_of("requirements", language) + phrases_of("before_getting", language)
     return _has_phrase(before, phrases) and not gets_the_name(text, start, language or "")
-
-
-@lru_cache(maxsize=32)
-def _before_getting(language: Optional[str]) -> Tuple[Tuple[str, ...], ...]:
-    """The words of time before ("before", "zanim", "قبل") of a language, each a tuple of folded words."""
-    from bot.yaml_files import read_yaml
-
-    raw = read_yaml(QUESTION_WORDS_FILE)["before_getting"]
-    phrases = raw.get(language) if language in raw else [phrase for values in raw.values() for phrase in values]
-    return tuple(tuple(word for word, _, _ in tokens(phrase)) for phrase in phrases)
 
 
 #: How many words before a name a word of lack, need or time before may stand for the name to be a

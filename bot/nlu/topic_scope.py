@@ -54,7 +54,7 @@ from bot.answer_parts import asks_whom_to_call
 from bot.follow_ups import OUT_OF_SCOPE_AGREE
 from bot.nlu.gazetteer import tokens
 from bot.nlu.topic_classifier import KNOWN_WORDS_KEY, message_language
-from bot.prerequisites import negated_before
+from bot.prerequisites import negated_before, phrases_of
 
 QUESTION_INTENTS = ("ask_topic", "ask_contact", "ask_address", "ask_hours")
 TOPIC_INTENT = "ask_topic"
@@ -219,19 +219,8 @@ ARABIC_AND = ("و", "ف")
 @lru_cache(maxsize=32)
 def _openers(language: Optional[str]) -> Tuple[Tuple[Tuple[str, ...], ...], FrozenSet[str]]:
     """The words that open a question and the words of "and" of a language (every language's when unknown)."""
-    from bot.answer_parts import QUESTION_WORDS_FILE
-    from bot.yaml_files import read_yaml
-
-    raw = read_yaml(QUESTION_WORDS_FILE)
-
-    def phrases(kind: str) -> List[str]:
-        by_language = raw[kind]
-        return list(by_language[language]) if language in by_language else [
-            phrase for values in by_language.values() for phrase in values]
-
-    openers = tuple(dict.fromkeys(tuple(word for word, _, _ in tokens(phrase)) for phrase in phrases("interrogatives")))
-    ands = frozenset(word for phrase in phrases("and_words") for word, _, _ in tokens(phrase))
-    return openers, ands
+    ands = frozenset(word for phrase in phrases_of("and_words", language) for word in phrase)
+    return phrases_of("interrogatives", language), ands
 
 
 def adjust_without_topic(
