@@ -12,7 +12,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.answers import Reply, contact_source, entry_buttons, topic_answer
-from bot.closed_times import answer_when_closed
+from bot.child_ages import entry_for_age
+from bot.closed_times import answer_when_closed, answer_when_open
 from bot.content import Entry, KnowledgeBase, get_knowledge_base
 from bot.content.hours import now
 from bot.first_steps import CHECKLIST_ENTRY
@@ -171,11 +172,26 @@ class ContentAction(Action, ABC):
         at night?" after the family doctor's answer is a question for the out-of-hours doctor
         (:mod:`bot.closed_times`). Only a follow-up: in a question of its own, a time is often the
         background ("my son has had earache since last night, do we need to book?"), which turned 4
-        turns of the user-voice set into the out-of-hours doctor (docs/nlu.md).
+        turns of the user-voice set into the out-of-hours doctor (docs/nlu.md). The other way round,
+        in any message: the out-of-hours doctor asked about a weekday morning or an hour from 8 to 15
+        ("Tuesday 10 am: do I call the lægevagt or my doctor?") is the family doctor's question
+        (:func:`bot.closed_times.answer_when_open`). A follow-up naming a child's age outside the
+        ages of the topic ("and when he turns 6?" after daycare) is about the entry for that age
+        (:mod:`bot.child_ages`).
         """
         previous = self.kb.get(topic_before_latest_message(tracker))
         resolution = self.find_entry(tracker, previous)
         entry = resolution.entry
+        # "It's Tuesday 10 am: do I call the lægevagt or my doctor?": a time the family doctor is open.
+        opened = answer_when_open(self.kb.entries, entry, question_text(tracker), self.language(tracker),
+                                  tracker.latest_message.get("entities") or [])
+        if opened is not None:
+            return Resolution(opened)
+        if previous is not None and entry is not None and entry.id == previous.id:
+            # "and when he turns 6?" after daycare: the entry for a child of that age (school).
+            aged = entry_for_age(self.kb.entries, previous, question_text(tracker), self.language(tracker))
+            if aged is not None:
+                return Resolution(aged)
         # The follow-up stays on the topic, or already names the entry covering its closed times ("and
         # if it's at night, which doctor?"): either way that entry answers, opening with its summary.
         if entry is None or previous is None or entry.id not in (previous.id, previous.when_closed):

@@ -211,6 +211,16 @@ def names_a_closed_time(question: str, language: str) -> bool:
     return _asks("closed_times", question, language)
 
 
+def names_an_open_time(question: str, language: str) -> bool:
+    """Whether the question speaks of the morning or the day time (``open_times``, bot/closed_times.py)."""
+    return _asks("open_times", question, language)
+
+
+def names_an_emergency(question: str, language: str) -> bool:
+    """Whether the question speaks of a danger to life or the emergency number (``emergency``)."""
+    return _asks("emergency", question, language)
+
+
 def speaks_for_employer(question: str, language: str) -> bool:
     """Whether the message is written for an employer about an employee ("we have hired an engineer")."""
     return _asks("employer", question, language)

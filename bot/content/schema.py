@@ -150,6 +150,10 @@ class Entry:
     #: or a public holiday, the family doctor's question is the out-of-hours doctor's ("and if it is at
     #: night?"). Read by :mod:`bot.closed_times`.
     when_closed: Optional[str] = None
+    #: The ages of the children the entry is for, first and last year included: daycare ``[0, 5]``,
+    #: school ``[6, 16]``. A follow-up naming a child's age outside them asks about the entry whose
+    #: ages hold it ("and when he turns 6?" after daycare). Read by :mod:`bot.child_ages`.
+    ages: Optional[Tuple[int, int]] = None
     #: The period the entry's information is about (a strategy's years, an event's dates): after
     #: ``valid_until`` the answer says the period has ended, and the validator fails.
     valid_from: Optional[dt.date] = None
@@ -373,8 +377,19 @@ def _parse_date(col: _Collector, raw: Any, path: str) -> Optional[dt.date]:
 _ENTRY_FIELDS = {
     "id", "kind", "area", "names", "synonyms", "summary", "details", "steps", "contact",
     "hours", "items", "links", "related", "sources", "verified", "uncertain", "contact_from", "provided_by",
-    "valid_from", "valid_until", "checklist", "uncertain_about", "without", "when_closed",
+    "valid_from", "valid_until", "checklist", "uncertain_about", "without", "when_closed", "ages",
 }
+
+
+def _parse_ages(col: _Collector, raw: Any, path: str) -> Optional[Tuple[int, int]]:
+    """An entry's ages of children: two whole numbers of years, the first no greater than the second."""
+    if raw is None:
+        return None
+    if not (isinstance(raw, list) and len(raw) == 2 and all(type(age) is int for age in raw)
+            and 0 <= raw[0] <= raw[1] < 30):
+        col.error(path, "must be [first, last], two ages in years from 0 to 29, the first no greater")
+        return None
+    return raw[0], raw[1]
 
 
 def _parse_checklist(col: _Collector, raw: Any, path: str) -> Dict[str, Dict[str, str]]:
@@ -508,6 +523,7 @@ def parse_entry(col: _Collector, raw: Any, index: int) -> Optional[Entry]:
         col.error(f"{path}.without", "must map an entry id to an entry id")
     else:
         without = dict(raw_without)
+    ages = _parse_ages(col, raw.get("ages"), f"{path}.ages")
     hours = _parse_hours(col, raw.get("hours"), f"{path}.hours")
     items = col.string_list(raw.get("items"), f"{path}.items")
     related = col.string_list(raw.get("related"), f"{path}.related")
@@ -548,6 +564,7 @@ def parse_entry(col: _Collector, raw: Any, index: int) -> Optional[Entry]:
         provided_by=provided_by,
         without=without,
         when_closed=when_closed,
+        ages=ages,
         valid_from=period["valid_from"],
         valid_until=period["valid_until"],
         file=col.file,
