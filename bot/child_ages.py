@@ -21,7 +21,6 @@ from bot.content.schema import Entry
 OLDEST = 17
 #: How many words may stand between a word of ``age_before`` and the number ("turns almost 6").
 GAP = 1
-_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
 def _starts_with(words: List[str], index: int, phrase: tuple) -> bool:
@@ -30,10 +29,11 @@ def _starts_with(words: List[str], index: int, phrase: tuple) -> bool:
 
 def child_age(text: str, language: Optional[str]) -> Optional[int]:
     """The age of a child the message names, if it names exactly one (in years, 0 to :data:`OLDEST`)."""
+    from bot.dates_asked import ARABIC_DIGITS
     from bot.nlu.gazetteer import tokens
     from bot.prerequisites import phrases_of
 
-    words = [word for word, _, _ in tokens(text.translate(_ARABIC_DIGITS))]
+    words = [word for word, _, _ in tokens(text.translate(ARABIC_DIGITS))]
     before, after, units = (phrases_of(kind, language) for kind in ("age_before", "age_after", "age_not"))
     ages = set()
     for index, word in enumerate(words):

@@ -59,7 +59,6 @@ OPEN_UNTIL = 16
 #: An hour with its minutes ("19:30", "13.15"); an hour with "am"/"pm" ("2pm", "10 a.m."), "uhr" or "h".
 _WITH_MINUTES = re.compile(r"(?<![\d.,:])(\d{1,2})[:.](\d{2})(?![\d.,:]?\d)")
 _WITH_MARK = re.compile(r"(?<![\d.,:])(\d{1,2})\s*(a\.?\s?m|p\.?\s?m|uhr|h)\b", re.IGNORECASE)
-_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
 def hours_named(text: str, language: Optional[str]) -> Tuple[List[int], List[int]]:
@@ -70,10 +69,11 @@ def hours_named(text: str, language: Optional[str]) -> Tuple[List[int], List[int
     22", "a las 10", "الساعة ٣"). Hours 1-7 without "am" or "pm" may be either: "الساعة ٣ العصر" is
     three in the afternoon, "kl 3" three at night.
     """
+    from bot.dates_asked import ARABIC_DIGITS
     from bot.nlu.gazetteer import tokens
     from bot.prerequisites import phrases_of
 
-    plain = text.translate(_ARABIC_DIGITS)
+    plain = text.translate(ARABIC_DIGITS)
     certain: List[int] = []
     either: List[int] = []
 

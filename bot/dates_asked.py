@@ -34,7 +34,7 @@ WEEK_KEYS = ("next_week", "this_week")
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _NON_WORD = re.compile(r"[^\w']+", re.UNICODE)
-_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class DaysAsked:
 
 def _clean(text: str) -> str:
     """Normalised text with single spaces around every word, for phrase matching."""
-    folded = normalise(text.translate(_ARABIC_DIGITS)).replace("ʼ", "'").replace("’", "'")
+    folded = normalise(text.translate(ARABIC_DIGITS)).replace("ʼ", "'").replace("’", "'")
     return " " + " ".join(part for part in _NON_WORD.split(folded) if part) + " "
 
 
@@ -190,9 +190,9 @@ def calendar_dates(text: str, language: str, today: dt.date) -> List[dt.date]:
     sentence; where it misses one (an Arabic "يوم 25 ديسمبر"), the few words around each number are
     tried on their own.
     """
-    if not any(char.isdigit() for char in text.translate(_ARABIC_DIGITS)):
+    if not any(char.isdigit() for char in text.translate(ARABIC_DIGITS)):
         return []
-    text = text.translate(_ARABIC_DIGITS)
+    text = text.translate(ARABIC_DIGITS)
     base = dt.datetime.combine(today, dt.time(12, 0))
     settings = {
         "PREFER_DATES_FROM": "future",
