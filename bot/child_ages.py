@@ -13,7 +13,7 @@ uger" (two weeks) or "mit 2 kindern" (two children).
 
 from __future__ import annotations
 
-from typing import List, Mapping, Optional
+from typing import Mapping, Optional
 
 from bot.content.schema import Entry
 
@@ -23,15 +23,11 @@ OLDEST = 17
 GAP = 1
 
 
-def _starts_with(words: List[str], index: int, phrase: tuple) -> bool:
-    return tuple(words[index:index + len(phrase)]) == phrase
-
-
 def child_age(text: str, language: Optional[str]) -> Optional[int]:
     """The age of a child the message names, if it names exactly one (in years, 0 to :data:`OLDEST`)."""
     from bot.dates_asked import ARABIC_DIGITS
     from bot.nlu.gazetteer import tokens
-    from bot.prerequisites import phrases_of
+    from bot.prerequisites import phrase_at, phrases_of
 
     words = [word for word, _, _ in tokens(text.translate(ARABIC_DIGITS))]
     before, after, units = (phrases_of(kind, language) for kind in ("age_before", "age_after", "age_not"))
@@ -39,11 +35,10 @@ def child_age(text: str, language: Optional[str]) -> Optional[int]:
     for index, word in enumerate(words):
         if not word.isdigit() or int(word) > OLDEST:
             continue
-        if any(_starts_with(words, index + 1, phrase) for phrase in units):
+        if any(phrase_at(words, index + 1, phrase) for phrase in units):
             continue
-        led = any(_starts_with(words, index - gap - len(phrase), phrase)
-                  for phrase in before for gap in range(GAP + 1) if index - gap - len(phrase) >= 0)
-        if led or any(_starts_with(words, index + 1, phrase) for phrase in after):
+        led = any(phrase_at(words, index - gap - len(phrase), phrase) for phrase in before for gap in range(GAP + 1))
+        if led or any(phrase_at(words, index + 1, phrase) for phrase in after):
             ages.add(int(word))
     return ages.pop() if len(ages) == 1 else None
 

@@ -71,7 +71,7 @@ def hours_named(text: str, language: Optional[str]) -> Tuple[List[int], List[int
     """
     from bot.dates_asked import ARABIC_DIGITS
     from bot.nlu.gazetteer import tokens
-    from bot.prerequisites import phrases_of
+    from bot.prerequisites import phrase_at, phrases_of
 
     plain = text.translate(ARABIC_DIGITS)
     certain: List[int] = []
@@ -92,11 +92,10 @@ def hours_named(text: str, language: Optional[str]) -> Tuple[List[int], List[int
             add(hour)
     words = [word for word, _, _ in tokens(plain)]
     for phrase in phrases_of("clock_words", language):
-        size = len(phrase)
-        for index in range(len(words) - size + 1):
-            if tuple(words[index:index + size]) != phrase:
+        for index in range(len(words)):
+            if not phrase_at(words, index, phrase):
                 continue
-            for word in words[index + size:index + size + 2]:
+            for word in words[index + len(phrase):index + len(phrase) + 2]:
                 if word.isdigit() and len(word) <= 2:
                     add(int(word))
                     break

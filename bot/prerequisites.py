@@ -114,10 +114,14 @@ def answer_for_lack(entries: Mapping[str, Entry], text: str, language: str) -> O
     return None
 
 
+def phrase_at(words: List[str], start: int, phrase: Tuple[str, ...]) -> bool:
+    """Whether the phrase (a tuple of folded words) stands in ``words`` from index ``start`` on."""
+    return 0 <= start <= len(words) - len(phrase) and tuple(words[start:start + len(phrase)]) == phrase
+
+
 def _has_phrase(words: List[str], phrases: Tuple[Tuple[str, ...], ...]) -> bool:
     """Whether one of the phrases (each a tuple of folded words) stands in ``words``."""
-    return any(tuple(words[i:i + len(phrase)]) == phrase
-               for phrase in phrases for i in range(len(words) - len(phrase) + 1))
+    return any(phrase_at(words, i, phrase) for phrase in phrases for i in range(len(words) - len(phrase) + 1))
 
 
 #: How many words before a language's name a word of lack may stand ("i don't speak danish").
